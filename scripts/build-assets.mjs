@@ -1,0 +1,15 @@
+// Builds what tsc does not: the UI's browser bundle (when present) and the copied assets.
+import fs from 'node:fs';
+
+if (fs.existsSync('src/ui/web/main.ts')) {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: ['src/ui/web/main.ts'],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: 'es2022',
+    outfile: 'dist/ui/assets/app.js',
+    logLevel: 'warning',
+  });
+}

@@ -1,0 +1,14 @@
+/**
+ * Numbered migrations (STYLE 13). Each carries the same schema in both dialects; `migration` records
+ * which ids are applied. Never edit an applied migration: add the next number.
+ */
+import { initial } from './001_initial.js';
+
+export interface Migration {
+  id: number;
+  name: string;
+  sqlite: string;
+  postgres: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [initial];

@@ -1,0 +1,60 @@
+/**
+ * Ports: the only ways core code (scheduler, executor, worker) reaches the outside world. The local
+ * provider implements them with a folder, an SQLite key-value file and child processes; the modal
+ * provider with Modal's Volume, Dict and Functions. Fakes for tests live in test/fakes.
+ */
+import type { TaskPayload } from '../executor/protocol.js';
+
+/** The environment's key-value store. Values are JSON-serialisable; keys are built, never parsed. */
+export interface StateDict {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  getMany<T = unknown>(keys: readonly string[]): Promise<Map<string, T>>;
+  put(key: string, value: unknown): Promise<void>;
+  /** Atomic: writes and returns true only if the key did not exist. */
+  putIfAbsent(key: string, value: unknown): Promise<boolean>;
+  /** True if the key existed. */
+  delete(key: string): Promise<boolean>;
+  /** Every entry whose key starts with `prefix`, in key order. */
+  entries<T = unknown>(prefix: string): Promise<Array<[string, T]>>;
+  close?(): Promise<void>;
+}
+
+export interface TaskSpawner {
+  /** Starts one task function for one try; returns the provider's call id. */
+  spawn(payload: TaskPayload): Promise<string>;
+  cancel(callId: string): Promise<void>;
+  /** Fast-follow: ask for a tick as soon as possible (the running loop wakes, or a tick is started). */
+  requestTick(): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface VolumeEntry {
+  /** Path relative to the volume root, `/`-separated. */
+  path: string;
+  type: 'file' | 'directory';
+  size: number;
+  mtime: Date;
+}
+
+/** The volume as the CLI sees it from outside the environment. */
+export interface VolumeClient {
+  put(path: string, data: Uint8Array): Promise<void>;
+  get(path: string): Promise<Uint8Array | undefined>;
+  list(prefix: string): Promise<VolumeEntry[]>;
+  remove(path: string): Promise<boolean>;
+  commit(): Promise<void>;
+}
+
+/** The volume as code running inside the environment sees it: a mounted folder. */
+export interface VolumeMount {
+  readonly root: string;
+  /** See other writers' committed changes (Modal `reload`); a no-op locally. */
+  reload(): Promise<void>;
+  /** Publish this container's changes (Modal `commit`); a no-op locally. */
+  commit(): Promise<void>;
+}
