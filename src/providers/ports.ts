@@ -58,3 +58,24 @@ export interface VolumeMount {
   /** Publish this container's changes (Modal `commit`); a no-op locally. */
   commit(): Promise<void>;
 }
+
+/** Progress feedback for long steps (create, deploy, upload). */
+export interface Progress {
+  step(message: string): void;
+}
+
+/**
+ * One environment on one provider, as the CLI sees it. `local` and `modal` implement the same shape; the
+ * CLI and UI never know which one they hold.
+ */
+export interface Provider {
+  readonly name: 'local' | 'modal';
+  readonly env: string;
+  exists(): Promise<boolean>;
+  /** Creates the environment, or updates it in place when it exists. */
+  create(config: import('../config/model.js').Config, progress: Progress): Promise<void>;
+  destroy(options: { deleteData: boolean }, progress: Progress): Promise<void>;
+  volume(): VolumeClient;
+  stateDict(): Promise<StateDict>;
+  spawner(): TaskSpawner;
+}
