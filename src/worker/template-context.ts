@@ -1,0 +1,100 @@
+/**
+ * Airflow's template context for one try (airflow-semantics.md §3, §4), built from the payload alone: a
+ * task function never reads the metadata database. `ti.xcom_pull` reads XComs through the given reader.
+ */
+import type { TaskPayload } from '../executor/protocol.js';
+import { dsAdd, dsFormat, formatDs, formatDsNodash, formatTs, formatTsNodash, formatTsNodashWithTz } from './python-datetime.js';
+import { TemplateDateTime, isKeywordArgs } from './template-datetime.js';
+import { toTemplateValue } from './template-dict.js';
+import { XCOM_RETURN_KEY, type XcomReader } from './xcom.js';
+
+/** Airflow's `dag_run_conf_overrides_params` (default on): DAG params, then task params, then the run's conf. */
+export function mergeParams(payload: TaskPayload): Record<string, unknown> {
+  return { ...payload.dag.params, ...payload.task.params, ...payload.run.conf };
+}
+
+const optionalDate = (iso: string | null): TemplateDateTime | null => (iso === null ? null : TemplateDateTime.fromISO(iso));
+
+/** Positional `(task_ids, dag_id, key)` or keywords, as in Airflow's `xcom_pull` signature. */
+function xcomPullFor(payload: TaskPayload, reader: XcomReader) {
+  return function xcom_pull(...args: unknown[]): unknown {
+    const keywords: Record<string, unknown> = isKeywordArgs(args[args.length - 1]) ? (args.pop() as Record<string, unknown>) : {};
+    const taskIds = 'task_ids' in keywords ? keywords['task_ids'] : args[0];
+    const dagId = ('dag_id' in keywords ? keywords['dag_id'] : args[1]) ?? payload.dag_id;
+    const key = 'key' in keywords ? keywords['key'] : (args[2] ?? XCOM_RETURN_KEY);
+    const fallback = 'default' in keywords ? keywords['default'] : null;
+    const runId = (keywords['run_id'] as string | undefined) ?? payload.run_id;
+    const pull = (taskId: string, mapIndex: number) =>
+      reader({ dag_id: String(dagId), run_id: runId, task_id: taskId, map_index: mapIndex }, String(key ?? XCOM_RETURN_KEY));
+
+    // Airflow 3: no task_ids means the current task (and its own map index).
+    if (taskIds === undefined || taskIds === null) {
+      const entry = pull(payload.task_id, payload.map_index);
+      return entry === undefined ? fallback : toTemplateValue(entry.value);
+    }
+    const mapIndex = typeof keywords['map_indexes'] === 'number' ? keywords['map_indexes'] : -1;
+    if (Array.isArray(taskIds)) {
+      return taskIds.flatMap((taskId) => {
+        const entry = pull(String(taskId), mapIndex);
+        return entry === undefined ? [] : [toTemplateValue(entry.value)];
+      });
+    }
+    const entry = pull(String(taskIds), mapIndex);
+    return entry === undefined ? fallback : toTemplateValue(entry.value);
+  };
+}
+
+/**
+ * The names a template can use. Date names (`ds`, `ts`, `logical_date`, `data_interval_*`...) exist only
+ * when the run has a logical date, as in Airflow 3.
+ */
+export function buildTemplateContext(payload: TaskPayload, xcomReader: XcomReader): Record<string, unknown> {
+  const { run, task } = payload;
+  const logicalDate = optionalDate(run.logical_date);
+  const xcom_pull = xcomPullFor(payload, xcomReader);
+  const ti = {
+    dag_id: payload.dag_id,
+    task_id: payload.task_id,
+    run_id: payload.run_id,
+    map_index: payload.map_index,
+    try_number: payload.try_number,
+    max_tries: payload.max_tries,
+    operator: task.operator_class,
+    xcom_pull,
+  };
+  const context: Record<string, unknown> = {
+    run_id: run.run_id,
+    dag: { dag_id: payload.dag.dag_id, owner: payload.dag.owners.join(', '), tags: payload.dag.tags, fileloc: payload.dag.fileloc },
+    task: { task_id: task.task_id, owner: task.owner, operator: task.operator_class, retries: task.retries, trigger_rule: task.trigger_rule },
+    ti,
+    task_instance: ti,
+    params: toTemplateValue(mergeParams(payload)),
+    dag_run: {
+      dag_id: payload.dag_id,
+      run_id: run.run_id,
+      run_type: run.run_type,
+      conf: toTemplateValue(run.conf),
+      logical_date: logicalDate,
+      data_interval_start: optionalDate(run.data_interval_start),
+      data_interval_end: optionalDate(run.data_interval_end),
+      run_after: optionalDate(run.run_after),
+      start_date: optionalDate(run.start_date),
+    },
+    macros: { ds_add: dsAdd, ds_format: dsFormat },
+  };
+  if (logicalDate !== null) {
+    const dt = logicalDate.value;
+    Object.assign(context, {
+      logical_date: logicalDate,
+      data_interval_start: optionalDate(run.data_interval_start) ?? logicalDate,
+      data_interval_end: optionalDate(run.data_interval_end) ?? logicalDate,
+      ds: formatDs(dt),
+      ds_nodash: formatDsNodash(dt),
+      ts: formatTs(dt),
+      ts_nodash: formatTsNodash(dt),
+      ts_nodash_with_tz: formatTsNodashWithTz(dt),
+      task_instance_key_str: `${payload.dag_id}__${payload.task_id}__${formatDsNodash(dt)}`,
+    });
+  }
+  return context;
+}

@@ -1,0 +1,122 @@
+/**
+ * Renders templated operator fields with nunjucks, configured to behave like Airflow's Jinja environment:
+ * no HTML autoescaping, undefined names print as '' (Jinja's default Undefined), values print as Python
+ * would print them, and the `ds`/`ts` family of filters exists.
+ */
+import nunjucks from 'nunjucks';
+import { DateTime } from 'luxon';
+import { TemplateDateTime } from './template-datetime.js';
+import { isPlainMapping } from './template-dict.js';
+import { pyStr } from './python-str.js';
+import { formatDs, formatDsNodash, formatTs, formatTsNodash, formatTsNodashWithTz, parseInstant } from './python-datetime.js';
+
+export class TemplateRenderError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TemplateRenderError';
+  }
+}
+
+export interface RenderOptions {
+  /**
+   * Airflow's `render_template_as_native_obj`: a string that is exactly one `{{ expression }}` renders to
+   * the expression's value (a list stays a list) instead of its text.
+   */
+  native?: boolean;
+}
+
+type Runtime = { suppressValue: (value: unknown, autoescape: boolean) => unknown };
+
+/**
+ * nunjucks prints values with JavaScript's String() and offers no hook to change that, so while one of our
+ * templates renders (synchronously, so nothing else can interleave) its output function prints Python's
+ * str() instead. Other users of nunjucks in the same process are untouched: the flag is off for them.
+ */
+let pythonStyleRenders = 0;
+const runtime = (nunjucks as unknown as { runtime: Runtime }).runtime;
+const originalSuppressValue = runtime.suppressValue;
+runtime.suppressValue = function pythonStyleSuppressValue(value: unknown, autoescape: boolean): unknown {
+  if (pythonStyleRenders > 0 && !autoescape) return pyStr(value);
+  return originalSuppressValue(value, autoescape);
+};
+
+function asDateTime(value: unknown): DateTime {
+  if (value instanceof TemplateDateTime) return value.value;
+  if (DateTime.isDateTime(value)) return value;
+  if (value instanceof Date) return DateTime.fromJSDate(value).toUTC();
+  if (typeof value === 'string') return parseInstant(value);
+  throw new TemplateRenderError(`Expected a datetime, got ${pyStr(value)}`);
+}
+
+const NATIVE_SLOT = '__native_result__';
+
+function createEnvironment(): nunjucks.Environment {
+  const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
+  const dateFilters: Record<string, (dt: DateTime) => string> = {
+    ds: formatDs,
+    ds_nodash: formatDsNodash,
+    ts: formatTs,
+    ts_nodash: formatTsNodash,
+    ts_nodash_with_tz: formatTsNodashWithTz,
+  };
+  for (const [name, format] of Object.entries(dateFilters)) {
+    // Jinja's Airflow filters return '' for None rather than failing.
+    env.addFilter(name, (value: unknown) => (value === null || value === undefined || value === '' ? '' : format(asDateTime(value))));
+  }
+  env.addFilter('string', (value: unknown) => pyStr(value));
+  env.addFilter('tojson', (value: unknown) => JSON.stringify(value ?? null));
+  // Captures the value of a whole-template expression for native rendering (see renderNative).
+  env.addFilter('__native_capture__', function (this: { ctx: Record<string, unknown> }, value: unknown) {
+    const slot = this.ctx[NATIVE_SLOT] as { value: unknown } | undefined;
+    if (slot) slot.value = value;
+    return '';
+  });
+  return env;
+}
+
+const environment = createEnvironment();
+
+function renderText(template: string, context: object): string {
+  pythonStyleRenders++;
+  try {
+    return environment.renderString(template, context);
+  } catch (error) {
+    const message = error instanceof Error ? error.message.replace(/\(unknown path\)\s*/g, '').replace(/\s+/g, ' ').trim() : String(error);
+    throw new TemplateRenderError(`Template error in '${template.length > 80 ? template.slice(0, 77) + '...' : template}': ${message}`, { cause: error });
+  } finally {
+    pythonStyleRenders--;
+  }
+}
+
+/** `{{ expr }}` and nothing else (no second expression, no statements), or null. */
+function wholeExpression(template: string): string | null {
+  const match = /^\s*\{\{-?([\s\S]*?)-?\}\}\s*$/.exec(template);
+  if (!match) return null;
+  const inner = match[1] ?? '';
+  return inner.includes('{{') || inner.includes('}}') || inner.includes('{%') ? null : inner;
+}
+
+function renderString(template: string, context: Record<string, unknown>, options: RenderOptions): unknown {
+  if (!template.includes('{{') && !template.includes('{%') && !template.includes('{#')) return template;
+  const expression = options.native ? wholeExpression(template) : null;
+  if (expression === null) return renderText(template, context);
+  const slot: { value: unknown } = { value: undefined };
+  renderText(`{{ (${expression}) | __native_capture__ }}`, { ...context, [NATIVE_SLOT]: slot });
+  // Plain JSON from here on: the value travels to a Python process or into an XCom file.
+  return slot.value === undefined ? null : (JSON.parse(JSON.stringify(slot.value)) as unknown);
+}
+
+/**
+ * Renders a templated field: strings are templates; lists and mappings are rendered item by item (values
+ * only, never keys, as Airflow does); anything else is returned unchanged. Throws TemplateRenderError.
+ */
+export function renderTemplate(value: unknown, context: Record<string, unknown>, options: RenderOptions = {}): unknown {
+  if (typeof value === 'string') return renderString(value, context, options);
+  if (Array.isArray(value)) return value.map((item) => renderTemplate(item, context, options));
+  if (isPlainMapping(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = renderTemplate(item, context, options);
+    return out;
+  }
+  return value;
+}
