@@ -1,0 +1,29 @@
+import type { ScheduleSpec } from '../dag/model.js';
+import { CronDataIntervalTimetable, DeltaDataIntervalTimetable } from './interval.js';
+import type { Timetable, TimetableOptions } from './model.js';
+import { NullTimetable, OnceTimetable } from './simple.js';
+import { CronTriggerTimetable, DeltaTriggerTimetable } from './trigger.js';
+
+/**
+ * The timetable Airflow 3 builds for a DAG's `schedule`: trigger timetables by default, data-interval ones
+ * when the environment asks for Airflow 2 behaviour. Throws `InvalidScheduleError` for a bad cron
+ * expression, time zone or duration.
+ */
+export function timetableFor(schedule: ScheduleSpec, timezone: string, options: TimetableOptions): Timetable {
+  switch (schedule.kind) {
+    case 'cron': {
+      const summary = schedule.preset ?? schedule.expression;
+      return options.create_cron_data_intervals
+        ? new CronDataIntervalTimetable(schedule.expression, timezone, summary)
+        : new CronTriggerTimetable(schedule.expression, timezone, summary);
+    }
+    case 'delta':
+      return options.create_delta_data_intervals
+        ? new DeltaDataIntervalTimetable(schedule.seconds)
+        : new DeltaTriggerTimetable(schedule.seconds);
+    case 'once':
+      return new OnceTimetable();
+    case 'none':
+      return new NullTimetable();
+  }
+}

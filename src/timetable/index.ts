@@ -1,0 +1,9 @@
+/** Timetables: when DAG runs happen and which data interval each covers (Airflow's `airflow.timetables`). */
+export type { DagRunInfo, DataInterval, TimeRestriction, Timetable, TimetableOptions } from './model.js';
+export { timetableFor } from './factory.js';
+export { CronTriggerTimetable, DeltaTriggerTimetable } from './trigger.js';
+export { CronDataIntervalTimetable, DeltaDataIntervalTimetable } from './interval.js';
+export { NullTimetable, OnceTimetable } from './simple.js';
+export { InvalidScheduleError } from './errors.js';
+export { airflowIsoformat, generateRunId } from './run-id.js';
+export { formatTimedelta } from './delta-schedule.js';
