@@ -1,0 +1,178 @@
+/**
+ * The local TaskSpawner: one child process per try, running the task entry (`dist/runtime/task-main.js`).
+ * Each child leads its own process group (so `cancel` reaches the operator's subprocesses too) and is
+ * detached from the spawner's lifetime: a scheduler loop that dies, or a one-shot `tick` command that
+ * returns, leaves running tries to finish and report through the state dict. The payload travels in a
+ * file, which survives the parent exiting before the child has read it.
+ */
+import { spawn as spawnProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TaskPayload } from '../../executor/protocol.js';
+import { TICK_REQUESTED_KEY } from '../../executor/protocol.js';
+import type { Logger } from '../../logger.js';
+import { silentLogger } from '../../logger.js';
+import type { StateDict, TaskSpawner } from '../ports.js';
+import type { LocalEnvironmentPaths } from './paths.js';
+import { wakeScheduler } from './wake.js';
+
+/** The compiled task entry, next to this module in dist/. */
+export const TASK_MAIN_PATH = fileURLToPath(new URL('../../runtime/task-main.js', import.meta.url));
+
+export interface LocalTaskSpawnerOptions {
+  paths: LocalEnvironmentPaths;
+  /** `executor.parallelism`: at most this many children of this spawner run at once; `spawn` waits for a slot. */
+  parallelism: number;
+  /** The state dict, for `requestTick`. */
+  dict: StateDict;
+  /**
+   * The program and leading arguments of a task process; the spawner appends `--env <env> --payload <file>`.
+   * Default: this Node binary running TASK_MAIN_PATH.
+   */
+  command?: readonly string[];
+  /** Extra environment for children (the home is always passed on). */
+  childEnv?: NodeJS.ProcessEnv;
+  /** Called when a child exits, whatever the reason (the loop wakes to reconcile sooner). */
+  onChildExit?: (callId: string, code: number | null, signal: NodeJS.Signals | null) => void;
+  logger?: Logger;
+}
+
+export class LocalTaskSpawner implements TaskSpawner {
+  private readonly running = new Map<string, number>();
+  private readonly slotWaiters: Array<() => void> = [];
+  private readonly logger: Logger;
+
+  constructor(private readonly options: LocalTaskSpawnerOptions) {
+    if (!Number.isInteger(options.parallelism) || options.parallelism < 1) {
+      throw new RangeError(`executor.parallelism must be a positive integer, got ${options.parallelism}`);
+    }
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Call ids of children started by this spawner that are still alive. */
+  inFlight(): string[] {
+    return [...this.running.keys()];
+  }
+
+  async spawn(payload: TaskPayload): Promise<string> {
+    // `start` registers the child synchronously, so no other spawn can slip in between check and start.
+    while (this.running.size >= this.options.parallelism) {
+      await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+    }
+    return this.start(payload);
+  }
+
+  private start(payload: TaskPayload): string {
+    const payloadDir = path.join(this.options.paths.root, 'payloads');
+    fs.mkdirSync(payloadDir, { recursive: true });
+    const payloadFile = path.join(payloadDir, `${crypto.randomUUID()}.json`);
+    fs.writeFileSync(payloadFile, JSON.stringify(payload));
+
+    const processLog = fs.openSync(path.join(this.options.paths.root, 'task-processes.log'), 'a');
+    const [program, ...leading] = this.options.command ?? [process.execPath, TASK_MAIN_PATH];
+    let child;
+    try {
+      child = spawnProcess(program as string, [...leading, '--env', this.options.paths.env, '--payload', payloadFile], {
+        detached: true,
+        stdio: ['ignore', processLog, processLog],
+        env: { ...process.env, ...this.options.childEnv, AIRFLOW_SERVERLESS_HOME: this.options.paths.home },
+      });
+    } finally {
+      fs.closeSync(processLog);
+    }
+    if (child.pid === undefined) {
+      fs.rmSync(payloadFile, { force: true });
+      throw new Error(`could not start a task process for ${payload.key}`);
+    }
+    const callId = `local-${child.pid}`;
+    this.running.set(callId, child.pid);
+    // Children outlive the spawner by design (see the module comment); don't hold our event loop open.
+    child.unref();
+    child.once('exit', (code, signal) => {
+      this.running.delete(callId);
+      this.releaseSlot();
+      this.logger.debug('task process exited', { call_id: callId, key: payload.key, code, signal });
+      this.options.onChildExit?.(callId, code, signal);
+    });
+    child.once('error', (error) => this.logger.warn('task process error', { call_id: callId, error: error.message }));
+    this.logger.debug('task process started', { call_id: callId, key: payload.key });
+    return callId;
+  }
+
+  /** Stops a try: SIGTERM to its process group, SIGKILL if it is still there after a grace period. */
+  async cancel(callId: string): Promise<void> {
+    const pid = parseCallId(callId);
+    if (pid === null || !isOurTaskProcess(pid)) return;
+    signalGroup(pid, 'SIGTERM');
+    const timer = setTimeout(() => {
+      if (isOurTaskProcess(pid)) signalGroup(pid, 'SIGKILL');
+    }, 5000);
+    timer.unref();
+  }
+
+  async requestTick(): Promise<void> {
+    await requestLocalTick(this.options.paths, this.options.dict);
+  }
+
+  /** Resolves once no child of this spawner runs, or after `timeoutMs`; true if none is left. */
+  async waitForChildren(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.running.size > 0 && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(200, Math.max(1, deadline - Date.now())));
+        this.slotWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.running.size === 0;
+  }
+
+  private releaseSlot(): void {
+    const waiters = this.slotWaiters.splice(0);
+    for (const wake of waiters) wake();
+  }
+}
+
+/** Records the request in the dict (a loop that starts later still sees it) and wakes a running loop. */
+export async function requestLocalTick(paths: LocalEnvironmentPaths, dict: StateDict): Promise<void> {
+  await dict.put(TICK_REQUESTED_KEY, new Date().toISOString());
+  await wakeScheduler(paths);
+}
+
+export function parseCallId(callId: string): number | null {
+  const match = /^local-(\d+)$/.exec(callId);
+  return match ? Number(match[1]) : null;
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Guards `cancel` against pid reuse: a call id from an earlier scheduler may name a pid the OS has since
+ * given to an unrelated process. On Linux we check that the pid still leads its own group and runs node;
+ * elsewhere we only check that it exists.
+ */
+function isOurTaskProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const processGroup = Number(fields[2]);
+    return processGroup === pid;
+  } catch {
+    return true;
+  }
+}
