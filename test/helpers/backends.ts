@@ -11,10 +11,13 @@
  *
  * A child process opens the same database with `openDatabase(db.location.database, db.location)`.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
 import pg from 'pg';
 import { afterEach, describe, it } from 'vitest';
 import type { Config } from '../../src/config/model.js';
@@ -173,4 +176,50 @@ export function describeEachBackend(title: string, define: (factory: BackendFact
       define(factory);
     });
   }
+}
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * Compiles a TypeScript snippet into a script a child process can run, so a test can have several real
+ * processes share one database (8 ticks at once, a migrator per process). `source` imports the project by
+ * paths relative to test/helpers/ (e.g. `../../src/db/open.js`); packages stay external and resolve from
+ * the repository's node_modules (NODE_PATH, set by runChild). Writes `<dir>/<name>.cjs`; `dir` is the caller's temp dir.
+ */
+export async function buildChildScript(source: string, dir: string, name = 'child'): Promise<string> {
+  const outfile = path.join(dir, `${name}.cjs`);
+  await esbuild.build({
+    stdin: { contents: source, resolveDir: path.join(repoRoot, 'test/helpers'), loader: 'ts', sourcefile: `${name}.ts` },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    packages: 'external',
+    outfile,
+    logLevel: 'silent',
+  });
+  return outfile;
+}
+
+export interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a script from buildChildScript to its exit; `env` is added to this process's environment. */
+export function runChild(script: string, env: Record<string, string> = {}, args: readonly string[] = []): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], {
+      env: { ...process.env, NODE_PATH: path.join(repoRoot, 'node_modules'), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
 }
