@@ -1,0 +1,48 @@
+/**
+ * Builds dist/ once per vitest run, for tests that run real processes (the CLI, task processes, racing
+ * dict writers). Skipped when the selected test files need no build, or when dist/ is newer than src/.
+ * Type errors do not stop the emit (tsc still writes JavaScript); `npm test` type-checks separately, and
+ * the engineers' shared checkout often holds someone's half-finished file.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const stampFile = path.join(repoRoot, 'dist/.test-build-stamp');
+const NEEDS_BUILD = /(^|\/)(cli|e2e|local)-[^/]*$|^test\/?$/;
+
+function newestSourceMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSourceMtime(full));
+    else newest = Math.max(newest, fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** File filters given on the command line (`vitest run test/a.test.ts`); none means "everything". */
+function selectedFilters(): string[] {
+  const args = process.argv.slice(2).filter((arg) => !arg.startsWith('-') && arg !== 'run' && arg !== 'watch');
+  return args;
+}
+
+export default function setup(): void {
+  const filters = selectedFilters();
+  if (filters.length > 0 && !filters.some((filter) => NEEDS_BUILD.test(filter) || !filter.includes('test'))) return;
+  const stamp = fs.existsSync(stampFile) ? fs.statSync(stampFile).mtimeMs : 0;
+  if (stamp > newestSourceMtime(path.join(repoRoot, 'src'))) return;
+  try {
+    execFileSync(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: repoRoot,
+      stdio: 'pipe',
+    });
+  } catch (error) {
+    const output = String((error as { stdout?: Buffer }).stdout ?? '');
+    process.stderr.write(`global-setup: tsc reported type errors (JavaScript was still emitted):\n${output.slice(0, 2000)}\n`);
+  }
+  execFileSync(process.execPath, ['scripts/build-assets.mjs'], { cwd: repoRoot, stdio: 'inherit' });
+  fs.mkdirSync(path.dirname(stampFile), { recursive: true });
+  fs.writeFileSync(stampFile, new Date().toISOString());
+}

@@ -1,0 +1,139 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TaskPayload } from '../src/executor/protocol.js';
+import { TICK_REQUESTED_KEY } from '../src/executor/protocol.js';
+import { localEnvironmentPaths } from '../src/providers/local/paths.js';
+import type { LocalEnvironmentPaths } from '../src/providers/local/paths.js';
+import { LocalTaskSpawner, parseCallId, requestLocalTick } from '../src/providers/local/spawner.js';
+import { SqliteStateDict } from '../src/providers/local/state-dict.js';
+import { listenForWake, SchedulerAlreadyRunningError } from '../src/providers/local/wake.js';
+
+/** A stand-in task process: records that it started, then waits for the test's `release` file. */
+const FAKE_TASK = `
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+const dir = process.env.FAKE_TASK_DIR;
+const payloadFile = process.argv[process.argv.indexOf('--payload') + 1];
+const payload = JSON.parse(fs.readFileSync(payloadFile, 'utf8'));
+if (payload.task_id === 'with_child') {
+  const child = spawn('sleep', ['300'], { stdio: 'ignore' });
+  fs.writeFileSync(path.join(dir, 'grandchild'), String(child.pid));
+}
+fs.writeFileSync(path.join(dir, 'started-' + payload.task_id), String(process.pid));
+const timer = setInterval(() => { if (fs.existsSync(path.join(dir, 'release'))) process.exit(0); }, 20);
+`;
+
+function payload(taskId: string): TaskPayload {
+  return { key: `task:d:${taskId}:r:-1:1`, task_id: taskId, dag_id: 'd', run_id: 'r', map_index: -1, try_number: 1 } as TaskPayload;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+describe('LocalTaskSpawner', () => {
+  let dir: string;
+  let paths: LocalEnvironmentPaths;
+  let dict: SqliteStateDict;
+  let spawner: LocalTaskSpawner;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'afs-spawn-'));
+    paths = localEnvironmentPaths('spawn-test', path.join(dir, 'home'));
+    fs.mkdirSync(paths.root, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'fake-task.mjs'), FAKE_TASK);
+    dict = new SqliteStateDict(paths.stateDict);
+    spawner = new LocalTaskSpawner({
+      paths,
+      parallelism: 2,
+      dict,
+      command: [process.execPath, path.join(dir, 'fake-task.mjs')],
+      childEnv: { FAKE_TASK_DIR: dir },
+    });
+  });
+  afterEach(async () => {
+    fs.writeFileSync(path.join(dir, 'release'), '');
+    await spawner.waitForChildren(10_000);
+    const grandchild = path.join(dir, 'grandchild');
+    if (fs.existsSync(grandchild)) {
+      try {
+        process.kill(Number(fs.readFileSync(grandchild, 'utf8')), 'SIGKILL');
+      } catch {
+        // Already gone (the expected case).
+      }
+    }
+    await dict.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const started = (): string[] => fs.readdirSync(dir).filter((f) => f.startsWith('started-'));
+
+  it('runs at most `parallelism` children; the next spawn waits for a slot', async () => {
+    const first = await spawner.spawn(payload('a'));
+    const second = await spawner.spawn(payload('b'));
+    let thirdDone = false;
+    const third = spawner.spawn(payload('c')).then((id) => {
+      thirdDone = true;
+      return id;
+    });
+    await until(() => started().length === 2);
+    expect(thirdDone).toBe(false);
+    expect(spawner.inFlight().sort()).toEqual([first, second].sort());
+    expect(parseCallId(first)).toBe(Number(fs.readFileSync(path.join(dir, 'started-a'), 'utf8')));
+
+    fs.writeFileSync(path.join(dir, 'release'), '');
+    const thirdId = await third;
+    expect(thirdId).toMatch(/^local-\d+$/);
+    expect(await spawner.waitForChildren(10_000)).toBe(true);
+    expect(started().sort()).toEqual(['started-a', 'started-b', 'started-c']);
+  });
+
+  it('cancel kills the whole process group of a try', async () => {
+    const callId = await spawner.spawn(payload('with_child'));
+    await until(() => started().length === 1 && fs.existsSync(path.join(dir, 'grandchild')));
+    const grandchild = Number(fs.readFileSync(path.join(dir, 'grandchild'), 'utf8'));
+    expect(alive(grandchild)).toBe(true);
+    await spawner.cancel(callId);
+    expect(await spawner.waitForChildren(10_000)).toBe(true);
+    await until(() => !alive(grandchild));
+  });
+
+  it('cancel ignores call ids that are not ours', async () => {
+    await spawner.cancel('modal-fc-123');
+    await spawner.cancel(`local-${process.pid}`); // Our own pid does not lead its own group: never signalled.
+    expect(alive(process.pid)).toBe(true);
+  });
+
+  it('requestTick records the request and wakes a listening loop; a second loop is refused', async () => {
+    let wakes = 0;
+    let onWake = (): void => {};
+    const listener = await listenForWake(paths, () => {
+      wakes++;
+      onWake();
+    });
+    try {
+      // The refused loop's probe is itself a (harmless) wake-up.
+      await expect(listenForWake(paths, () => {})).rejects.toThrow(SchedulerAlreadyRunningError);
+      await until(() => wakes === 1);
+      const wokeUp = new Promise<void>((resolve) => (onWake = resolve));
+      await requestLocalTick(paths, dict);
+      await wokeUp;
+      expect(wakes).toBe(2);
+      expect(typeof (await dict.get(TICK_REQUESTED_KEY))).toBe('string');
+    } finally {
+      await listener.close();
+    }
+  });
+});
