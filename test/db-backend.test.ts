@@ -189,7 +189,11 @@ describeEachBackend('database backend', (factory) => {
       ['etl', 'r3', T0, T0, T0],
     );
     expect(again.changes).toBe(0);
-    expect(await count(db, 'dag_run')).toBe(4);
+    const returning = `INSERT INTO dag_run (dag_id, run_id, logical_date, run_type, run_after, updated_at)
+       VALUES (?, ?, ?, 'scheduled', ?, ?) ON CONFLICT DO NOTHING RETURNING id`;
+    expect((await db.run(returning, ['etl', 'r4', T1, T0, T0])).changes).toBe(1);
+    expect((await db.run(returning, ['etl', 'r5', T1, T0, T0])).changes).toBe(0);
+    expect(await count(db, 'dag_run')).toBe(5);
   });
 
   it('deletes task instances with their DAG run and refuses orphans', async () => {

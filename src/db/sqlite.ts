@@ -90,8 +90,9 @@ export class SqliteBackend implements DatabaseBackend {
       try {
         const statement = this.prepare(sql);
         if (!statement.reader) return { changes: statement.run(...bind(params)).changes };
-        statement.all(...bind(params));
-        return { changes: 0 };
+        // A statement that returns rows (SELECT, or INSERT/UPDATE ... RETURNING) counts the rows it
+        // returned, as Postgres's rowCount does, so `changes` means the same on both backends.
+        return { changes: statement.all(...bind(params)).length };
       } catch (error) {
         throw translate(error);
       }
