@@ -4,6 +4,7 @@
  * file's descriptor: nothing is buffered in memory and stdout/stderr stay interleaved as written.
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 
 export interface ProcessGroupOptions {
@@ -41,14 +42,45 @@ export class ProcessStartError extends Error {
 const DEFAULT_KILL_GRACE_MS = 5_000;
 const GROUP_POLL_MS = 50;
 
-/** True while any process of the group exists (zombies included: they vanish once reaped). */
-export function groupAlive(pgid: number): boolean {
+/**
+ * Pids of the group's members that still run. Zombies do not count: once dead, an orphan waits for PID 1
+ * to reap it, which some container inits do slowly or never, and waiting for that would only stall us.
+ * Reads /proc on Linux; elsewhere any member the kernel reports counts.
+ */
+function liveMembers(pgid: number): number[] {
+  let pids: string[];
+  try {
+    pids = fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return signalReaches(pgid) ? [pgid] : [];
+  }
+  const live: number[] = [];
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so parse after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') live.push(Number(pid));
+  }
+  return live;
+}
+
+function signalReaches(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** True while any process of the group is still running. */
+export function groupAlive(pgid: number): boolean {
+  return signalReaches(pgid) && liveMembers(pgid).length > 0;
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
