@@ -282,6 +282,20 @@ describeEachBackend('database backend', (factory) => {
     expect(await count(db, 'dag_run')).toBe(0);
   });
 
+  it.runIf(factory.name === 'postgres')('rolls back and reports a transaction whose connection is killed between statements', async () => {
+    const db = await factory.create();
+    const outcome = await db
+      .transaction(async (tx) => {
+        await insertRun(tx, 'r1', T0);
+        // The tick's connection dies mid-pass (crash, failover, network cut) while it holds a transaction open.
+        expect(await db.terminateConnections!('pool')).toBeGreaterThan(0);
+        await insertRun(tx, 'r2', T1);
+      })
+      .catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(DatabaseUnavailableError);
+    expect(await db.all('SELECT run_id FROM dag_run')).toEqual([]);
+  });
+
   it.runIf(factory.name === 'postgres')('maps retryable server errors to TransientDatabaseError', async () => {
     const db = await factory.create();
     for (const code of ['40001', '40P01', '57P03']) {
@@ -316,6 +330,30 @@ describe('PostgreSQL unavailable', () => {
       expect(everything).not.toContain('postgres://postgres');
     }
     await db.close();
+  });
+
+  it('reports a server that never answers as timed out', async () => {
+    // Accepts TCP connections and never speaks: a blackholed or hung server.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    const db = new PostgresBackend({ connectionString: `postgres://u:pw@127.0.0.1:${port}/prod`, connectTimeoutMs: 200 });
+    try {
+      const errors = [
+        await db.get('SELECT 1').catch((e: unknown) => e),
+        await db.transaction(async () => 1).catch((e: unknown) => e),
+        await db.acquireLock('scheduler', { owner: 'a', ttlMs: 1000, now: new Date() }).catch((e: unknown) => e),
+      ];
+      for (const error of errors) {
+        expect(error).toBeInstanceOf(DatabaseUnavailableError);
+        expect((error as Error).message).toBe(`cannot connect to PostgreSQL at 127.0.0.1:${port} (database prod): connection timed out`);
+      }
+    } finally {
+      await db.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it('reports an unknown host as not found', async () => {

@@ -204,7 +204,13 @@ export class PostgresBackend implements DatabaseBackend {
       application_name: options.applicationName ?? 'airflow-serverless',
       types: rowTypes,
     };
-    this.pool = new pg.Pool({ ...this.clientConfig, max: options.poolSize ?? 4, idleTimeoutMillis: 10_000 });
+    this.pool = new pg.Pool({
+      ...this.clientConfig,
+      max: options.poolSize ?? 4,
+      idleTimeoutMillis: 10_000,
+      // A CLI command that forgets close() still exits once its connections are idle.
+      allowExitOnIdle: true,
+    });
     // An idle pooled connection can be terminated server-side; the pool drops it and the next query
     // opens a new one. Without a listener the 'error' event would crash the process.
     this.pool.on('error', () => {});
@@ -288,8 +294,14 @@ export class PostgresBackend implements DatabaseBackend {
     } catch (error) {
       throw this.translate(error);
     }
-    // A connection that cannot even roll back is destroyed on release rather than reused.
+    // pg-pool removes its own 'error' listener while a connection is checked out; a session killed between
+    // two statements would then be an uncaught exception that ends the process. The next statement (or the
+    // ROLLBACK) sees the failure instead, so the listener only has to keep the event from going unhandled.
     let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await fn(client);
@@ -299,10 +311,12 @@ export class PostgresBackend implements DatabaseBackend {
       try {
         await client.query('ROLLBACK');
       } catch (rollbackError) {
-        broken = rollbackError as Error;
+        // A connection that cannot even roll back is destroyed on release rather than reused.
+        broken ??= rollbackError as Error;
       }
       throw this.translate(error);
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }
