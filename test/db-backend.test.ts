@@ -296,6 +296,25 @@ describeEachBackend('database backend', (factory) => {
     expect(await db.all('SELECT run_id FROM dag_run')).toEqual([]);
   });
 
+  it.runIf(factory.name === 'postgres')('cancels a statement past statementTimeoutMs and names a missing database', async () => {
+    const db = await factory.create();
+    const url = new URL(db.location.database.connection_string!);
+    const impatient = new PostgresBackend({ connectionString: url.toString(), statementTimeoutMs: 50 });
+    try {
+      // 57014 query_canceled is neither transient nor a lost connection: it passes through.
+      await expect(impatient.run('SELECT pg_sleep(5)')).rejects.toMatchObject({ code: '57014' });
+      expect(await impatient.get('SELECT 1 AS one')).toEqual({ one: 1 });
+    } finally {
+      await impatient.close();
+    }
+    url.pathname = '/no_such_database_here';
+    const missing = new PostgresBackend({ connectionString: url.toString() });
+    const error = await missing.get('SELECT 1').catch((e: unknown) => e);
+    await missing.close();
+    expect(error).toBeInstanceOf(DatabaseUnavailableError);
+    expect((error as Error).message).toMatch(/\(database no_such_database_here\): database does not exist$/);
+  });
+
   it.runIf(factory.name === 'postgres')('maps retryable server errors to TransientDatabaseError', async () => {
     const db = await factory.create();
     for (const code of ['40001', '40P01', '57P03']) {
