@@ -63,6 +63,10 @@ function createEnvironment(): nunjucks.Environment {
     // Jinja's Airflow filters return '' for None rather than failing.
     env.addFilter(name, (value: unknown) => (value === null || value === undefined || value === '' ? '' : format(asDateTime(value))));
   }
+  // Jinja spells its constants both ways; nunjucks only knows the lowercase ones.
+  env.addGlobal('True', true);
+  env.addGlobal('False', false);
+  env.addGlobal('None', null);
   env.addFilter('string', (value: unknown) => pyStr(value));
   env.addFilter('tojson', (value: unknown) => JSON.stringify(value ?? null));
   // Captures the value of a whole-template expression for native rendering (see renderNative).

@@ -1,0 +1,132 @@
+import nunjucks from 'nunjucks';
+import { describe, expect, it } from 'vitest';
+import { buildTemplateContext, renderTemplate, TemplateRenderError, type XcomReader } from '../src/worker/index.js';
+import { dsAdd, dsFormat, strftime, strptime } from '../src/worker/python-datetime.js';
+import { RUN_ID, bashTask, makePayload } from './worker-harness.js';
+
+const xcoms: Record<string, unknown> = { a: 'from-a', b: { k: [1, 'two'] }, t: 'mine' };
+const reader: XcomReader = (source, key) =>
+  key === 'return_value' && source.task_id in xcoms && source.run_id === RUN_ID
+    ? { ...source, key, value: xcoms[source.task_id], timestamp: '2024-01-02T00:00:00.000Z' }
+    : key === 'custom' && source.task_id === 'a'
+      ? { ...source, key, value: 'custom-a', timestamp: '2024-01-02T00:00:00.000Z' }
+      : undefined;
+
+const context = buildTemplateContext(makePayload(bashTask({})), reader);
+const render = (template: string) => renderTemplate(template, context);
+
+describe('template context', () => {
+  it('has Airflow\'s date names for a run with a logical date', () => {
+    expect(render('{{ ds }}|{{ ds_nodash }}|{{ ts }}|{{ ts_nodash }}|{{ ts_nodash_with_tz }}')).toBe(
+      '2024-01-01|20240101|2024-01-01T00:00:00+00:00|20240101T000000|20240101T000000+0000',
+    );
+    expect(render('{{ logical_date }}|{{ data_interval_start }}|{{ data_interval_end }}')).toBe(
+      '2024-01-01T00:00:00+00:00|2024-01-01T00:00:00+00:00|2024-01-02T00:00:00+00:00',
+    );
+    expect(render('{{ task_instance_key_str }}')).toBe('d__t__20240101');
+  });
+
+  it('leaves the date names out when the run has no logical date', () => {
+    const base = makePayload(bashTask({}));
+    const manual = buildTemplateContext(
+      { ...base, run: { ...base.run, logical_date: null, data_interval_start: null, data_interval_end: null } },
+      reader,
+    );
+    expect('ds' in manual).toBe(false);
+    expect('logical_date' in manual).toBe(false);
+    expect(renderTemplate('[{{ ds }}][{{ dag_run.logical_date }}]', manual)).toBe('[][None]');
+  });
+
+  it('has run, dag, task, ti and dag_run', () => {
+    expect(render('{{ run_id }}|{{ dag.dag_id }}|{{ task.task_id }}|{{ task.owner }}')).toBe(`${RUN_ID}|d|t|data-team`);
+    expect(render('{{ ti.try_number }}|{{ ti.task_id }}|{{ ti.dag_id }}|{{ ti.run_id }}|{{ task_instance.task_id }}')).toBe(`1|t|d|${RUN_ID}|t`);
+    expect(render('{{ dag_run.run_id }}|{{ dag_run.run_type }}|{{ dag_run.logical_date }}|{{ dag_run.conf.y }}')).toBe(
+      `${RUN_ID}|scheduled|2024-01-01T00:00:00+00:00|from-conf`,
+    );
+  });
+
+  it('merges params: DAG params, then task params, then dag_run.conf', () => {
+    const base = makePayload(bashTask({}, { params: { x: 2, z: 'task' } }));
+    const merged = buildTemplateContext(base, reader);
+    expect(renderTemplate('{{ params.x }}|{{ params.y }}|{{ params.z }}', merged)).toBe('2|from-conf|task');
+  });
+
+  it('supports dict methods on mappings', () => {
+    expect(render("{{ dag_run.conf.get('y') }}|{{ dag_run.conf.get('nope', 'fallback') }}|{{ params.get('nope') }}")).toBe('from-conf|fallback|None');
+    expect(render('{% for k, v in dag_run.conf.items() %}{{ k }}={{ v }}{% endfor %}')).toBe('y=from-conf');
+  });
+});
+
+describe('ti.xcom_pull in templates', () => {
+  it('takes keyword and positional forms; a single id returns a value, a list returns a list', () => {
+    expect(render("{{ ti.xcom_pull(task_ids='a') }}")).toBe('from-a');
+    expect(render("{{ ti.xcom_pull('a') }}")).toBe('from-a');
+    expect(render("{{ ti.xcom_pull(task_ids='a', key='custom') }}")).toBe('custom-a');
+    expect(render("{{ ti.xcom_pull('a', None, 'custom') }}")).toBe('custom-a');
+    expect(render("{{ ti.xcom_pull(task_ids=['a', 'b']) }}")).toBe("['from-a', {'k': [1, 'two']}]");
+    expect(render("{{ ti.xcom_pull(task_ids='b')['k'][1] }}")).toBe('two');
+  });
+
+  it('defaults to the current task and to None (or the given default) when missing', () => {
+    expect(render('{{ ti.xcom_pull() }}')).toBe('mine');
+    expect(render("{{ ti.xcom_pull(task_ids='missing') }}")).toBe('None');
+    expect(render("{{ ti.xcom_pull(task_ids='missing', default='d') }}")).toBe('d');
+  });
+});
+
+describe('rendering', () => {
+  it('prints values as Python does', () => {
+    const ctx = { t: true, f: false, n: null, list: [1, 'a', null], map: { k: "it's" }, num: 1.5 };
+    expect(renderTemplate('{{ t }} {{ f }} {{ n }} {{ list }} {{ map }} {{ num }} [{{ missing }}]', ctx)).toBe(
+      `True False None [1, 'a', None] {'k': "it's"} 1.5 []`,
+    );
+  });
+
+  it('knows Jinja\'s capitalised constants', () => {
+    expect(renderTemplate('{{ True }}|{{ x == None }}|{% if f == False %}no{% endif %}', { x: null, f: false })).toBe('True|True|no');
+  });
+
+  it('leaves other nunjucks users alone', () => {
+    expect(nunjucks.renderString('{{ t }} {{ list }}', { t: true, list: [1, 2] })).toBe('true 1,2');
+  });
+
+  it('renders lists and mappings recursively, values only', () => {
+    expect(renderTemplate({ '{{ ds }}': ['{{ ds }}', 3, { deep: '{{ ds_nodash }}' }], n: null }, context)).toEqual({
+      '{{ ds }}': ['2024-01-01', 3, { deep: '20240101' }],
+      n: null,
+    });
+  });
+
+  it('native mode returns the value of a whole-template expression', () => {
+    expect(renderTemplate('{{ dag_run.conf }}', context, { native: true })).toEqual({ y: 'from-conf' });
+    expect(renderTemplate('{{ params.x + 1 }}', context, { native: true })).toBe(2);
+    expect(renderTemplate('x={{ params.x }}', context, { native: true })).toBe('x=1');
+  });
+
+  it('has the date filters and macros', () => {
+    expect(render('{{ logical_date | ds_nodash }}|{{ data_interval_end | ds }}|{{ "2024-03-05T10:20:30+00:00" | ts_nodash }}')).toBe(
+      '20240101|2024-01-02|20240305T102030',
+    );
+    expect(render("{{ macros.ds_add(ds, 3) }}|{{ macros.ds_add('2024-03-01', -1) }}|{{ macros.ds_format(ds, '%Y-%m-%d', '%d %b %Y') }}")).toBe(
+      '2024-01-04|2024-02-29|01 Jan 2024',
+    );
+    expect(render("{{ logical_date.strftime('%A %j') }}|{{ logical_date.add(hours=36) }}")).toBe('Monday 001|2024-01-02T12:00:00+00:00');
+  });
+
+  it('throws TemplateRenderError on syntax errors and unknown functions', () => {
+    expect(() => render('{{ ds ')).toThrow(TemplateRenderError);
+    expect(() => render('{{ nope() }}')).toThrow(/nope/);
+  });
+});
+
+describe('Python date formats', () => {
+  it('strftime and strptime agree on the common codes', () => {
+    const dt = strptime('2024-07-04 13:05:09.123456 +0200', '%Y-%m-%d %H:%M:%S.%f %z');
+    expect(strftime(dt, '%Y|%y|%m|%d|%H|%I%p|%M|%S|%f|%j|%b|%B|%a|%A|%z|%%')).toBe(
+      '2024|24|07|04|13|01PM|05|09|123000|186|Jul|July|Thu|Thursday|+0200|%',
+    );
+    expect(dsFormat('20240102', '%Y%m%d', '%d/%m/%y')).toBe('02/01/24');
+    expect(dsAdd('2024-01-01', 0)).toBe('2024-01-01');
+    expect(() => dsFormat('2024-13-45', '%Y-%m-%d', '%Y')).toThrow();
+  });
+});
