@@ -226,6 +226,20 @@ describeEachBackend('database backend', (factory) => {
     expect(await b.holdsLock('other', now)).toBe(true);
   });
 
+  it('holds many named locks at once on one backend', async () => {
+    const a = await factory.create();
+    const b = a.openAnother();
+    const now = new Date(T0);
+    // Enough names that their 64-bit keys cover both signs of both halves (pg_locks shows them unsigned).
+    const names = Array.from({ length: 24 }, (_, i) => `lock-${i}`);
+    for (const name of names) expect(await a.acquireLock(name, { owner: 'a', ttlMs: 60_000, now })).toBe(true);
+    for (const name of names) expect(await a.holdsLock(name, now)).toBe(true);
+    for (const name of names) expect(await b.acquireLock(name, { owner: 'b', ttlMs: 60_000, now })).toBe(false);
+    for (const name of names.slice(0, 12)) await a.releaseLock(name);
+    for (const name of names.slice(0, 12)) expect(await b.acquireLock(name, { owner: 'b', ttlMs: 60_000, now })).toBe(true);
+    for (const name of names.slice(12)) expect(await a.holdsLock(name, now)).toBe(true);
+  });
+
   it.runIf(factory.name === 'sqlite')('lets another owner take over an expired SQLite lease', async () => {
     const a = await factory.create();
     const b = a.openAnother();
