@@ -1,11 +1,12 @@
 /**
  * Chooses the database backend from the environment's configuration. The one place that knows both
- * backends, so callers (tick, CLI, UI) stay dialect-free.
+ * backends, so callers (tick, CLI, UI) stay dialect-free. To print a connection string, use
+ * `redactConnectionString` (config) or a backend's `description`; this module adds no third way.
  */
 import type { Config } from '../config/model.js';
 import type { DatabaseBackend } from './backend.js';
 import { DatabaseUnavailableError } from './backend.js';
-import { PostgresBackend, describePostgres } from './postgres.js';
+import { PostgresBackend } from './postgres.js';
 import { SqliteBackend } from './sqlite.js';
 
 export interface OpenDatabaseOptions {
@@ -37,13 +38,4 @@ export function openDatabase(database: Config['database'], options: OpenDatabase
     ...(options.journalMode !== undefined ? { journalMode: options.journalMode } : {}),
     ...(options.readonly !== undefined ? { readonly: options.readonly } : {}),
   });
-}
-
-/** A database URL with credentials removed (`postgres://host:port/db`), safe for logs and errors. */
-export function redactUrl(url: string): string {
-  try {
-    return describePostgres(url);
-  } catch {
-    return '<unparseable connection string>';
-  }
 }
