@@ -1,20 +1,25 @@
 /** "Did you mean" hints for misspelled keys, operators and task ids. */
 
-/** Edit distance (Levenshtein), two rows; inputs are short identifiers. */
+/**
+ * Edit distance counting a swap of two neighbours as one edit (optimal string alignment), since
+ * `retires` for `retries` is the typical typo. Inputs are short identifiers.
+ */
 export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
+    const row = [i];
     for (let j = 1; j <= b.length; j += 1) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      row.push(best);
     }
-    previous = current;
+    rows.push(row);
   }
-  return previous[b.length] ?? 0;
+  return rows[a.length]![b.length]!;
 }
 
-/** The closest candidate, if close enough to be a likely typo (about a third of the word may differ). */
+/** The closest candidate, if close enough to be a likely typo (about one edit per four characters). */
 export function closest(word: string, candidates: Iterable<string>): string | null {
   const lower = word.toLowerCase();
   let best: string | null = null;
@@ -26,7 +31,8 @@ export function closest(word: string, candidates: Iterable<string>): string | nu
       bestDistance = distance;
     }
   }
-  const tolerance = Math.max(1, Math.floor(word.length / 3));
+  // Names of one or two characters are too short for a guess to be more than noise.
+  const tolerance = word.length < 3 ? 0 : Math.max(1, Math.floor(word.length / 4));
   return best !== null && bestDistance <= tolerance ? best : null;
 }
 
