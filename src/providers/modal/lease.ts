@@ -29,6 +29,11 @@ export class DictSchedulerLease {
     if (await this.dict.putIfAbsent(SCHEDULER_LOCK_KEY, this.record())) return true;
     const current = await this.dict.get<LeaseRecord>(SCHEDULER_LOCK_KEY);
     if (current === undefined) return this.dict.putIfAbsent(SCHEDULER_LOCK_KEY, this.record());
+    // Re-entrant: the tick entrypoint takes the lease before migrating, then runTick asks again as the same owner.
+    if (current.owner === this.owner) {
+      await this.dict.put(SCHEDULER_LOCK_KEY, this.record());
+      return true;
+    }
     if (Date.parse(current.expires_at) > this.clock.now().getTime()) return false;
     const popped = await this.dict.pop<LeaseRecord>(SCHEDULER_LOCK_KEY);
     if (popped && (popped.owner !== current.owner || popped.expires_at !== current.expires_at)) {
