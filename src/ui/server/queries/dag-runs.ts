@@ -1,0 +1,154 @@
+/** Read queries over `dag_run`. */
+import type { DatabaseBackend, Queryable } from '../../../db/backend.js';
+import type { OrderTerm, Page, Range } from '../params.js';
+import { orderSql, Where } from './sql.js';
+
+export interface DagRunRow {
+  id: number;
+  dag_id: string;
+  run_id: string;
+  queued_at: unknown;
+  logical_date: unknown;
+  start_date: unknown;
+  end_date: unknown;
+  state: string;
+  run_type: string;
+  triggered_by: string | null;
+  triggering_user_name: string | null;
+  conf: unknown;
+  data_interval_start: unknown;
+  data_interval_end: unknown;
+  run_after: unknown;
+  last_scheduling_decision: unknown;
+  updated_at: unknown;
+  note: string | null;
+}
+
+export interface DagRunFilter {
+  /** Null = every DAG (`~`). */
+  dagId: string | null;
+  dagIdPattern: string | null;
+  runIdPattern: string | null;
+  states: string[];
+  runTypes: string[];
+  logicalDate: Range;
+  runAfter: Range;
+  startDate: Range;
+  endDate: Range;
+  updatedAt: Range;
+}
+
+export const DAG_RUN_ORDER_ATTRIBUTES = [
+  'id',
+  'state',
+  'dag_id',
+  'run_id',
+  'dag_run_id',
+  'logical_date',
+  'run_after',
+  'start_date',
+  'end_date',
+  'updated_at',
+  'conf',
+  'duration',
+] as const;
+
+const COLUMNS =
+  'id, dag_id, run_id, queued_at, logical_date, start_date, end_date, state, run_type, triggered_by, triggering_user_name, conf, data_interval_start, data_interval_end, run_after, last_scheduling_decision, updated_at, note';
+
+const ORDER_EXPRESSIONS: Record<string, string> = {
+  id: 'id',
+  state: 'state',
+  dag_id: 'dag_id',
+  run_id: 'run_id',
+  dag_run_id: 'run_id',
+  logical_date: 'logical_date',
+  run_after: 'run_after',
+  start_date: 'start_date',
+  end_date: 'end_date',
+  updated_at: 'updated_at',
+  // Ordering by JSON is not portable; the text form is what Airflow's users get on SQLite anyway.
+  conf: 'CAST(conf AS TEXT)',
+};
+
+/** Seconds between start and end: the one dialect-specific expression here (no portable interval maths). */
+function durationExpression(dialect: DatabaseBackend['dialect']): string {
+  return dialect === 'postgres'
+    ? 'EXTRACT(EPOCH FROM (end_date - start_date))'
+    : '(julianday(end_date) - julianday(start_date)) * 86400.0';
+}
+
+function runWhere(filter: DagRunFilter): Where {
+  const where = new Where();
+  if (filter.dagId !== null) where.add('dag_id = ?', filter.dagId);
+  where.pattern('dag_id', filter.dagIdPattern);
+  where.pattern('run_id', filter.runIdPattern);
+  where.in('state', filter.states);
+  where.in('run_type', filter.runTypes);
+  where.range('logical_date', filter.logicalDate);
+  where.range('run_after', filter.runAfter);
+  where.range('start_date', filter.startDate);
+  where.range('end_date', filter.endDate);
+  where.range('updated_at', filter.updatedAt);
+  return where;
+}
+
+export async function listDagRuns(
+  db: DatabaseBackend,
+  filter: DagRunFilter,
+  order: readonly OrderTerm[],
+  page: Page,
+): Promise<{ rows: DagRunRow[]; total: number }> {
+  const where = runWhere(filter);
+  const total = await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM dag_run ${where.sql()}`, where.params);
+  const rows = await db.all<DagRunRow>(
+    `SELECT ${COLUMNS} FROM dag_run ${where.sql()} ${orderSql(order, { ...ORDER_EXPRESSIONS, duration: durationExpression(db.dialect) }, ['id ASC'])} LIMIT ? OFFSET ?`,
+    [...where.params, page.limit, page.offset],
+  );
+  return { rows, total: Number(total?.n ?? 0) };
+}
+
+export async function getDagRun(db: Queryable, dagId: string, runId: string): Promise<DagRunRow | undefined> {
+  return db.get<DagRunRow>(`SELECT ${COLUMNS} FROM dag_run WHERE dag_id = ? AND run_id = ?`, [dagId, runId]);
+}
+
+/** The run that already holds this run id or logical date, if any (the two unique keys of `dag_run`). */
+export async function findConflictingRun(
+  db: Queryable,
+  dagId: string,
+  runId: string,
+  logicalDate: string | null,
+): Promise<DagRunRow | undefined> {
+  if (logicalDate === null) return getDagRun(db, dagId, runId);
+  return db.get<DagRunRow>(`SELECT ${COLUMNS} FROM dag_run WHERE dag_id = ? AND (run_id = ? OR logical_date = ?)`, [
+    dagId,
+    runId,
+    logicalDate,
+  ]);
+}
+
+export interface RunSummary {
+  dag_id: string;
+  run_id: string;
+  state: string;
+  run_after: unknown;
+  logical_date: unknown;
+  start_date: unknown;
+  end_date: unknown;
+}
+
+/** The newest `perDag` runs of each DAG (by run_after), newest first: the DAG list's coloured dots. */
+export async function recentRunsByDag(db: Queryable, dagIds: readonly string[], perDag: number): Promise<Map<string, RunSummary[]>> {
+  const out = new Map<string, RunSummary[]>();
+  if (dagIds.length === 0) return out;
+  const rows = await db.all<RunSummary>(
+    `SELECT dag_id, run_id, state, run_after, logical_date, start_date, end_date FROM dag_run r
+     WHERE dag_id IN (${dagIds.map(() => '?').join(', ')})
+       AND (SELECT COUNT(*) FROM dag_run newer
+            WHERE newer.dag_id = r.dag_id AND (newer.run_after > r.run_after OR (newer.run_after = r.run_after AND newer.id > r.id))) < ?
+     ORDER BY dag_id, run_after DESC, id DESC`,
+    [...dagIds, perDag],
+  );
+  for (const row of rows) out.set(row.dag_id, [...(out.get(row.dag_id) ?? []), row]);
+  return out;
+}

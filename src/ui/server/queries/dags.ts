@@ -1,0 +1,136 @@
+/** Read queries over `dag` and `dag_tag` for the DAG endpoints and the DAG list page. */
+import type { Queryable } from '../../../db/backend.js';
+import type { OrderTerm, Page } from '../params.js';
+import { orderSql, Where } from './sql.js';
+
+export interface DagRow {
+  dag_id: string;
+  is_paused: unknown;
+  is_stale: unknown;
+  last_parsed_time: unknown;
+  last_parse_duration: number | null;
+  fileloc: string;
+  relative_fileloc: string | null;
+  bundle_name: string;
+  owners: string | null;
+  dag_display_name: string | null;
+  description: string | null;
+  timetable_summary: string | null;
+  timetable_description: string | null;
+  timezone: string;
+  max_active_tasks: number;
+  max_active_runs: number | null;
+  max_consecutive_failed_dag_runs: number;
+  has_task_concurrency_limits: unknown;
+  has_import_errors: unknown;
+  next_dagrun: unknown;
+  next_dagrun_data_interval_start: unknown;
+  next_dagrun_data_interval_end: unknown;
+  next_dagrun_create_after: unknown;
+}
+
+export interface DagFilter {
+  paused: boolean | null;
+  excludeStale: boolean;
+  dagIdPattern: string | null;
+  dagDisplayNamePattern: string | null;
+  tags: string[];
+  tagsMatchAll: boolean;
+  owners: string[];
+  hasImportErrors: boolean | null;
+}
+
+export const DAG_ORDER_ATTRIBUTES = ['dag_id', 'dag_display_name', 'next_dagrun', 'last_run_state', 'last_run_start_date'] as const;
+
+const LATEST_RUN = `(SELECT MAX(lr.id) FROM dag_run lr WHERE lr.dag_id = dag.dag_id)`;
+const DAG_ORDER_EXPRESSIONS: Record<string, string> = {
+  dag_id: 'dag.dag_id',
+  dag_display_name: 'COALESCE(dag.dag_display_name, dag.dag_id)',
+  next_dagrun: 'dag.next_dagrun',
+  last_run_state: `(SELECT r.state FROM dag_run r WHERE r.id = ${LATEST_RUN})`,
+  last_run_start_date: `(SELECT r.start_date FROM dag_run r WHERE r.id = ${LATEST_RUN})`,
+};
+
+function dagWhere(filter: DagFilter): Where {
+  const where = new Where();
+  if (filter.paused !== null) where.add('dag.is_paused = ?', filter.paused);
+  if (filter.excludeStale) where.add('dag.is_stale = ?', false);
+  if (filter.hasImportErrors !== null) where.add('dag.has_import_errors = ?', filter.hasImportErrors);
+  where.pattern('dag.dag_id', filter.dagIdPattern);
+  where.pattern('COALESCE(dag.dag_display_name, dag.dag_id)', filter.dagDisplayNamePattern);
+  if (filter.tags.length > 0) {
+    const placeholders = filter.tags.map(() => '?').join(', ');
+    if (filter.tagsMatchAll) {
+      where.add(
+        `(SELECT COUNT(DISTINCT t.name) FROM dag_tag t WHERE t.dag_id = dag.dag_id AND t.name IN (${placeholders})) = ?`,
+        ...filter.tags,
+        new Set(filter.tags).size,
+      );
+    } else {
+      where.add(`EXISTS (SELECT 1 FROM dag_tag t WHERE t.dag_id = dag.dag_id AND t.name IN (${placeholders}))`, ...filter.tags);
+    }
+  }
+  if (filter.owners.length > 0) {
+    // `owners` is a comma-separated list (Airflow's DagModel.owners); match whole names.
+    where.add(
+      `(${filter.owners.map(() => `(',' || REPLACE(COALESCE(dag.owners, ''), ' ', '') || ',') LIKE ?`).join(' OR ')})`,
+      ...filter.owners.map((o) => `%,${o.replaceAll(' ', '')},%`),
+    );
+  }
+  return where;
+}
+
+export async function listDags(
+  db: Queryable,
+  filter: DagFilter,
+  order: readonly OrderTerm[],
+  page: Page,
+): Promise<{ rows: DagRow[]; total: number }> {
+  const where = dagWhere(filter);
+  const total = await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM dag ${where.sql()}`, where.params);
+  const rows = await db.all<DagRow>(
+    `SELECT dag.* FROM dag ${where.sql()} ${orderSql(order, DAG_ORDER_EXPRESSIONS, ['dag.dag_id ASC'])} LIMIT ? OFFSET ?`,
+    [...where.params, page.limit, page.offset],
+  );
+  return { rows, total: Number(total?.n ?? 0) };
+}
+
+export async function getDag(db: Queryable, dagId: string): Promise<DagRow | undefined> {
+  return db.get<DagRow>('SELECT * FROM dag WHERE dag_id = ?', [dagId]);
+}
+
+export async function tagsByDag(db: Queryable, dagIds: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (dagIds.length === 0) return out;
+  const rows = await db.all<{ dag_id: string; name: string }>(
+    `SELECT dag_id, name FROM dag_tag WHERE dag_id IN (${dagIds.map(() => '?').join(', ')}) ORDER BY name`,
+    dagIds,
+  );
+  for (const row of rows) out.set(row.dag_id, [...(out.get(row.dag_id) ?? []), row.name]);
+  return out;
+}
+
+/** Display names for DAG ids (runs and task instances carry them). */
+export async function displayNames(db: Queryable, dagIds: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const unique = [...new Set(dagIds)];
+  if (unique.length === 0) return out;
+  const rows = await db.all<{ dag_id: string; dag_display_name: string | null }>(
+    `SELECT dag_id, dag_display_name FROM dag WHERE dag_id IN (${unique.map(() => '?').join(', ')})`,
+    unique,
+  );
+  for (const row of rows) out.set(row.dag_id, row.dag_display_name ?? row.dag_id);
+  return out;
+}
+
+export interface SerializedDagRow {
+  dag_id: string;
+  data: unknown;
+}
+
+/** The parsed manifest (a DagSpec as JSON; a string on SQLite, an object from Postgres jsonb). */
+export async function getSerializedDag(db: Queryable, dagId: string): Promise<unknown> {
+  const row = await db.get<SerializedDagRow>('SELECT dag_id, data FROM serialized_dag WHERE dag_id = ?', [dagId]);
+  if (!row) return undefined;
+  return typeof row.data === 'string' ? JSON.parse(row.data) : row.data;
+}

@@ -1,0 +1,56 @@
+/** Read queries for `import_error` and the health endpoint (`job` heartbeats). */
+import type { Queryable } from '../../../db/backend.js';
+import type { OrderTerm, Page } from '../params.js';
+import { orderSql, Where } from './sql.js';
+
+export interface ImportErrorRow {
+  id: number;
+  timestamp: unknown;
+  filename: string;
+  bundle_name: string | null;
+  stacktrace: string;
+}
+
+export const IMPORT_ERROR_ORDER_ATTRIBUTES = ['id', 'import_error_id', 'timestamp', 'filename', 'bundle_name', 'stacktrace'] as const;
+const ORDER_EXPRESSIONS: Record<string, string> = {
+  id: 'id',
+  import_error_id: 'id',
+  timestamp: 'timestamp',
+  filename: 'filename',
+  bundle_name: 'bundle_name',
+  stacktrace: 'stacktrace',
+};
+
+export async function listImportErrors(
+  db: Queryable,
+  filenamePattern: string | null,
+  order: readonly OrderTerm[],
+  page: Page,
+): Promise<{ rows: ImportErrorRow[]; total: number }> {
+  const where = new Where().pattern('filename', filenamePattern);
+  const total = await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM import_error ${where.sql()}`, where.params);
+  const rows = await db.all<ImportErrorRow>(
+    `SELECT id, timestamp, filename, bundle_name, stacktrace FROM import_error ${where.sql()} ${orderSql(order, ORDER_EXPRESSIONS, ['id ASC'])} LIMIT ? OFFSET ?`,
+    [...where.params, page.limit, page.offset],
+  );
+  return { rows, total: Number(total?.n ?? 0) };
+}
+
+export async function getImportError(db: Queryable, id: number): Promise<ImportErrorRow | undefined> {
+  return db.get<ImportErrorRow>('SELECT id, timestamp, filename, bundle_name, stacktrace FROM import_error WHERE id = ?', [id]);
+}
+
+/**
+ * The newest scheduler heartbeat. The tick records itself in `job`; we accept Airflow's `SchedulerJob`
+ * name and plain `scheduler`/`tick`, so the health check does not depend on one spelling.
+ */
+export async function latestSchedulerHeartbeat(db: Queryable): Promise<unknown> {
+  const row = await db.get<{ latest: unknown }>(
+    `SELECT MAX(latest_heartbeat) AS latest FROM job WHERE LOWER(job_type) IN ('schedulerjob', 'scheduler', 'tick', 'scheduler_tick')`,
+  );
+  return row?.latest ?? null;
+}
+
+export async function pingDatabase(db: Queryable): Promise<void> {
+  await db.get('SELECT 1 AS ok');
+}

@@ -1,0 +1,138 @@
+/** `/api/v2/dags/{dag_id}/dagRuns…`: list (`~` = every DAG), get, and trigger (as a command). */
+import type { Hono } from 'hono';
+import type { UiEnv } from '../auth.js';
+import { parseTriggerBody, readJsonObject } from '../bodies.js';
+import { pendingCommands, pendingTriggers, submitCommand, triggerCommandId, type TriggerCommand } from '../commands.js';
+import { nudgeTick, requireDag, type UiContext } from '../context.js';
+import { HttpError, notFound } from '../errors.js';
+import { QueryParams } from '../params.js';
+import { displayNames } from '../queries/dags.js';
+import { DAG_RUN_ORDER_ATTRIBUTES, findConflictingRun, getDagRun, listDagRuns, type DagRunFilter } from '../queries/dag-runs.js';
+import { dagRunResponse, pythonIsoformat } from '../serialize.js';
+
+/** Airflow's default `[scheduler] allowed_run_id_pattern`; it also keeps run ids safe in keys and paths. */
+const ALLOWED_RUN_ID = /^[A-Za-z0-9_.~:+-]+$/;
+
+/** Airflow 3's id for a manual run: `manual__` + Python isoformat of its run_after / logical date. */
+export function manualRunId(at: Date): string {
+  return `manual__${pythonIsoformat(at)}`;
+}
+
+/** The run a pending trigger will become, as Airflow's trigger endpoint describes it: queued, not started. */
+export function pendingRunResponse(command: TriggerCommand, dagDisplayName: string) {
+  return {
+    ...dagRunResponse(
+      {
+        id: 0,
+        dag_id: command.dag_id,
+        run_id: command.run_id,
+        queued_at: command.requested_at,
+        logical_date: command.logical_date,
+        start_date: null,
+        end_date: null,
+        state: 'queued',
+        run_type: 'manual',
+        triggered_by: command.by,
+        triggering_user_name: null,
+        conf: command.conf,
+        data_interval_start: null,
+        data_interval_end: null,
+        run_after: command.logical_date ?? command.requested_at,
+        last_scheduling_decision: null,
+        updated_at: command.requested_at,
+        note: command.note ?? null,
+      },
+      dagDisplayName,
+    ),
+  };
+}
+
+function parseRunFilter(query: QueryParams, dagId: string | null): DagRunFilter {
+  return {
+    dagId,
+    dagIdPattern: dagId === null ? query.string('dag_id_pattern') : null,
+    runIdPattern: query.string('run_id_pattern'),
+    states: query.strings('state').flatMap((s) => s.split(',')).filter(Boolean),
+    runTypes: query.strings('run_type').flatMap((s) => s.split(',')).filter(Boolean),
+    logicalDate: query.range('logical_date'),
+    runAfter: query.range('run_after'),
+    startDate: query.range('start_date'),
+    endDate: query.range('end_date'),
+    updatedAt: query.range('updated_at'),
+  };
+}
+
+export function registerDagRunRoutes(api: Hono<UiEnv>, ctx: UiContext): void {
+  api.get('/dags/:dag_id/dagRuns', async (c) => {
+    const dagIdParam = c.req.param('dag_id');
+    const dagId = dagIdParam === '~' ? null : dagIdParam;
+    const query = QueryParams.of(c.req.url);
+    const filter = parseRunFilter(query, dagId);
+    const page = query.page();
+    const order = query.orderBy(DAG_RUN_ORDER_ATTRIBUTES, ['id']);
+    query.finish();
+    if (dagId !== null) await requireDag(ctx, dagId);
+    const { rows, total } = await listDagRuns(ctx.db, filter, order, page);
+    const names = await displayNames(
+      ctx.db,
+      rows.map((r) => r.dag_id),
+    );
+    return c.json({
+      dag_runs: rows.map((row) => dagRunResponse(row, names.get(row.dag_id) ?? row.dag_id)),
+      total_entries: total,
+    });
+  });
+
+  api.get('/dags/:dag_id/dagRuns/:dag_run_id', async (c) => {
+    const dagId = c.req.param('dag_id');
+    const runId = c.req.param('dag_run_id');
+    const dag = await requireDag(ctx, dagId);
+    const displayName = dag.dag_display_name ?? dag.dag_id;
+    const run = await getDagRun(ctx.db, dagId, runId);
+    if (run) return c.json(dagRunResponse(run, displayName));
+    const pending = pendingTriggers(await pendingCommands(ctx.dict), dagId).find((t) => t.run_id === runId);
+    if (pending) return c.json(pendingRunResponse(pending, displayName));
+    throw notFound(`The DagRun with dag_id: \`${dagId}\` and run_id: \`${runId}\` was not found`);
+  });
+
+  api.post('/dags/:dag_id/dagRuns', async (c) => {
+    const dagId = c.req.param('dag_id');
+    const body = parseTriggerBody(await readJsonObject(c));
+    const dag = await requireDag(ctx, dagId);
+    if (body.unsupported.length > 0) {
+      throw new HttpError(400, `Not supported by airflow-serverless: ${body.unsupported.join(', ')}`);
+    }
+    const now = ctx.clock.now();
+    const runId = body.dag_run_id ?? manualRunId(body.logical_date === null ? now : new Date(body.logical_date));
+    if (!ALLOWED_RUN_ID.test(runId)) {
+      throw new HttpError(400, `The provided run ID '${runId}' is invalid. It does not match the pattern '${ALLOWED_RUN_ID.source}'`);
+    }
+
+    const conflict = await findConflictingRun(ctx.db, dagId, runId, body.logical_date);
+    const pending = pendingTriggers(await pendingCommands(ctx.dict), dagId);
+    if (conflict?.run_id === runId || pending.some((t) => t.run_id === runId)) {
+      throw new HttpError(409, `DAG Run with dag_run_id: '${runId}' already exists for DAG: '${dagId}'`);
+    }
+    if (conflict || (body.logical_date !== null && pending.some((t) => t.logical_date === body.logical_date))) {
+      throw new HttpError(409, `DAG Run with logical_date: '${body.logical_date}' already exists for DAG: '${dagId}'`);
+    }
+
+    const command: TriggerCommand = {
+      id: triggerCommandId(dagId, runId),
+      kind: 'trigger',
+      dag_id: dagId,
+      run_id: runId,
+      conf: body.conf ?? {},
+      logical_date: body.logical_date,
+      note: body.note,
+      requested_at: now.toISOString(),
+      by: c.get('actor'),
+    };
+    // Same id for the same run id: of two concurrent identical triggers, exactly one is recorded.
+    if (!(await submitCommand(ctx.dict, command))) {
+      throw new HttpError(409, `DAG Run with dag_run_id: '${runId}' already exists for DAG: '${dagId}'`);
+    }
+    await nudgeTick(ctx);
+    return c.json(pendingRunResponse(command, dag.dag_display_name ?? dag.dag_id));
+  });
+}
