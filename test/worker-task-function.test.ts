@@ -192,6 +192,23 @@ describe('BashOperator', () => {
     expect(log).toContain("echo '2024-01-01|1|from-conf|from-conf|2024-01-04|from-a|1|'\\\"$MSG\\\"");
   });
 
+  it('a bash_command ending in .sh is a template file found next to the DAG file', async () => {
+    harness = createHarness();
+    fs.mkdirSync(path.join(harness.root, 'dags/team/scripts'), { recursive: true });
+    fs.writeFileSync(path.join(harness.root, 'dags/team/scripts/report.sh'), 'echo "report for {{ ds }}"\n');
+    const base = makePayload(bashTask({ bash_command: 'scripts/report.sh' }));
+    const payload = { ...base, dag: { ...base.dag, fileloc: 'team/pipeline.yaml' } };
+    await harness.dispatch(payload);
+    expect((await run(harness, payload))?.status).toBe('SUCCESS');
+    expect(returnValue(harness)?.value).toBe('report for 2024-01-01');
+
+    const missing = makePayload(bashTask({ bash_command: 'nowhere.sh' }, { task_id: 'm' }));
+    await harness.dispatch(missing);
+    const final = await run(harness, missing);
+    expect(final).toMatchObject({ status: 'FAILED', no_retry: true });
+    expect(final?.error).toMatch(/Template file not found: 'nowhere.sh'/);
+  });
+
   it('a template error fails the try without retry and runs nothing', async () => {
     harness = createHarness();
     const marker = path.join(harness.root, 'marker');

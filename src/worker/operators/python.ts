@@ -51,10 +51,18 @@ function pythonContext(ctx: OperatorContext, rendered: RenderedPythonFields): Re
   return context;
 }
 
+/**
+ * Relative to the volume's dags/. dag-factory manifests often carry the absolute path the file had on an
+ * Airflow worker (`/usr/local/airflow/dags/etl/x.py`): when that path does not exist here, the part after
+ * its last `/dags/` is taken relative to our dags/.
+ */
 function resolveCallableFile(args: PythonOperatorArgs, dagsDir: string): string | null {
-  if (args.python_callable_file === null) return null;
-  if (path.isAbsolute(args.python_callable_file) && fs.existsSync(args.python_callable_file)) return args.python_callable_file;
-  return path.resolve(dagsDir, args.python_callable_file.replace(/^\/+/, ''));
+  const file = args.python_callable_file;
+  if (file === null) return null;
+  if (!path.isAbsolute(file)) return path.resolve(dagsDir, file);
+  if (fs.existsSync(file)) return file;
+  const marker = file.lastIndexOf('/dags/');
+  return path.resolve(dagsDir, marker >= 0 ? file.slice(marker + '/dags/'.length) : file.replace(/^\/+/, ''));
 }
 
 function readResult(file: string): PythonRunnerResult | null {
