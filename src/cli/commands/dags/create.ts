@@ -1,0 +1,25 @@
+import { Flags } from '@oclif/core';
+import { uploadDagFile } from '../../../service/dags.js';
+import { stderrProgress } from '../../../service/progress.js';
+import { EnvCommand, envFlag } from '../../base-command.js';
+import { printLine } from '../../output.js';
+
+export default class DagsCreate extends EnvCommand {
+  static override description =
+    'Upload a new DAG manifest (dag-factory YAML). It is validated here first: a bad file never reaches the environment. Python callable files it names are uploaded with it. Refuses a file name that already exists (use `dags update`).';
+
+  static override examples = [
+    '<%= config.bin %> dags create --env dev --file examples/dags/hourly_etl.yaml',
+  ];
+
+  static override flags = {
+    ...envFlag,
+    file: Flags.string({ char: 'f', summary: 'The manifest to upload.', required: true, helpValue: 'FILE' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(DagsCreate);
+    const result = await uploadDagFile(await this.environment(flags.env), flags.file, 'create', stderrProgress);
+    printLine(`Uploaded ${result.fileloc}: ${result.dags.map((d) => `${d.dag_id} (${d.tasks} tasks)`).join(', ')}`);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The one place errors become what a user sees: one line per problem on stderr and an exit code. Stack
+ * traces only with AIRFLOW_SERVERLESS_DEBUG=1 (or DEBUG set), never for a mistake the user can fix.
+ */
+import { ConfigError } from '../config/index.js';
+import { ManifestError } from '../dag/index.js';
+
+export const EXIT = {
+  /** Something went wrong (bad input, unknown name, failed operation). */
+  failure: 1,
+  /** The command line itself was wrong (missing or unknown flag). */
+  usage: 2,
+  /** `scheduler --until-idle --timeout` ran out of time before the environment went idle. */
+  timeout: 3,
+  /** Interrupted by Ctrl-C. */
+  interrupted: 130,
+} as const;
+
+export interface DescribedError {
+  lines: string[];
+  exitCode: number;
+}
+
+function isOclifParseError(error: unknown): boolean {
+  const oclif = (error as { oclif?: { exit?: number } }).oclif;
+  return oclif !== undefined && typeof oclif.exit === 'number';
+}
+
+export function describeError(error: unknown): DescribedError {
+  if (error instanceof ManifestError || error instanceof ConfigError) {
+    return { lines: error.message.split('\n').filter(Boolean), exitCode: EXIT.failure };
+  }
+  if (error instanceof Error) {
+    const firstLine = error.message.split('\n')[0]?.trim() || error.name;
+    if (isOclifParseError(error)) {
+      const exit = (error as unknown as { oclif: { exit: number } }).oclif.exit;
+      return { lines: [firstLine], exitCode: exit === 1 ? EXIT.failure : EXIT.usage };
+    }
+    const message = error.message.trim() || error.name;
+    return { lines: message.split('\n').filter(Boolean), exitCode: EXIT.failure };
+  }
+  return { lines: [String(error)], exitCode: EXIT.failure };
+}
+
+export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.AIRFLOW_SERVERLESS_DEBUG === '1' || Boolean(env.DEBUG);
+}

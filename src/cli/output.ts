@@ -1,0 +1,29 @@
+/** Printing: tables (cli-table3) for people, JSON for scripts. Everything here writes to stdout. */
+import Table from 'cli-table3';
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function printTable(head: string[], rows: Array<Array<string | number | boolean | null | undefined>>): void {
+  const table = new Table({ head, style: { head: [], border: [] } });
+  for (const row of rows) table.push(row.map((cell) => (cell === null || cell === undefined ? '' : String(cell))));
+  process.stdout.write(`${table.toString()}\n`);
+}
+
+/** `2024-01-02T03:04:05.678Z` → `2024-01-02 03:04:05`; empty for null. */
+export function shortTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  return iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '').replace(/\+00:00$/, '');
+}
+
+export function formatSeconds(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return '';
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 2 : 1)}s`;
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes}m${Math.round(seconds - minutes * 60)}s`;
+}
+
+export function printLine(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}

@@ -1,0 +1,43 @@
+/**
+ * Finds and stops the process groups our direct children lead. The worker starts each operator in its own
+ * process group (so a timeout reaches everything the operator started); when the task process itself is
+ * told to stop, it must pass that on, or the operator would run on, orphaned.
+ */
+import fs from 'node:fs';
+
+/** Pids whose parent is `parentPid` (Linux /proc; elsewhere none are found). */
+export function childPids(parentPid: number): number[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const children: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Field 4 (ppid) follows the command name, which may itself contain spaces or parentheses.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === parentPid) children.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return children;
+}
+
+export function signalChildGroups(signal: NodeJS.Signals, parentPid: number = process.pid): void {
+  for (const pid of childPids(parentPid)) {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // Gone.
+      }
+    }
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * DAG operations: upload (create/update) and delete manifest files on the volume, list and show DAGs,
+ * and queue trigger/pause/unpause commands in the state dict. A manifest is parsed and validated here,
+ * before upload, so a bad file never reaches the volume; the tick re-parses it on its side.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { manifestDefaultsFrom, parseManifest } from '../dag/index.js';
+import type { DagSpec } from '../dag/model.js';
+import { getDag, listDagTags, listDags } from '../db/queries/dags.js';
+import { listImportErrors } from '../db/queries/import-errors.js';
+import type { ImportErrorRow } from '../db/queries/import-errors.js';
+import { loadDagSpec } from '../db/queries/serialized-dags.js';
+import type { Command } from '../executor/protocol.js';
+import { commandKey } from '../executor/protocol.js';
+import type { Progress } from '../providers/ports.js';
+import { generateRunId } from '../timetable/index.js';
+import { DAGS_DIR, dagFilePath } from '../volume-layout.js';
+import { NoDatabaseYetError, withReadDatabase } from './database.js';
+import type { Environment } from './environments.js';
+import { UnknownDagError, UserInputError } from './errors.js';
+import type { DagDetailJson, DagJson } from './shapes.js';
+import { dagJson, dagTasksJson } from './shapes.js';
+
+const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml']);
+
+export interface UploadResult {
+  /** Manifest path relative to `dags/`. */
+  fileloc: string;
+  dags: Array<{ dag_id: string; tasks: number }>;
+  /** Python callable files uploaded beside the manifest, relative to `dags/`. */
+  callables: string[];
+}
+
+/**
+ * Uploads a manifest. `create` refuses a file name already on the volume; `update` requires it. Python
+ * callable files the manifest names (`python_callable_file`, relative to `dags/`) are read relative to the
+ * manifest's own folder and uploaded first, so the manifest never points at a missing file.
+ */
+export async function uploadDagFile(
+  environment: Environment,
+  localFile: string,
+  mode: 'create' | 'update',
+  progress: Progress,
+): Promise<UploadResult> {
+  const fileloc = path.basename(localFile);
+  if (!MANIFEST_EXTENSIONS.has(path.extname(fileloc).toLowerCase())) {
+    throw new UserInputError(`${localFile}: a DAG manifest must be a .yaml or .yml file`);
+  }
+  let text: string;
+  try {
+    text = fs.readFileSync(localFile, 'utf8');
+  } catch (error) {
+    throw new UserInputError(`cannot read ${localFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+      cause: error,
+    });
+  }
+  progress.step(`validating ${localFile}`);
+  const specs = parseManifest(text, fileloc, manifestDefaultsFrom(environment.config));
+  if (specs.length === 0) throw new UserInputError(`${localFile}: the manifest declares no DAG`);
+
+  const volume = environment.provider.volume();
+  const exists = (await volume.get(dagFilePath(fileloc))) !== undefined;
+  if (mode === 'create' && exists) {
+    throw new UserInputError(`${fileloc} already exists in environment "${environment.name}"; use \`dags update\` to replace it`);
+  }
+  if (mode === 'update' && !exists) {
+    throw new UserInputError(`${fileloc} does not exist in environment "${environment.name}"; use \`dags create\` to add it`);
+  }
+  await assertNoDagIdClash(environment, specs, fileloc);
+
+  const callables = callableFiles(specs);
+  const manifestDir = path.dirname(path.resolve(localFile));
+  for (const callable of callables) {
+    const source = path.resolve(manifestDir, callable);
+    if (!fs.existsSync(source)) {
+      throw new UserInputError(`${localFile}: python_callable_file ${callable} not found (looked for ${source})`);
+    }
+  }
+  for (const callable of callables) {
+    progress.step(`uploading ${callable}`);
+    await volume.put(dagFilePath(callable), fs.readFileSync(path.resolve(manifestDir, callable)));
+  }
+  progress.step(`uploading ${fileloc}`);
+  await volume.put(dagFilePath(fileloc), Buffer.from(text, 'utf8'));
+  await volume.commit();
+  await environment.provider.spawner().requestTick();
+  return { fileloc, dags: specs.map((spec) => ({ dag_id: spec.dag_id, tasks: spec.tasks.length })), callables };
+}
+
+function callableFiles(specs: readonly DagSpec[]): string[] {
+  const files = new Set<string>();
+  for (const spec of specs) {
+    for (const task of spec.tasks) {
+      if (task.operator === 'bash' || task.operator === 'empty') continue;
+      const file = task.args.python_callable_file;
+      if (file && !path.isAbsolute(file)) files.add(file);
+    }
+  }
+  return [...files].sort();
+}
+
+/** A DAG id declared by another file would make the two files fight over one DAG. */
+async function assertNoDagIdClash(environment: Environment, specs: readonly DagSpec[], fileloc: string): Promise<void> {
+  const known = await knownDags(environment);
+  for (const spec of specs) {
+    const other = known.get(spec.dag_id);
+    if (other !== undefined && other !== fileloc) {
+      throw new UserInputError(`DAG "${spec.dag_id}" is already declared in ${other}; DAG ids must be unique in an environment`);
+    }
+  }
+}
+
+/** dag_id -> manifest (relative to dags/), from the manifests on the volume: the source of truth for uploads. */
+async function knownDags(environment: Environment): Promise<Map<string, string>> {
+  const volume = environment.provider.volume();
+  const known = new Map<string, string>();
+  for (const entry of await volume.list(DAGS_DIR)) {
+    const relative = entry.path.slice(DAGS_DIR.length + 1);
+    if (entry.type !== 'file' || !MANIFEST_EXTENSIONS.has(path.extname(relative).toLowerCase())) continue;
+    const bytes = await volume.get(entry.path);
+    if (!bytes) continue;
+    try {
+      for (const spec of parseManifest(Buffer.from(bytes).toString('utf8'), relative, manifestDefaultsFrom(environment.config))) {
+        known.set(spec.dag_id, relative);
+      }
+    } catch {
+      // A broken file on the volume (uploaded by an older version, edited by hand) declares nothing usable.
+    }
+  }
+  return known;
+}
+
+export interface DeleteResult {
+  dag_id: string;
+  fileloc: string;
+}
+
+/** Deletes the manifest declaring the DAG. Refuses when that file declares other DAGs too. */
+export async function deleteDag(environment: Environment, dagId: string): Promise<DeleteResult> {
+  const known = await knownDags(environment);
+  const fileloc = known.get(dagId);
+  if (fileloc === undefined) throw new UnknownDagError(dagId, environment.name);
+  const siblings = [...known].filter(([id, file]) => file === fileloc && id !== dagId).map(([id]) => id);
+  if (siblings.length > 0) {
+    throw new UserInputError(
+      `${fileloc} also declares ${siblings.join(', ')}; edit the file and run \`dags update\`, or delete those DAGs too`,
+    );
+  }
+  const volume = environment.provider.volume();
+  await volume.remove(dagFilePath(fileloc));
+  await volume.commit();
+  await environment.provider.spawner().requestTick();
+  return { dag_id: dagId, fileloc };
+}
+
+export interface DagListing {
+  dags: DagJson[];
+  import_errors: Array<{ filename: string; stack_trace: string; timestamp: string }>;
+}
+
+export async function listEnvironmentDags(environment: Environment): Promise<DagListing> {
+  try {
+    return await withReadDatabase(environment, async (db) => {
+      const [rows, tags, errors] = await Promise.all([listDags(db), listDagTags(db), listImportErrors(db)]);
+      return {
+        dags: rows.map((row) => dagJson(row, tags)),
+        import_errors: errors.map((e: ImportErrorRow) => ({ filename: e.filename, stack_trace: e.stacktrace, timestamp: e.timestamp })),
+      };
+    });
+  } catch (error) {
+    if (error instanceof NoDatabaseYetError) return { dags: [], import_errors: [] };
+    throw error;
+  }
+}
+
+/**
+ * One DAG with its tasks. Read from the database when a tick has parsed it; otherwise from its manifest on
+ * the volume (just uploaded), with the database-only fields empty.
+ */
+export async function showDag(environment: Environment, dagId: string): Promise<DagDetailJson> {
+  const fromDb = await withReadDatabase(environment, async (db) => {
+    const row = await getDag(db, dagId);
+    if (!row || row.is_stale) return undefined;
+    const spec = await loadDagSpec(db, dagId);
+    return spec ? { row, spec, tags: await listDagTags(db, dagId) } : undefined;
+  }).catch((error: unknown) => {
+    if (error instanceof NoDatabaseYetError) return undefined;
+    throw error;
+  });
+  if (fromDb) {
+    return {
+      ...dagJson(fromDb.row, fromDb.tags),
+      ...specDetails(fromDb.spec),
+    };
+  }
+  const spec = await findSpecOnVolume(environment, dagId);
+  return {
+    dag_id: spec.dag_id,
+    dag_display_name: spec.dag_id,
+    is_paused: spec.is_paused_upon_creation ?? environment.config.core.dags_are_paused_at_creation,
+    is_stale: false,
+    fileloc: spec.fileloc,
+    relative_fileloc: spec.fileloc,
+    description: spec.description,
+    timetable_summary: null,
+    timetable_description: null,
+    tags: spec.tags.map((name) => ({ name, dag_id: spec.dag_id })),
+    owners: spec.owners,
+    max_active_runs: spec.max_active_runs,
+    max_active_tasks: spec.max_active_tasks,
+    has_import_errors: false,
+    last_parsed_time: null,
+    next_dagrun_logical_date: null,
+    next_dagrun_data_interval_start: null,
+    next_dagrun_data_interval_end: null,
+    next_dagrun_run_after: null,
+    ...specDetails(spec),
+  };
+}
+
+function specDetails(spec: DagSpec): Pick<DagDetailJson, 'schedule' | 'start_date' | 'end_date' | 'catchup' | 'params' | 'tasks'> {
+  return {
+    schedule: spec.schedule,
+    start_date: spec.start_date,
+    end_date: spec.end_date,
+    catchup: spec.catchup,
+    params: spec.params,
+    tasks: dagTasksJson(spec),
+  };
+}
+
+async function findSpecOnVolume(environment: Environment, dagId: string): Promise<DagSpec> {
+  const fileloc = (await knownDags(environment)).get(dagId);
+  if (fileloc === undefined) throw new UnknownDagError(dagId, environment.name);
+  const bytes = await environment.provider.volume().get(dagFilePath(fileloc));
+  const spec = parseManifest(Buffer.from(bytes ?? []).toString('utf8'), fileloc, manifestDefaultsFrom(environment.config)).find(
+    (s) => s.dag_id === dagId,
+  );
+  if (!spec) throw new UnknownDagError(dagId, environment.name);
+  return spec;
+}
+
+/** A DAG exists when a manifest on the volume declares it (the tick may not have parsed it yet). */
+async function assertDagExists(environment: Environment, dagId: string): Promise<void> {
+  if (!(await knownDags(environment)).has(dagId)) throw new UnknownDagError(dagId, environment.name);
+}
+
+async function queueCommand(environment: Environment, command: Command): Promise<void> {
+  const dict = await environment.provider.stateDict();
+  await dict.put(commandKey(command.id), command);
+  await environment.provider.spawner().requestTick();
+}
+
+export interface TriggerResult {
+  dag_id: string;
+  dag_run_id: string;
+  logical_date: string;
+  command_id: string;
+}
+
+/** Queues a manual run (`manual__<iso>`); the next tick creates it. */
+export async function triggerDag(
+  environment: Environment,
+  dagId: string,
+  options: { conf?: Record<string, unknown>; logicalDate?: Date; now?: Date } = {},
+): Promise<TriggerResult> {
+  await assertDagExists(environment, dagId);
+  const logicalDate = options.logicalDate ?? options.now ?? new Date();
+  const runId = generateRunId('manual', logicalDate);
+  const id = crypto.randomUUID();
+  await queueCommand(environment, {
+    id,
+    kind: 'trigger',
+    dag_id: dagId,
+    run_id: runId,
+    conf: options.conf ?? {},
+    logical_date: logicalDate.toISOString(),
+    requested_at: (options.now ?? new Date()).toISOString(),
+    by: 'cli',
+  });
+  return { dag_id: dagId, dag_run_id: runId, logical_date: logicalDate.toISOString(), command_id: id };
+}
+
+export async function setDagPaused(environment: Environment, dagId: string, paused: boolean): Promise<{ command_id: string }> {
+  await assertDagExists(environment, dagId);
+  const id = crypto.randomUUID();
+  await queueCommand(environment, {
+    id,
+    kind: paused ? 'pause' : 'unpause',
+    dag_id: dagId,
+    requested_at: new Date().toISOString(),
+    by: 'cli',
+  });
+  return { command_id: id };
+}

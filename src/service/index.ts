@@ -1,0 +1,9 @@
+/** Provider-agnostic operations behind the CLI and the UI. Commands stay thin: parse, call, print. */
+export * from './errors.js';
+export * from './environments.js';
+export * from './database.js';
+export * from './dags.js';
+export * from './runs.js';
+export * from './tasks.js';
+export * from './shapes.js';
+export { silentProgress, stderrProgress } from './progress.js';
