@@ -1,0 +1,123 @@
+/**
+ * Step 6b-d: move DAG runs through their states. Queued runs start (oldest `run_after` first) while their
+ * DAG is below `max_active_runs`; paused or stale DAGs keep their runs queued, as Airflow does. A running run
+ * past `dagrun_timeout` fails and its unfinished task instances are skipped (Airflow 3). A run whose task
+ * instances have all finished takes its state from its leaf tasks.
+ */
+import { cancelQuietly } from '../executor/timeouts.js';
+import { claimKey, taskKey } from '../executor/protocol.js';
+import { listDagRuns, updateDagRun } from '../db/queries/dag-runs.js';
+import type { DagRunRow } from '../db/queries/dag-runs.js';
+import { getDag } from '../db/queries/dags.js';
+import type { DagRow } from '../db/queries/dags.js';
+import { listTaskInstancesForRun, updateTaskInstance } from '../db/queries/task-instances.js';
+import { isFinished } from '../model.js';
+import type { DagRunState } from '../model.js';
+import type { TickContext } from './context.js';
+import { createTaskInstances } from './task-instances.js';
+
+/** Memoised `dag` rows for one step. */
+export function dagRows(ctx: TickContext): (dagId: string) => Promise<DagRow | undefined> {
+  const cache = new Map<string, DagRow | undefined>();
+  return async (dagId) => {
+    if (!cache.has(dagId)) cache.set(dagId, await getDag(ctx.db, dagId));
+    return cache.get(dagId);
+  };
+}
+
+export async function startQueuedRuns(ctx: TickContext): Promise<number> {
+  const dagOf = dagRows(ctx);
+  const runningByDag = new Map<string, number>();
+  for (const run of await listDagRuns(ctx.db, { states: ['running'] })) {
+    runningByDag.set(run.dag_id, (runningByDag.get(run.dag_id) ?? 0) + 1);
+  }
+  let started = 0;
+  for (const run of await listDagRuns(ctx.db, { states: ['queued'] })) {
+    const dag = await dagOf(run.dag_id);
+    if (!dag || dag.is_paused || dag.is_stale) continue;
+    if (Date.parse(run.run_after) > ctx.now.getTime()) continue;
+    const loaded = await ctx.loadDag(run.dag_id);
+    if (!loaded) continue;
+    const running = runningByDag.get(run.dag_id) ?? 0;
+    if (running >= (dag.max_active_runs ?? loaded.spec.max_active_runs)) continue;
+    await ctx.ensureLease();
+    const ok = await ctx.db.transaction(async (tx) => {
+      const moved = await updateDagRun(
+        tx,
+        run,
+        { state: 'running', start_date: run.start_date ?? ctx.nowIso, end_date: null, updated_at: ctx.nowIso },
+        'queued',
+      );
+      if (moved) await createTaskInstances(tx, run, loaded.spec.tasks, ctx.nowIso);
+      return moved;
+    });
+    if (ok) {
+      runningByDag.set(run.dag_id, running + 1);
+      started++;
+    }
+  }
+  return started;
+}
+
+export async function timeOutRuns(ctx: TickContext): Promise<number> {
+  let timedOut = 0;
+  for (const run of await listDagRuns(ctx.db, { states: ['running'] })) {
+    const loaded = await ctx.loadDag(run.dag_id);
+    const timeout = loaded?.spec.dagrun_timeout;
+    if (!timeout || !run.start_date) continue;
+    if (Date.parse(run.start_date) + timeout * 1000 >= ctx.now.getTime()) continue;
+    ctx.logger.warn('DAG run timed out', { dag_id: run.dag_id, run_id: run.run_id, dagrun_timeout: timeout });
+    await failRunAndSkipUnfinished(ctx, run);
+    timedOut++;
+  }
+  return timedOut;
+}
+
+/**
+ * Ends a run as failed: unfinished task instances become skipped, in-flight calls are cancelled and their
+ * records deleted after the commit (a late report is stale anyway).
+ */
+export async function failRunAndSkipUnfinished(ctx: TickContext, run: DagRunRow, finalState: DagRunState = 'failed'): Promise<void> {
+  const tis = await listTaskInstancesForRun(ctx.db, run.dag_id, run.run_id);
+  const inFlight = tis.filter((ti) => ti.state === 'queued' || ti.state === 'running');
+  await ctx.ensureLease();
+  await ctx.db.transaction(async (tx) => {
+    await updateDagRun(tx, run, { state: finalState, end_date: ctx.nowIso, updated_at: ctx.nowIso });
+    for (const ti of tis) {
+      if (isFinished(ti.state)) continue;
+      await updateTaskInstance(
+        tx,
+        ti.id,
+        { state: 'skipped', end_date: ctx.nowIso, start_date: ti.start_date ?? ctx.nowIso, updated_at: ctx.nowIso },
+        { states: [ti.state], tryNumber: ti.try_number },
+      );
+    }
+  });
+  for (const ti of inFlight) {
+    if (ti.external_executor_id) await cancelQuietly(ctx, ti.external_executor_id);
+    ctx.afterCommit(async () => {
+      await ctx.dict.delete(taskKey(ti));
+      await ctx.dict.delete(claimKey(ti));
+    });
+  }
+}
+
+/** The state a run ends in once every task instance finished: success iff every leaf succeeded or skipped. */
+export function finalRunState(leafStates: ReadonlyArray<string | null>): DagRunState {
+  return leafStates.every((s) => s === 'success' || s === 'skipped' || s === 'removed') ? 'success' : 'failed';
+}
+
+export async function finishRuns(ctx: TickContext): Promise<number> {
+  let finished = 0;
+  for (const run of await listDagRuns(ctx.db, { states: ['running'] })) {
+    const tis = await listTaskInstancesForRun(ctx.db, run.dag_id, run.run_id);
+    if (tis.some((ti) => !isFinished(ti.state))) continue;
+    const loaded = await ctx.loadDag(run.dag_id);
+    if (!loaded) continue;
+    const leaves = new Set(loaded.graph.leaves);
+    const state = finalRunState(tis.filter((ti) => leaves.has(ti.task_id)).map((ti) => ti.state));
+    await ctx.ensureLease();
+    if (await updateDagRun(ctx.db, run, { state, end_date: ctx.nowIso, updated_at: ctx.nowIso }, 'running')) finished++;
+  }
+  return finished;
+}
