@@ -1,0 +1,74 @@
+/**
+ * The sweeper half of step 5 (STYLE 7): tries that stopped reporting. A running try whose last heartbeat is
+ * older than `scheduler.task_instance_heartbeat_timeout` is a zombie; a queued try that never started within
+ * `scheduler.task_queued_timeout` was lost. Both count as a failed try (retried if retries remain), the
+ * provider is asked to cancel the call, and the try's records are deleted after the commit.
+ */
+import { getDagRun } from '../db/queries/dag-runs.js';
+import { listTaskInstances } from '../db/queries/task-instances.js';
+import type { TaskInstanceRow } from '../db/queries/task-instances.js';
+import type { TickContext } from '../scheduler/context.js';
+import { recordTryOutcome } from '../scheduler/task-outcome.js';
+import { claimKey, taskKey } from './protocol.js';
+
+export interface TimeoutResult {
+  zombies: number;
+  queuedTimeouts: number;
+}
+
+export async function failStalledTries(ctx: TickContext): Promise<TimeoutResult> {
+  const result: TimeoutResult = { zombies: 0, queuedTimeouts: 0 };
+  const heartbeatLimit = ctx.now.getTime() - ctx.config.scheduler.task_instance_heartbeat_timeout * 1000;
+  const queuedLimit = ctx.now.getTime() - ctx.config.scheduler.task_queued_timeout * 1000;
+
+  for (const ti of await listTaskInstances(ctx.db, { states: ['running', 'queued'] })) {
+    let error: string | null = null;
+    if (ti.state === 'running') {
+      const last = ti.last_heartbeat_at ?? ti.start_date;
+      if (last && Date.parse(last) < heartbeatLimit) {
+        error = `zombie: no heartbeat since ${last} (task_instance_heartbeat_timeout ${ctx.config.scheduler.task_instance_heartbeat_timeout} s)`;
+        result.zombies++;
+      }
+    } else if (ti.queued_dttm && Date.parse(ti.queued_dttm) < queuedLimit) {
+      error = `queued since ${ti.queued_dttm} without starting (task_queued_timeout ${ctx.config.scheduler.task_queued_timeout} s)`;
+      result.queuedTimeouts++;
+    }
+    if (error !== null) await failTry(ctx, ti, error);
+  }
+  return result;
+}
+
+async function failTry(ctx: TickContext, ti: TaskInstanceRow, error: string): Promise<void> {
+  const run = await getDagRun(ctx.db, ti.dag_id, ti.run_id);
+  if (!run) return;
+  const loaded = await ctx.loadDag(ti.dag_id);
+  ctx.logger.warn('failing a stalled try', { dag_id: ti.dag_id, run_id: ti.run_id, task_id: ti.task_id, try_number: ti.try_number, error });
+  await ctx.ensureLease();
+  const state = await ctx.db.transaction((tx) =>
+    recordTryOutcome(tx, {
+      ti,
+      task: loaded?.graph.tasks.get(ti.task_id),
+      run,
+      graph: loaded?.graph,
+      outcome: { result: 'failed', start_date: ti.start_date, end_date: ctx.nowIso, error },
+      now: ctx.nowIso,
+      fromStates: [ti.state],
+    }),
+  );
+  if (state === null) return;
+  if (ti.external_executor_id) await cancelQuietly(ctx, ti.external_executor_id);
+  // A late report of this try is stale from now on; deleting the records also stops a slow starter from
+  // claiming it (the task function requires its QUEUED record).
+  ctx.afterCommit(async () => {
+    await ctx.dict.delete(taskKey(ti));
+    await ctx.dict.delete(claimKey(ti));
+  });
+}
+
+export async function cancelQuietly(ctx: TickContext, callId: string): Promise<void> {
+  try {
+    await ctx.spawner.cancel(callId);
+  } catch (error) {
+    ctx.logger.warn('could not cancel a task function call', { call_id: callId, error: (error as Error).message });
+  }
+}
