@@ -1,0 +1,144 @@
+/**
+ * Step 7: decide which task instances of running runs can go. For each task instance in state none, the
+ * trigger rule over its direct upstream states says run / wait / skip / upstream_failed; decisions are
+ * applied in memory in topological order and repeated until nothing changes, so a chain of skips or
+ * upstream failures resolves in one pass. A task that may run becomes `scheduled` with its try number
+ * incremented (Airflow increments when scheduling; the first try is 1), unless `depends_on_past` holds it
+ * back; an EmptyOperator succeeds on the spot and is never dispatched. `up_for_retry` tries become
+ * scheduled once `next_retry_at` has passed. Concurrency limits apply at dispatch, not here (Airflow's
+ * `scheduled` means "dependencies met").
+ */
+import type { TaskSpec } from '../dag/model.js';
+import { getPreviousDagRun, listDagRuns } from '../db/queries/dag-runs.js';
+import type { DagRunRow } from '../db/queries/dag-runs.js';
+import { getTaskInstance, listTaskInstancesForRun, updateTaskInstance } from '../db/queries/task-instances.js';
+import type { TaskInstancePatch, TaskInstanceRow } from '../db/queries/task-instances.js';
+import type { TaskInstanceState } from '../model.js';
+import { LeaseLostError } from './context.js';
+import type { LoadedDag, TickContext } from './context.js';
+import { dagRows } from './run-lifecycle.js';
+import { verifyRunIntegrity } from './task-instances.js';
+import { countUpstreamStates, evaluateTriggerRule } from './trigger-rules.js';
+
+export interface ReadinessResult {
+  scheduled: number;
+  skipped: number;
+  upstreamFailed: number;
+  emptySucceeded: number;
+}
+
+interface Change {
+  ti: TaskInstanceRow;
+  patch: TaskInstancePatch;
+}
+
+export async function scheduleReadyTasks(ctx: TickContext): Promise<ReadinessResult> {
+  const result: ReadinessResult = { scheduled: 0, skipped: 0, upstreamFailed: 0, emptySucceeded: 0 };
+  const dagOf = dagRows(ctx);
+  for (const run of await listDagRuns(ctx.db, { states: ['running'] })) {
+    const dag = await dagOf(run.dag_id);
+    // Airflow does not schedule tasks of paused DAGs' runs; in-flight tries still report and finish.
+    if (!dag || dag.is_paused) continue;
+    const loaded = await ctx.loadDag(run.dag_id);
+    if (!loaded) continue;
+    try {
+      await scheduleRun(ctx, run, loaded, result);
+    } catch (error) {
+      if (error instanceof LeaseLostError) throw error;
+      ctx.logger.error('could not evaluate a DAG run', { dag_id: run.dag_id, run_id: run.run_id, error: (error as Error).message });
+    }
+  }
+  return result;
+}
+
+async function scheduleRun(ctx: TickContext, run: DagRunRow, loaded: LoadedDag, result: ReadinessResult): Promise<void> {
+  const { spec, graph } = loaded;
+  let tis = await listTaskInstancesForRun(ctx.db, run.dag_id, run.run_id);
+  await ctx.ensureLease();
+  if (await ctx.db.transaction((tx) => verifyRunIntegrity(tx, run, spec, tis, ctx.nowIso))) {
+    tis = await listTaskInstancesForRun(ctx.db, run.dag_id, run.run_id);
+  }
+  const byTask = new Map(tis.map((ti) => [ti.task_id, ti]));
+  const states = new Map<string, TaskInstanceState>(tis.map((ti) => [ti.task_id, ti.state]));
+  const changes = new Map<string, Change>();
+  const pastOk = pastChecker(ctx, run);
+
+  const decide = (ti: TaskInstanceRow, state: TaskInstanceState, patch: Omit<TaskInstancePatch, 'updated_at'>) => {
+    states.set(ti.task_id, state);
+    changes.set(ti.task_id, { ti, patch: { ...patch, state, updated_at: ctx.nowIso } });
+  };
+
+  for (let progressed = true; progressed; ) {
+    progressed = false;
+    for (const task of spec.tasks) {
+      const ti = byTask.get(task.task_id);
+      if (!ti || changes.has(task.task_id)) continue;
+      const state = states.get(task.task_id) ?? null;
+      if (state === 'up_for_retry') {
+        if (ti.next_retry_at && Date.parse(ti.next_retry_at) > ctx.now.getTime()) continue;
+        decide(ti, 'scheduled', nextTry(ti, ctx.nowIso));
+        progressed = true;
+        continue;
+      }
+      if (state !== null) continue;
+      const upstream = (graph.upstream.get(task.task_id) ?? []).map((id) => states.get(id) ?? null);
+      const decision = evaluateTriggerRule(task.trigger_rule, countUpstreamStates(upstream));
+      if (decision === 'wait') continue;
+      if (decision === 'skip' || decision === 'upstream_failed') {
+        const finalState = decision === 'skip' ? 'skipped' : 'upstream_failed';
+        decide(ti, finalState, { start_date: ctx.nowIso, end_date: ctx.nowIso, duration: 0 });
+        progressed = true;
+        continue;
+      }
+      if (task.depends_on_past && !(await pastOk(task))) continue;
+      if (task.operator === 'empty') {
+        decide(ti, 'success', { try_number: ti.try_number + 1, start_date: ctx.nowIso, end_date: ctx.nowIso, duration: 0 });
+      } else {
+        decide(ti, 'scheduled', nextTry(ti, ctx.nowIso));
+      }
+      progressed = true;
+    }
+  }
+  if (changes.size === 0) return;
+
+  await ctx.ensureLease();
+  await ctx.db.transaction(async (tx) => {
+    for (const { ti, patch } of changes.values()) {
+      if (!(await updateTaskInstance(tx, ti.id, patch, { states: [ti.state], tryNumber: ti.try_number }))) continue;
+      if (patch.state === 'scheduled') result.scheduled++;
+      else if (patch.state === 'skipped') result.skipped++;
+      else if (patch.state === 'upstream_failed') result.upstreamFailed++;
+      else if (patch.state === 'success') result.emptySucceeded++;
+    }
+  });
+}
+
+/** A new try: the number goes up now, and the previous try's timing is cleared. */
+function nextTry(ti: TaskInstanceRow, now: string): Omit<TaskInstancePatch, 'updated_at'> {
+  return {
+    try_number: ti.try_number + 1,
+    scheduled_dttm: now,
+    next_retry_at: null,
+    start_date: null,
+    end_date: null,
+    duration: null,
+    hostname: null,
+    pid: null,
+    last_heartbeat_at: null,
+    dispatch_token: null,
+  };
+}
+
+/**
+ * `depends_on_past`: the same task in the previous run (by logical date) must have succeeded or been
+ * skipped; the first run, or a task the previous run did not have, passes.
+ */
+function pastChecker(ctx: TickContext, run: DagRunRow): (task: TaskSpec) => Promise<boolean> {
+  let previous: DagRunRow | null | undefined;
+  return async (task) => {
+    if (previous === undefined) previous = (await getPreviousDagRun(ctx.db, run)) ?? null;
+    if (previous === null) return true;
+    const ti = await getTaskInstance(ctx.db, { dag_id: run.dag_id, task_id: task.task_id, run_id: previous.run_id, map_index: -1 });
+    return !ti || ti.state === 'success' || ti.state === 'skipped';
+  };
+}
