@@ -8,3 +8,4 @@ export * from './task-instance-history.js';
 export * from './import-errors.js';
 export * from './command-log.js';
 export * from './jobs.js';
+export * from './activity.js';

@@ -1,0 +1,42 @@
+/** Whether an environment still has work that will progress on its own (for `--until-idle` loops). */
+import type { Queryable } from '../backend.js';
+import { count } from './sql.js';
+
+export interface PendingWork {
+  /** Tries queued or running (in flight, whatever the DAG's pause state). */
+  inFlightTries: number;
+  /** Tries scheduled or waiting to retry, in unpaused DAGs. */
+  waitingTries: number;
+  /** Running runs of unpaused DAGs. */
+  runningRuns: number;
+  /** Queued runs of unpaused, non-stale DAGs that may start by `now`. */
+  startableRuns: number;
+  /** Active DAGs whose next scheduled run is due by `now`. */
+  dueDags: number;
+}
+
+export async function countPendingWork(q: Queryable, now: string): Promise<PendingWork> {
+  const one = async (sql: string, params: Array<string | boolean>) => count((await q.get<{ n: unknown }>(sql, params))?.n);
+  return {
+    inFlightTries: await one(`SELECT COUNT(*) AS n FROM task_instance WHERE state IN ('queued', 'running')`, []),
+    waitingTries: await one(
+      `SELECT COUNT(*) AS n FROM task_instance ti JOIN dag d ON d.dag_id = ti.dag_id
+       WHERE ti.state IN ('scheduled', 'up_for_retry') AND d.is_paused = ?`,
+      [false],
+    ),
+    runningRuns: await one(
+      `SELECT COUNT(*) AS n FROM dag_run r JOIN dag d ON d.dag_id = r.dag_id WHERE r.state = 'running' AND d.is_paused = ?`,
+      [false],
+    ),
+    startableRuns: await one(
+      `SELECT COUNT(*) AS n FROM dag_run r JOIN dag d ON d.dag_id = r.dag_id
+       WHERE r.state = 'queued' AND d.is_paused = ? AND d.is_stale = ? AND r.run_after <= ?`,
+      [false, false, now],
+    ),
+    dueDags: await one(
+      `SELECT COUNT(*) AS n FROM dag WHERE is_paused = ? AND is_stale = ? AND has_import_errors = ?
+       AND next_dagrun_create_after IS NOT NULL AND next_dagrun_create_after <= ?`,
+      [false, false, false, now],
+    ),
+  };
+}
