@@ -145,6 +145,9 @@ const rowTypes = {
   },
 };
 
+// Not a name callers use for acquireLock (they use words like 'scheduler'), so the two never collide.
+const MIGRATION_LOCK = '#migrations';
+
 // Retryable by the caller (STYLE 11): serialization failure, deadlock, server starting up.
 const TRANSIENT_CODES = new Set(['40001', '40P01', '57P03']);
 // The server ended or lost our session (terminated, crashed, shut down): the database is unavailable.
@@ -420,7 +423,7 @@ export class PostgresBackend implements DatabaseBackend {
   async migrate(): Promise<void> {
     await this.onTransactionClient(async (client) => {
       // Held until COMMIT: a second migrator waits here, then sees the first one's rows.
-      await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [await this.lockKey(client, 'migrate')]);
+      await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [await this.lockKey(client, MIGRATION_LOCK)]);
       await client.query(
         'CREATE TABLE IF NOT EXISTS migration (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)',
       );
