@@ -8,7 +8,7 @@
  * produced, the line of each of its keys (or items). Merged objects copy the entries of the side that won.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Document, Node as YamlNode, Scalar } from 'yaml';
+import type { Document, Node as YamlNode, Scalar, ScalarTag, Tags } from 'yaml';
 
 export type PathSegment = string | number;
 
@@ -115,6 +115,27 @@ export interface ReadYamlResult {
 /** Alias expansion bound: a few anchors can otherwise expand into gigabytes ("billion laughs"). */
 const MAX_ALIAS_EXPANSIONS = 10_000;
 
+/**
+ * YAML 1.1 as PyYAML reads it (dag-factory files are written for PyYAML), with two adjustments:
+ * - timestamps stay strings: YAML 1.1 would make `2025-01-01` a Date at UTC midnight, losing the fact
+ *   that it was naive, and naive dates belong to the DAG's timezone, so the DAG parser reads them;
+ * - booleans are PyYAML's set (yes/no/true/false/on/off): the spec's `y` and `n` are not booleans in
+ *   PyYAML, and a task named `y` must stay a task named `y`.
+ */
+const PYYAML_BOOL: Readonly<Record<string, RegExp>> = {
+  true: /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/,
+  false: /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/,
+};
+
+function pyYamlTags(tags: Tags): Tags {
+  return tags
+    .filter((tag) => !(typeof tag === 'object' && tag.tag === 'tag:yaml.org,2002:timestamp'))
+    .map((tag) => {
+      if (typeof tag !== 'object' || tag.tag !== 'tag:yaml.org,2002:bool' || !('test' in tag)) return tag;
+      return { ...tag, test: PYYAML_BOOL[String(tag.identify?.(true) === true)] } as ScalarTag;
+    });
+}
+
 export function readYaml(text: string, options: ReadYamlOptions): ReadYamlResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
@@ -122,9 +143,7 @@ export function readYaml(text: string, options: ReadYamlOptions): ReadYamlResult
     version: options.version,
     uniqueKeys: true,
     prettyErrors: true,
-    // YAML 1.1 would turn `2025-01-01` into a Date at UTC midnight, losing the fact that it was naive;
-    // naive dates belong to the DAG's timezone, so dates stay strings and the DAG parser reads them.
-    customTags: (tags) => tags.filter((tag) => !(typeof tag === 'object' && tag.tag === 'tag:yaml.org,2002:timestamp')),
+    customTags: options.version === '1.1' ? pyYamlTags : undefined,
   });
   const index = new LineIndex();
   const problems: YamlProblem[] = doc.errors.map((error) => ({
