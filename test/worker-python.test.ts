@@ -52,6 +52,7 @@ describe('PythonOperator', () => {
     expect(final?.status).toBe('SUCCESS');
     expect(xcom()?.value).toEqual({
       conf: { y: 'from-conf' },
+      run_logical_date: '2024-01-01T00:00:00+00:00',
       params: { x: 1, y: 'from-conf' },
       try_number: 3,
       templates_dict: { q: 'day=2024-01-01' },

@@ -150,7 +150,6 @@ export async function runTaskFunction(payload: TaskPayload, deps: TaskFunctionDe
       log,
       airflowContextEnv: airflowContextEnv(payload),
       abortSignal: abort.signal,
-      clock,
       timeoutSeconds: payload.timeout_seconds,
     };
     outcome = await runOperator(ctx);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { PythonOperatorArgs, TaskSpec } from '../../dag/model.js';
 import { DAGS_DIR } from '../../volume-layout.js';
 import { runProcessGroup } from '../process-group.js';
+import { pythonIsoformat, parseInstant } from '../python-datetime.js';
 import { renderTemplate } from '../templating.js';
 import { mergeParams } from '../template-context.js';
 import { INPUT_ENV, PYTHON_RUNNER_SOURCE, RESULT_ENV, type PythonRunnerInput, type PythonRunnerResult } from './python-runner.js';
@@ -32,6 +33,9 @@ export function renderPythonFields(args: PythonOperatorArgs, ctx: OperatorContex
   };
 }
 
+/** Dates print the same everywhere a callable sees them: pendulum's `2024-01-01T00:00:00+00:00`. */
+const pythonDate = (iso: string | null): string | null => (iso === null ? null : pythonIsoformat(parseInstant(iso)));
+
 /** The context as plain JSON for Python: dates as ISO strings, `dag_run` as a dict. */
 function pythonContext(ctx: OperatorContext, rendered: RenderedPythonFields): Record<string, unknown> {
   const { payload, templateContext } = ctx;
@@ -42,7 +46,15 @@ function pythonContext(ctx: OperatorContext, rendered: RenderedPythonFields): Re
     templates_dict: rendered.templates_dict,
     dag: { dag_id: payload.dag.dag_id, owner: payload.dag.owners.join(', '), tags: payload.dag.tags, fileloc: payload.dag.fileloc },
     task: { task_id: payload.task.task_id, owner: payload.task.owner, operator: payload.task.operator_class },
-    dag_run: { dag_id: payload.dag_id, ...payload.run },
+    dag_run: {
+      dag_id: payload.dag_id,
+      ...payload.run,
+      logical_date: pythonDate(payload.run.logical_date),
+      data_interval_start: pythonDate(payload.run.data_interval_start),
+      data_interval_end: pythonDate(payload.run.data_interval_end),
+      run_after: pythonDate(payload.run.run_after),
+      start_date: pythonDate(payload.run.start_date),
+    },
     map_index: payload.map_index,
   };
   for (const name of ['ds', 'ds_nodash', 'ts', 'ts_nodash', 'ts_nodash_with_tz', 'task_instance_key_str', 'logical_date', 'data_interval_start', 'data_interval_end']) {

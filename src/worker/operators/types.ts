@@ -3,7 +3,6 @@
  * log, and describe their outcome; the task function turns the outcome into XCom files and the final record.
  */
 import type { TaskPayload, TaskRecord } from '../../executor/protocol.js';
-import type { Clock } from '../../providers/ports.js';
 import type { TaskLog } from '../task-log.js';
 import type { ProcessGroupResult } from '../process-group.js';
 
@@ -17,7 +16,6 @@ export interface OperatorContext {
   airflowContextEnv: Record<string, string>;
   /** Fires when the try must stop early (its record was taken away). */
   abortSignal: AbortSignal;
-  clock: Clock;
   /** Seconds; null or <= 0 means none. */
   timeoutSeconds: number | null;
 }
