@@ -75,7 +75,8 @@ async function scheduleRun(ctx: TickContext, run: DagRunRow, loaded: LoadedDag, 
       if (!ti || changes.has(task.task_id)) continue;
       const state = states.get(task.task_id) ?? null;
       if (state === 'up_for_retry') {
-        if (ti.next_retry_at && Date.parse(ti.next_retry_at) > ctx.now.getTime()) continue;
+        // Airflow's ready_for_retry: strictly after next_retry_datetime.
+        if (ti.next_retry_at && Date.parse(ti.next_retry_at) >= ctx.now.getTime()) continue;
         decide(ti, 'scheduled', nextTry(ti, ctx.nowIso));
         progressed = true;
         continue;
