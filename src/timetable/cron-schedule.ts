@@ -25,6 +25,8 @@ export class CronSchedule implements Schedule {
    * "fold hour" workaround). Schedules firing less often fire once at the second reading.
    */
   private readonly coversEveryHour: boolean;
+  /** Parsed once; each step repositions it (parsing costs as much as stepping). Not shared across awaits. */
+  private readonly iterator: CronExpression;
 
   /**
    * @param expression cron expression (5 fields, or 6 with seconds first), presets already expanded
@@ -36,8 +38,8 @@ export class CronSchedule implements Schedule {
     summary: string = expression,
   ) {
     this.clock = new WallClock(timezone);
-    const parsed = this.parse(0);
-    this.coversEveryHour = parsed.fields.hour.values.length === 24;
+    this.iterator = this.parse();
+    this.coversEveryHour = this.iterator.fields.hour.values.length === 24;
     this.summary = summary;
     this.description = describeCron(expression);
   }
@@ -64,8 +66,8 @@ export class CronSchedule implements Schedule {
     const naive = this.clock.toNaive(current);
     let scheduledNaive: number;
     try {
-      const iterator = this.parse(naive);
-      scheduledNaive = (direction === 'next' ? iterator.next() : iterator.prev()).getTime();
+      this.iterator.reset(new Date(naive));
+      scheduledNaive = (direction === 'next' ? this.iterator.next() : this.iterator.prev()).getTime();
     } catch (error) {
       throw new InvalidScheduleError(`Cron expression '${this.expression}' has no ${direction} fire time: ${errorMessage(error)}`, {
         cause: error,
@@ -77,9 +79,10 @@ export class CronSchedule implements Schedule {
     return this.clock.toInstant(scheduledNaive);
   }
 
-  private parse(naiveCurrent: number): CronExpression {
+  private parse(): CronExpression {
     try {
-      return CronExpressionParser.parse(this.expression, { currentDate: new Date(naiveCurrent), tz: 'UTC' });
+      // UTC, the zone without DST switches, because the values stepped through are naive wall-clock readings.
+      return CronExpressionParser.parse(this.expression, { currentDate: new Date(0), tz: 'UTC' });
     } catch (error) {
       throw new InvalidScheduleError(`Invalid cron expression '${this.expression}': ${errorMessage(error)}`, { cause: error });
     }
