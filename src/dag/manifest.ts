@@ -89,7 +89,8 @@ class ManifestParser {
 
   parseTopLevel(value: unknown): DagSpec[] {
     if (!isPlainObject(value)) {
-      this.problem(this.index.startLine(value), `expected a mapping of DAG ids to DAG settings, got ${describeType(value)}`);
+      // A scalar document has no container to take a line from; it starts on line 1 anyway.
+      this.problem(this.index.startLine(value) ?? 1, `expected a mapping of DAG ids to DAG settings, got ${describeType(value)}`);
       return [];
     }
     const defaultBlock = value[DEFAULT_BLOCK];
@@ -139,7 +140,7 @@ class ManifestParser {
     }
     const startDate = this.parseDate(fromDagOrArgs('start_date'), timezone, `${where}: start_date`);
     const endDate = this.parseDate(fromDagOrArgs('end_date'), timezone, `${where}: end_date`);
-    if (startDate && endDate && endDate < startDate) {
+    if (startDate && endDate && Date.parse(endDate) < Date.parse(startDate)) {
       this.problem(fromDagOrArgs('end_date').line, `${where}: end_date ${endDate} is before start_date ${startDate}`);
     }
 
@@ -496,7 +497,11 @@ class ManifestParser {
     const entries: TaskInput[] = [];
     value.forEach((raw, position) => {
       const line = this.index.lineOf(merged, [section, position]) ?? at([section]);
-      const name = isPlainObject(raw) ? raw[nameKey] : undefined;
+      if (!isPlainObject(raw)) {
+        this.problem(line, `${where}: ${section}[${position}]: expected a mapping with ${nameKey}, got ${describeType(raw)}`);
+        return;
+      }
+      const name = raw[nameKey];
       if (typeof name !== 'string') {
         this.problem(line, `${where}: ${section}[${position}]: ${nameKey}: ${name === undefined ? 'missing required field' : `expected string, got ${describeType(name)}`}`);
         return;
