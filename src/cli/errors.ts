@@ -34,7 +34,12 @@ export function describeError(error: unknown): DescribedError {
     const firstLine = error.message.split('\n')[0]?.trim() || error.name;
     if (isOclifParseError(error)) {
       const exit = (error as unknown as { oclif: { exit: number } }).oclif.exit;
-      return { lines: [firstLine], exitCode: exit === 1 ? EXIT.failure : EXIT.usage };
+      // oclif wraps flag errors in a header and a help hint; keep only the problem itself.
+      const problems = error.message
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !/^The following errors? occurred:?$/i.test(line) && !/^See more help with/i.test(line));
+      return { lines: [problems.join('; ') || firstLine], exitCode: exit === 1 ? EXIT.failure : EXIT.usage };
     }
     const message = error.message.trim() || error.name;
     return { lines: message.split('\n').filter(Boolean), exitCode: EXIT.failure };

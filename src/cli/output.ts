@@ -6,7 +6,12 @@ export function printJson(value: unknown): void {
 }
 
 export function printTable(head: string[], rows: Array<Array<string | number | boolean | null | undefined>>): void {
-  const table = new Table({ head, style: { head: [], border: [] } });
+  const table = new Table({
+    head,
+    style: { head: [], border: [] },
+    // No rule between body rows: long listings stay readable.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
   for (const row of rows) table.push(row.map((cell) => (cell === null || cell === undefined ? '' : String(cell))));
   process.stdout.write(`${table.toString()}\n`);
 }

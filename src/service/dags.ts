@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { manifestDefaultsFrom, parseManifest } from '../dag/index.js';
+import { ManifestError, manifestDefaultsFrom, parseManifest } from '../dag/index.js';
 import type { DagSpec } from '../dag/model.js';
 import { getDag, listDagTags, listDags } from '../db/queries/dags.js';
 import { listImportErrors } from '../db/queries/import-errors.js';
@@ -57,7 +57,14 @@ export async function uploadDagFile(
     });
   }
   progress.step(`validating ${localFile}`);
-  const specs = parseManifest(text, fileloc, manifestDefaultsFrom(environment.config));
+  let specs: DagSpec[];
+  try {
+    specs = parseManifest(text, fileloc, manifestDefaultsFrom(environment.config));
+  } catch (error) {
+    // Name the file as the user gave it, so `path:line` points at their copy.
+    if (error instanceof ManifestError) throw new ManifestError(localFile, error.problems, { cause: error });
+    throw error;
+  }
   if (specs.length === 0) throw new UserInputError(`${localFile}: the manifest declares no DAG`);
 
   const volume = environment.provider.volume();
