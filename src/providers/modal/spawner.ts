@@ -21,10 +21,6 @@ import { MODAL_FUNCTIONS } from './names.js';
  */
 export const STALE_TICK_REQUEST_MS = 5 * 60_000;
 
-export interface TickRequest {
-  requested_at: string;
-}
-
 export class ModalTaskSpawner implements TaskSpawner {
   private readonly functions = new Map<string, Promise<Function_>>();
 
@@ -97,10 +93,11 @@ export class ModalTaskSpawner implements TaskSpawner {
    * starts, so requests made while it runs start (or fold into) the next one.
    */
   async requestTick(): Promise<void> {
-    const request: TickRequest = { requested_at: this.clock.now().toISOString() };
+    // The value is the request's ISO timestamp (DESIGN.md state dict protocol), as runTick writes it too.
+    const request = this.clock.now().toISOString();
     if (!(await this.dict.putIfAbsent(TICK_REQUESTED_KEY, request))) {
-      const pending = await this.dict.get<TickRequest>(TICK_REQUESTED_KEY);
-      const age = pending ? this.clock.now().getTime() - Date.parse(pending.requested_at) : 0;
+      const pending = await this.dict.get<unknown>(TICK_REQUESTED_KEY);
+      const age = typeof pending === 'string' ? this.clock.now().getTime() - Date.parse(pending) : 0;
       if (!(age > STALE_TICK_REQUEST_MS)) return;
       await this.dict.delete(TICK_REQUESTED_KEY);
       if (!(await this.dict.putIfAbsent(TICK_REQUESTED_KEY, request))) return;
