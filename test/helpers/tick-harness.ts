@@ -89,8 +89,9 @@ export class TickHarness {
     this.config = testConfig(options.config);
   }
 
-  tick(owner = 'test-owner'): Promise<TickResult> {
-    return runTick({ db: this.db, dict: this.dict, spawner: this.spawner, clock: this.clock, config: this.config, volume: this.volume, owner });
+  /** One tick; pass another backend on the same database to play a second process. */
+  tick(owner = 'test-owner', db: DatabaseBackend = this.db): Promise<TickResult> {
+    return runTick({ db, dict: this.dict, spawner: this.spawner, clock: this.clock, config: this.config, volume: this.volume, owner });
   }
 
   /** Registers a DAG as a good parse would (no manifest file; the sync leaves such DAGs alone). */
