@@ -267,4 +267,19 @@ describe('manifest shapes', () => {
     );
     expect(dag.tasks).toHaveLength(1);
   });
+
+  it('stores Airflow 3 trigger rule names for Airflow 2 aliases', () => {
+    const dag = only(['d:', '  tasks:', '    a: {operator: EmptyOperator, trigger_rule: dummy}', '    b: {operator: EmptyOperator, trigger_rule: none_failed_or_skipped}'].join('\n'));
+    expect(dag.tasks.map((t) => t.trigger_rule)).toEqual(['always', 'none_failed_min_one_success']);
+  });
+
+  it('reads timezone from default_args (dag-factory habit) and is_paused_upon_creation from the DAG', () => {
+    const dag = only(['d:', '  is_paused_upon_creation: true', '  default_args:', '    timezone: America/New_York', '    start_date: 2024-06-01 08:00'].join('\n'));
+    expect(dag).toMatchObject({ timezone: 'America/New_York', start_date: '2024-06-01T12:00:00Z', is_paused_upon_creation: true });
+  });
+
+  it('keeps offsets written in dates, whatever the timezone', () => {
+    const dag = only(['d:', '  timezone: Asia/Tokyo', '  start_date: "2024-06-01T08:00:00+02:00"', '  end_date: 2024-07-01T00:00:00Z'].join('\n'));
+    expect(dag).toMatchObject({ start_date: '2024-06-01T06:00:00Z', end_date: '2024-07-01T00:00:00Z' });
+  });
 });

@@ -149,7 +149,7 @@ describe('manifest validation: each problem names its line', () => {
     });
   });
 
-  it('duplicate task ids, in list form and across groups', () => {
+  it('duplicate task ids in list form; list items need a task_id', () => {
     expect(problemOf(yaml('d:', '  tasks:', '    - {task_id: a, operator: EmptyOperator}', '    - {task_id: a, operator: EmptyOperator}'))).toEqual({
       line: 4,
       message: "dag 'd': duplicate task id 'a' (first on line 3)",
