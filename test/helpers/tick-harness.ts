@@ -123,7 +123,7 @@ export class TickHarness {
   }
 
   async trigger(dagId: string, runId: string, extra: { conf?: Record<string, unknown>; logical_date?: string | null } = {}): Promise<void> {
-    await this.command({ id: `trigger-${runId}`, kind: 'trigger', dag_id: dagId, run_id: runId, conf: extra.conf ?? {}, logical_date: extra.logical_date ?? null });
+    await this.command({ id: `trigger-${dagId}-${runId}`, kind: 'trigger', dag_id: dagId, run_id: runId, conf: extra.conf ?? {}, logical_date: extra.logical_date ?? null });
   }
 
   runs(dagId: string): Promise<DagRunRow[]> {
