@@ -1,0 +1,115 @@
+/**
+ * Composition root of a local environment's scheduler side: the ports the tick needs (database, state
+ * dict, volume mount, spawner, clock), built once and shared by the scheduler loop and the `tick` command.
+ */
+import os from 'node:os';
+import type { Config } from '../config/model.js';
+import type { DatabaseBackend } from '../db/backend.js';
+import { openDatabase } from '../db/open.js';
+import { KEY_PREFIX } from '../executor/protocol.js';
+import type { Logger } from '../logger.js';
+import { airflowServerlessHome, localEnvironmentPaths } from '../providers/local/paths.js';
+import type { LocalEnvironmentPaths } from '../providers/local/paths.js';
+import { LocalTaskSpawner } from '../providers/local/spawner.js';
+import { SqliteStateDict } from '../providers/local/state-dict.js';
+import { LocalVolumeMount } from '../providers/local/volume.js';
+import type { Clock } from '../providers/ports.js';
+import { systemClock } from '../providers/ports.js';
+import { isIdle, runTick } from '../scheduler/tick.js';
+import type { TickResult } from '../scheduler/tick.js';
+import { DATABASE_FILE } from '../volume-layout.js';
+
+export interface LocalRuntimeOptions {
+  env: string;
+  config: Config;
+  home?: string;
+  logger: Logger;
+  clock?: Clock;
+  /** The scheduler lease owner; default unique to this process. */
+  owner?: string;
+  /** Called when a task process started by this runtime exits. */
+  onTaskProcessExit?: () => void;
+}
+
+export class LocalRuntime {
+  readonly paths: LocalEnvironmentPaths;
+  readonly config: Config;
+  readonly dict: SqliteStateDict;
+  readonly volume: LocalVolumeMount;
+  readonly spawner: LocalTaskSpawner;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Identifies this process as the scheduler lease holder. */
+  readonly owner: string;
+  private db: DatabaseBackend | null = null;
+
+  constructor(options: LocalRuntimeOptions) {
+    this.paths = localEnvironmentPaths(options.env, options.home ?? airflowServerlessHome());
+    this.config = options.config;
+    this.logger = options.logger;
+    this.clock = options.clock ?? systemClock;
+    this.dict = new SqliteStateDict(this.paths.stateDict);
+    this.volume = new LocalVolumeMount(this.paths.volume);
+    this.owner = options.owner ?? `${os.hostname()}:${process.pid}`;
+    this.spawner = new LocalTaskSpawner({
+      paths: this.paths,
+      parallelism: this.config.executor.parallelism,
+      dict: this.dict,
+      logger: this.logger,
+      ...(options.onTaskProcessExit ? { onChildExit: () => options.onTaskProcessExit?.() } : {}),
+    });
+  }
+
+  /** The database, opened on first use and kept; `resetDatabase` drops it after an error. */
+  async database(): Promise<DatabaseBackend> {
+    if (!this.db) {
+      const db = openDatabase(this.config.database, {
+        sqliteFile: `${this.paths.volume}/${DATABASE_FILE}`,
+        applicationName: `airflow-serverless-${this.paths.env}-scheduler`,
+      });
+      try {
+        await db.migrate();
+      } catch (error) {
+        await db.close().catch(() => {});
+        throw error;
+      }
+      this.db = db;
+    }
+    return this.db;
+  }
+
+  async resetDatabase(): Promise<void> {
+    const db = this.db;
+    this.db = null;
+    await db?.close().catch(() => {});
+  }
+
+  async tick(): Promise<TickResult> {
+    return runTick({
+      db: await this.database(),
+      dict: this.dict,
+      spawner: this.spawner,
+      clock: this.clock,
+      config: this.config,
+      volume: this.volume,
+      owner: this.owner,
+      logger: this.logger,
+    });
+  }
+
+  /**
+   * Nothing left to do right now: no run queued or running, no command waiting in the dict, no task report
+   * waiting to be reconciled, and no task process of ours alive.
+   */
+  async idle(): Promise<boolean> {
+    if (this.spawner.inFlight().length > 0) return false;
+    if ((await this.dict.entries(KEY_PREFIX.command)).length > 0) return false;
+    if ((await this.dict.entries(KEY_PREFIX.task)).length > 0) return false;
+    return isIdle(await this.database(), this.dict);
+  }
+
+  async close(): Promise<void> {
+    await this.resetDatabase();
+    await this.dict.close();
+  }
+}

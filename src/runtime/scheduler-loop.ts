@@ -1,0 +1,144 @@
+/**
+ * The local scheduler loop (`airflow-serverless scheduler --env dev`): a daemon around the one-pass tick
+ * (STYLE 8). It ticks every `scheduler.interval_seconds` and at once when woken (a task finished and asked
+ * for a tick, the CLI queued a command). It never dies on an error: it logs, backs off with jitter and
+ * tries again with a freshly opened database. On stop it waits a bounded time for its task processes,
+ * then leaves them running: they report through the state dict, and the next tick reconciles them (or,
+ * if they died, treats them as zombies).
+ */
+import os from 'node:os';
+import type { Config } from '../config/model.js';
+import type { Logger } from '../logger.js';
+import { listenForWake } from '../providers/local/wake.js';
+import type { TickResult } from '../scheduler/tick.js';
+import { LocalRuntime } from './local-runtime.js';
+
+export interface SchedulerLoopOptions {
+  env: string;
+  config: Config;
+  home?: string;
+  logger: Logger;
+  /** Default: `config.scheduler.interval_seconds`. */
+  intervalSeconds?: number;
+  /** Return as soon as nothing is queued, running or in flight (after at least one tick). */
+  untilIdle?: boolean;
+  /** Return after this many seconds (the tick in progress finishes first). */
+  timeoutSeconds?: number | null;
+  /** Aborting stops the loop cleanly. */
+  signal?: AbortSignal;
+  /** How long a stop waits for running task processes. Default 10 s. */
+  shutdownGraceMs?: number;
+  onTick?: (result: TickResult, tickNumber: number) => void;
+}
+
+export type LoopExit = 'idle' | 'timeout' | 'stopped';
+
+export interface SchedulerLoopResult {
+  exit: LoopExit;
+  ticks: number;
+  failedTicks: number;
+  /** Task processes still running when the loop returned (left to finish on their own). */
+  leftRunning: number;
+}
+
+const MAX_BACKOFF_MS = 60_000;
+
+/** Exponential backoff from the interval, capped, with ±50% jitter so restarted loops don't beat in step. */
+export function backoffDelayMs(intervalMs: number, consecutiveFailures: number, random: () => number = Math.random): number {
+  const exponent = Math.min(consecutiveFailures - 1, 16);
+  const base = Math.min(Math.max(MAX_BACKOFF_MS, intervalMs), intervalMs * 2 ** exponent);
+  return Math.round(base * (0.5 + random()));
+}
+
+export async function runSchedulerLoop(options: SchedulerLoopOptions): Promise<SchedulerLoopResult> {
+  const { logger } = options;
+  const intervalMs = Math.max(0.05, options.intervalSeconds ?? options.config.scheduler.interval_seconds) * 1000;
+  const deadline = options.timeoutSeconds != null ? Date.now() + options.timeoutSeconds * 1000 : Infinity;
+
+  // Wake-ups arriving while a tick runs are remembered, so the next pass starts without waiting.
+  let pendingWake = false;
+  let wakeSleeper: (() => void) | null = null;
+  const wake = (): void => {
+    pendingWake = true;
+    wakeSleeper?.();
+  };
+  const onAbort = (): void => wakeSleeper?.();
+  options.signal?.addEventListener('abort', onAbort);
+
+  const runtime = new LocalRuntime({
+    env: options.env,
+    // One loop per environment and host (the wake socket refuses a second), so a loop restarted after a
+    // crash may take over its predecessor's lease at once instead of waiting for it to expire.
+    owner: `${os.hostname()}:scheduler-loop`,
+    config: options.config,
+    logger,
+    onTaskProcessExit: wake,
+    ...(options.home !== undefined ? { home: options.home } : {}),
+  });
+  let listener;
+  try {
+    listener = await listenForWake(runtime.paths, wake);
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+
+  let ticks = 0;
+  let failedTicks = 0;
+  let consecutiveFailures = 0;
+  let exit: LoopExit = 'stopped';
+  try {
+    while (true) {
+      if (options.signal?.aborted) break;
+      if (Date.now() >= deadline) {
+        exit = 'timeout';
+        break;
+      }
+      pendingWake = false;
+      let delayMs = intervalMs;
+      try {
+        const result = await runtime.tick();
+        ticks++;
+        consecutiveFailures = 0;
+        options.onTick?.(result, ticks);
+        if (options.untilIdle && !pendingWake && (await runtime.idle())) {
+          exit = 'idle';
+          break;
+        }
+      } catch (error) {
+        failedTicks++;
+        consecutiveFailures++;
+        delayMs = backoffDelayMs(intervalMs, consecutiveFailures);
+        logger.error('tick failed; retrying', {
+          error: error instanceof Error ? error.message : String(error),
+          retry_in_ms: delayMs,
+        });
+        await runtime.resetDatabase();
+      }
+      if (pendingWake && consecutiveFailures === 0) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.max(0, Math.min(delayMs, deadline - Date.now())));
+        function done(): void {
+          clearTimeout(timer);
+          wakeSleeper = null;
+          resolve();
+        }
+        wakeSleeper = done;
+        if (pendingWake || options.signal?.aborted) done();
+      });
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await listener.close();
+  }
+
+  let leftRunning = runtime.spawner.inFlight().length;
+  if (leftRunning > 0 && exit !== 'idle') {
+    logger.info('waiting for running tasks', { count: leftRunning });
+    await runtime.spawner.waitForChildren(options.shutdownGraceMs ?? 10_000);
+    leftRunning = runtime.spawner.inFlight().length;
+    if (leftRunning > 0) logger.warn('leaving tasks running; the next tick picks up their reports', { count: leftRunning });
+  }
+  await runtime.close();
+  return { exit, ticks, failedTicks, leftRunning };
+}
