@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import type { DatabaseBackend } from '../../db/backend.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import { systemClock, type Clock, type StateDict } from '../../providers/ports.js';
+import type { TimetableOptions } from '../../timetable/model.js';
 import { authMiddleware, type UiEnv } from './auth.js';
 import type { UiContext } from './context.js';
 import { toErrorResponse } from './errors.js';
@@ -35,6 +36,8 @@ export interface UiDeps {
   assetsDir?: string;
   /** A scheduler heartbeat older than this is "unhealthy" (default 180 s: three default tick intervals). */
   schedulerHealthThresholdSeconds?: number;
+  /** Config `scheduler.create_cron_data_intervals` / `create_delta_data_intervals` (Airflow 3 default: false). */
+  timetableOptions?: TimetableOptions;
 }
 
 /** Headers that keep a page served on 127.0.0.1 (or a tunnel) from being framed, sniffed or leaking URLs. */
@@ -57,6 +60,7 @@ export function createUiApp(deps: UiDeps): Hono<UiEnv> {
     logger,
     requestTick: deps.requestTick ?? (async () => {}),
     schedulerHealthThresholdSeconds: deps.schedulerHealthThresholdSeconds ?? 180,
+    timetableOptions: deps.timetableOptions ?? { create_cron_data_intervals: false, create_delta_data_intervals: false },
   };
 
   const app = new Hono<UiEnv>();

@@ -2,6 +2,7 @@
 import type { DatabaseBackend } from '../../db/backend.js';
 import type { Logger } from '../../logger.js';
 import type { Clock, StateDict } from '../../providers/ports.js';
+import type { TimetableOptions } from '../../timetable/model.js';
 import { notFound } from './errors.js';
 import { getDag, type DagRow } from './queries/dags.js';
 import { getDagRun, type DagRunRow } from './queries/dag-runs.js';
@@ -17,6 +18,8 @@ export interface UiContext {
   /** Fast-follow after a command is written; failures only delay it to the next scheduled tick. */
   requestTick(): Promise<void>;
   schedulerHealthThresholdSeconds: number;
+  /** How the environment builds timetables (config `scheduler.create_*_data_intervals`). */
+  timetableOptions: TimetableOptions;
 }
 
 export async function requireDag(ctx: UiContext, dagId: string): Promise<DagRow> {

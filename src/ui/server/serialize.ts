@@ -19,13 +19,6 @@ export function iso(value: unknown): string {
   return isoOrNull(value) ?? new Date(0).toISOString();
 }
 
-/** Python's `datetime.isoformat()` for a UTC instant: Airflow's run ids look like this. */
-export function pythonIsoformat(date: Date): string {
-  const base = date.toISOString().slice(0, 19);
-  const ms = date.getUTCMilliseconds();
-  return `${base}${ms === 0 ? '' : `.${String(ms * 1000).padStart(6, '0')}`}+00:00`;
-}
-
 function flag(value: unknown): boolean {
   return value === true || value === 1 || value === '1' || value === 't' || value === 'true';
 }

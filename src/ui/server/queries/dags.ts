@@ -122,15 +122,3 @@ export async function displayNames(db: Queryable, dagIds: readonly string[]): Pr
   for (const row of rows) out.set(row.dag_id, row.dag_display_name ?? row.dag_id);
   return out;
 }
-
-export interface SerializedDagRow {
-  dag_id: string;
-  data: unknown;
-}
-
-/** The parsed manifest (a DagSpec as JSON; a string on SQLite, an object from Postgres jsonb). */
-export async function getSerializedDag(db: Queryable, dagId: string): Promise<unknown> {
-  const row = await db.get<SerializedDagRow>('SELECT dag_id, data FROM serialized_dag WHERE dag_id = ?', [dagId]);
-  if (!row) return undefined;
-  return typeof row.data === 'string' ? JSON.parse(row.data) : row.data;
-}

@@ -1,5 +1,6 @@
 /** Read queries for `import_error` and the health endpoint (`job` heartbeats). */
 import type { Queryable } from '../../../db/backend.js';
+import { getJob } from '../../../db/queries/jobs.js';
 import type { OrderTerm, Page } from '../params.js';
 import { orderSql, Where } from './sql.js';
 
@@ -10,6 +11,8 @@ export interface ImportErrorRow {
   bundle_name: string | null;
   stacktrace: string;
 }
+
+const SCHEDULER_JOB_TYPE = 'SchedulerJob';
 
 export const IMPORT_ERROR_ORDER_ATTRIBUTES = ['id', 'import_error_id', 'timestamp', 'filename', 'bundle_name', 'stacktrace'] as const;
 const ORDER_EXPRESSIONS: Record<string, string> = {
@@ -40,15 +43,9 @@ export async function getImportError(db: Queryable, id: number): Promise<ImportE
   return db.get<ImportErrorRow>('SELECT id, timestamp, filename, bundle_name, stacktrace FROM import_error WHERE id = ?', [id]);
 }
 
-/**
- * The newest scheduler heartbeat. The tick records itself in `job`; we accept Airflow's `SchedulerJob`
- * name and plain `scheduler`/`tick`, so the health check does not depend on one spelling.
- */
+/** The tick's heartbeat row (`job.job_type = 'SchedulerJob'`, written by src/scheduler/tick.ts). */
 export async function latestSchedulerHeartbeat(db: Queryable): Promise<unknown> {
-  const row = await db.get<{ latest: unknown }>(
-    `SELECT MAX(latest_heartbeat) AS latest FROM job WHERE LOWER(job_type) IN ('schedulerjob', 'scheduler', 'tick', 'scheduler_tick')`,
-  );
-  return row?.latest ?? null;
+  return (await getJob(db, SCHEDULER_JOB_TYPE))?.latest_heartbeat ?? null;
 }
 
 export async function pingDatabase(db: Queryable): Promise<void> {

@@ -8,18 +8,32 @@ import { HttpError, notFound } from '../errors.js';
 import { QueryParams } from '../params.js';
 import { displayNames } from '../queries/dags.js';
 import { DAG_RUN_ORDER_ATTRIBUTES, findConflictingRun, getDagRun, listDagRuns, type DagRunFilter } from '../queries/dag-runs.js';
-import { dagRunResponse, pythonIsoformat } from '../serialize.js';
+import { generateRunId, timetableFor } from '../../../timetable/index.js';
+import { dagRunResponse } from '../serialize.js';
+import { dagSpecOf } from './dags.js';
 
 /** Airflow's default `[scheduler] allowed_run_id_pattern`; it also keeps run ids safe in keys and paths. */
 const ALLOWED_RUN_ID = /^[A-Za-z0-9_.~:+-]+$/;
 
-/** Airflow 3's id for a manual run: `manual__` + Python isoformat of its run_after / logical date. */
-export function manualRunId(at: Date): string {
-  return `manual__${pythonIsoformat(at)}`;
+/**
+ * The data interval and run_after the tick will give a manual run (Airflow 3: inferred from the logical
+ * date by the DAG's timetable; none without a logical date, when run_after is the trigger time).
+ */
+async function predictSchedule(ctx: UiContext, command: TriggerCommand): Promise<{ start: string | null; end: string | null; runAfter: string }> {
+  if (command.logical_date === null) return { start: null, end: null, runAfter: command.requested_at };
+  const spec = await dagSpecOf(ctx, command.dag_id);
+  if (!spec) return { start: null, end: null, runAfter: command.logical_date };
+  try {
+    const interval = timetableFor(spec.schedule, spec.timezone, ctx.timetableOptions).inferManualDataInterval(new Date(command.logical_date));
+    return { start: interval.start.toISOString(), end: interval.end.toISOString(), runAfter: interval.end.toISOString() };
+  } catch {
+    return { start: null, end: null, runAfter: command.logical_date };
+  }
 }
 
 /** The run a pending trigger will become, as Airflow's trigger endpoint describes it: queued, not started. */
-export function pendingRunResponse(command: TriggerCommand, dagDisplayName: string) {
+export async function pendingRunResponse(ctx: UiContext, command: TriggerCommand, dagDisplayName: string) {
+  const predicted = await predictSchedule(ctx, command);
   return {
     ...dagRunResponse(
       {
@@ -35,9 +49,9 @@ export function pendingRunResponse(command: TriggerCommand, dagDisplayName: stri
         triggered_by: command.by,
         triggering_user_name: null,
         conf: command.conf,
-        data_interval_start: null,
-        data_interval_end: null,
-        run_after: command.logical_date ?? command.requested_at,
+        data_interval_start: predicted.start,
+        data_interval_end: predicted.end,
+        run_after: predicted.runAfter,
         last_scheduling_decision: null,
         updated_at: command.requested_at,
         note: command.note ?? null,
@@ -91,7 +105,7 @@ export function registerDagRunRoutes(api: Hono<UiEnv>, ctx: UiContext): void {
     const run = await getDagRun(ctx.db, dagId, runId);
     if (run) return c.json(dagRunResponse(run, displayName));
     const pending = pendingTriggers(await pendingCommands(ctx.dict), dagId).find((t) => t.run_id === runId);
-    if (pending) return c.json(pendingRunResponse(pending, displayName));
+    if (pending) return c.json(await pendingRunResponse(ctx, pending, displayName));
     throw notFound(`The DagRun with dag_id: \`${dagId}\` and run_id: \`${runId}\` was not found`);
   });
 
@@ -103,7 +117,7 @@ export function registerDagRunRoutes(api: Hono<UiEnv>, ctx: UiContext): void {
       throw new HttpError(400, `Not supported by airflow-serverless: ${body.unsupported.join(', ')}`);
     }
     const now = ctx.clock.now();
-    const runId = body.dag_run_id ?? manualRunId(body.logical_date === null ? now : new Date(body.logical_date));
+    const runId = body.dag_run_id ?? generateRunId('manual', body.logical_date === null ? now : new Date(body.logical_date));
     if (!ALLOWED_RUN_ID.test(runId)) {
       throw new HttpError(400, `The provided run ID '${runId}' is invalid. It does not match the pattern '${ALLOWED_RUN_ID.source}'`);
     }
@@ -133,6 +147,6 @@ export function registerDagRunRoutes(api: Hono<UiEnv>, ctx: UiContext): void {
       throw new HttpError(409, `DAG Run with dag_run_id: '${runId}' already exists for DAG: '${dagId}'`);
     }
     await nudgeTick(ctx);
-    return c.json(pendingRunResponse(command, dag.dag_display_name ?? dag.dag_id));
+    return c.json(await pendingRunResponse(ctx, command, dag.dag_display_name ?? dag.dag_id));
   });
 }

@@ -7,7 +7,8 @@ import { newCommandId, pendingCommands, pendingPauseStates, submitCommand } from
 import { nudgeTick, requireDag, type UiContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { QueryParams } from '../params.js';
-import { DAG_ORDER_ATTRIBUTES, getSerializedDag, listDags, tagsByDag, type DagFilter } from '../queries/dags.js';
+import { loadDagSpec } from '../../../db/queries/serialized-dags.js';
+import { DAG_ORDER_ATTRIBUTES, listDags, tagsByDag, type DagFilter } from '../queries/dags.js';
 import { dagResponse, taskResponse, type DagResponse } from '../serialize.js';
 
 export function parseDagFilter(query: QueryParams): DagFilter {
@@ -46,7 +47,7 @@ export async function dagResponses(ctx: UiContext, query: QueryParams): Promise<
 }
 
 export async function dagSpecOf(ctx: UiContext, dagId: string): Promise<DagSpec | undefined> {
-  return (await getSerializedDag(ctx.db, dagId)) as DagSpec | undefined;
+  return loadDagSpec(ctx.db, dagId);
 }
 
 function downstreamOf(spec: DagSpec): Map<string, string[]> {

@@ -91,9 +91,11 @@ export function registerPageDataRoutes(ui: Hono<UiEnv>, ctx: UiContext): void {
         : taskIds.map((id) => ({ task_id: id, upstream: [] as string[], operator: null, trigger_rule: null })),
       dag_runs: runRows.map((r) => dagRunResponse(r, displayName)),
       // Triggered but not yet created by a tick: shown as queued so the user sees their click landed.
-      pending_runs: pendingTriggers(await pendingCommands(ctx.dict), dagId)
-        .filter((t) => !known.has(t.run_id))
-        .map((t) => pendingRunResponse(t, displayName)),
+      pending_runs: await Promise.all(
+        pendingTriggers(await pendingCommands(ctx.dict), dagId)
+          .filter((t) => !known.has(t.run_id))
+          .map((t) => pendingRunResponse(ctx, t, displayName)),
+      ),
       task_instances: taskInstances,
       params: spec?.params ?? {},
     });

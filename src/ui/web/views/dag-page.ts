@@ -1,0 +1,103 @@
+import { api, ApiError, type Dag, type GridData } from '../api.js';
+import { h, replaceChildren } from '../dom.js';
+import { formatTime } from '../format.js';
+import { Poller } from '../poller.js';
+import { ACTIVE_RUN_STATES } from '../states.js';
+import type { AppContext, View } from './context.js';
+import { dagHref } from './dag-list.js';
+import { gridRuns, renderGrid, tiIndex, type Selection } from './grid.js';
+import { renderGraph } from './graph.js';
+import { pauseToggle } from './pause-toggle.js';
+import { TaskPanel } from './task-panel.js';
+
+/** One DAG: header (pause, trigger), grid or graph, and the task-instance panel; refreshed live. */
+export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph'): View {
+  const header = h('div', { class: 'dag-header' });
+  const main = h('div', { class: 'dag-main', 'data-testid': `${tab}-view` });
+  const panel = new TaskPanel();
+  const element = h(
+    'section',
+    { class: 'page' },
+    h('nav', { class: 'crumbs' }, h('a', { href: '#/' }, 'DAGs'), ' / ', h('span', null, dagId)),
+    header,
+    h(
+      'div',
+      { class: 'tabs' },
+      h('a', { class: `tab${tab === 'grid' ? ' active' : ''}`, href: dagHref(dagId, 'grid') }, 'Grid'),
+      h('a', { class: `tab${tab === 'graph' ? ' active' : ''}`, href: dagHref(dagId, 'graph') }, 'Graph'),
+    ),
+    h('div', { class: 'dag-body' }, main, panel.element),
+  );
+
+  let selection: Selection = { runId: null, taskId: null };
+  let data: GridData | null = null;
+  let dag: Dag | null = null;
+
+  const renderHeader = (): void => {
+    if (!dag) return;
+    const current = dag;
+    replaceChildren(
+      header,
+      h('h1', null, pauseToggle(ctx, current, () => void poller.now()), ' ', current.dag_display_name),
+      h(
+        'div',
+        { class: 'dag-meta' },
+        h('span', null, 'Schedule: ', h('code', null, current.timetable_summary ?? 'None')),
+        h('span', null, 'Next run: ', formatTime(current.next_dagrun_run_after)),
+        current.tags.length > 0 ? h('span', { class: 'tags' }, current.tags.map((t) => h('span', { class: 'tag' }, t.name))) : null,
+        h(
+          'button',
+          {
+            class: 'primary',
+            'data-testid': 'trigger-button',
+            on: {
+              click: () =>
+                void ctx.trigger(current, data?.params).then((runId) => {
+                  if (runId) void poller.now();
+                }),
+            },
+          },
+          '▶ Trigger',
+        ),
+      ),
+      current.description ? h('p', { class: 'muted' }, current.description) : null,
+    );
+  };
+
+  const select = (next: Selection): void => {
+    selection = next;
+    render();
+  };
+
+  const render = (): void => {
+    if (!data) return;
+    const runs = gridRuns(data);
+    const graphRun = selection.runId ?? runs.at(-1)?.dag_run_id ?? null;
+    replaceChildren(main, tab === 'grid' ? renderGrid(data, selection, select) : renderGraph(data, graphRun, selection, select));
+    const run = runs.find((r) => r.dag_run_id === selection.runId);
+    const ti = selection.taskId && selection.runId ? tiIndex(data).get(`${selection.runId}\u0000${selection.taskId}`) : undefined;
+    if (ti) panel.showTaskInstance(ti);
+    else if (run) panel.showRun(run);
+    else panel.clear();
+  };
+
+  const poller = new Poller(async () => {
+    try {
+      const [dagResponse, grid] = await Promise.all([api.dag(dagId), api.grid(dagId)]);
+      dag = dagResponse;
+      data = grid;
+      renderHeader();
+      render();
+      return grid.pending_runs.length > 0 || grid.dag_runs.some((r) => ACTIVE_RUN_STATES.has(r.state));
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        replaceChildren(main, h('p', { class: 'error' }, error.message));
+        return false;
+      }
+      ctx.notify(error instanceof ApiError ? error.message : String(error), 'error');
+      return false;
+    }
+  });
+  void poller.start();
+  return { element, dispose: () => poller.stop() };
+}

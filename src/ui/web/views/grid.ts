@@ -1,0 +1,90 @@
+import type { DagRun, GridData, TaskInstance } from '../api.js';
+import { h } from '../dom.js';
+import { formatDuration, formatTime } from '../format.js';
+import { stateClass } from '../states.js';
+
+export interface Selection {
+  runId: string | null;
+  taskId: string | null;
+}
+
+export function tiIndex(data: GridData): Map<string, TaskInstance> {
+  // Unmapped instances only (map_index -1) feed the grid; mapped ones are summarised by their first.
+  const byKey = new Map<string, TaskInstance>();
+  for (const ti of data.task_instances) {
+    const key = `${ti.dag_run_id}\u0000${ti.task_id}`;
+    if (!byKey.has(key) || ti.map_index === -1) byKey.set(key, ti);
+  }
+  return byKey;
+}
+
+export function gridRuns(data: GridData): Array<DagRun & { pending?: boolean }> {
+  return [...data.dag_runs, ...data.pending_runs.map((r) => ({ ...r, pending: true }))];
+}
+
+function runTitle(run: DagRun & { pending?: boolean }): string {
+  return [
+    run.dag_run_id,
+    `state: ${run.state}${run.pending ? ' (waiting for the next tick)' : ''}`,
+    `run after: ${formatTime(run.run_after)}`,
+    `duration: ${formatDuration(run.duration)}`,
+  ].join('\n');
+}
+
+/** Runs × tasks: run bars across the top (oldest left), one coloured cell per task instance. */
+export function renderGrid(data: GridData, selection: Selection, select: (selection: Selection) => void): HTMLElement {
+  const runs = gridRuns(data);
+  const tis = tiIndex(data);
+  if (data.tasks.length === 0) return h('p', { class: 'muted' }, 'This DAG has no tasks.');
+
+  const header = h(
+    'tr',
+    null,
+    h('th', { class: 'task-col' }, runs.length === 0 ? h('span', { class: 'muted' }, 'No runs yet') : 'Task'),
+    runs.map((run) =>
+      h(
+        'th',
+        { class: 'run-col' },
+        h('button', {
+          class: `run-bar ${stateClass(run.state)}${run.pending ? ' pending' : ''}${selection.runId === run.dag_run_id && !selection.taskId ? ' selected' : ''}`,
+          title: runTitle(run),
+          'aria-label': `Run ${run.dag_run_id}: ${run.state}`,
+          'data-run-id': run.dag_run_id,
+          'data-state': run.state,
+          on: { click: () => select({ runId: run.dag_run_id, taskId: null }) },
+        }),
+      ),
+    ),
+  );
+
+  const rows = data.tasks.map((task) =>
+    h(
+      'tr',
+      { 'data-task-id': task.task_id },
+      h('th', { class: 'task-col', title: task.operator ?? '' }, task.task_id),
+      runs.map((run) => {
+        const ti = tis.get(`${run.dag_run_id}\u0000${task.task_id}`);
+        const state = ti?.state ?? null;
+        const selected = selection.runId === run.dag_run_id && selection.taskId === task.task_id;
+        return h(
+          'td',
+          { class: 'cell-td' },
+          ti
+            ? h('button', {
+                class: `cell ${stateClass(state)}${selected ? ' selected' : ''}`,
+                title: `${task.task_id}\n${run.dag_run_id}\nstate: ${state ?? 'no status'}\ntry: ${ti.try_number}\nduration: ${formatDuration(ti.duration)}`,
+                'aria-label': `${task.task_id} in ${run.dag_run_id}: ${state ?? 'no status'}`,
+                'data-testid': 'grid-cell',
+                'data-run-id': run.dag_run_id,
+                'data-task-id': task.task_id,
+                'data-state': state ?? 'none',
+                on: { click: () => select({ runId: run.dag_run_id, taskId: task.task_id }) },
+              })
+            : h('span', { class: 'cell empty' }),
+        );
+      }),
+    ),
+  );
+
+  return h('div', { class: 'grid-scroll' }, h('table', { class: 'grid', 'data-testid': 'grid' }, h('thead', null, header), h('tbody', null, rows)));
+}
