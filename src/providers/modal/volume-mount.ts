@@ -25,13 +25,18 @@ export interface VolumeSync {
 export class PipeVolumeSync implements VolumeSync {
   private readonly lines: AsyncIterator<string>;
   private readonly reader: readline.Interface;
+  private readonly replies: fs.ReadStream;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly readFd: number,
+    readFd: number,
     private readonly writeFd: number,
   ) {
-    this.reader = readline.createInterface({ input: fs.createReadStream('', { fd: readFd, autoClose: false }) });
+    // The stream owns the read descriptor: closing it ourselves while a read is pending would fail that
+    // read with EBADF; destroying the stream defers the close until the read returns.
+    this.replies = fs.createReadStream('', { fd: readFd });
+    this.replies.on('error', () => undefined);
+    this.reader = readline.createInterface({ input: this.replies });
     this.lines = this.reader[Symbol.asyncIterator]();
   }
 
@@ -59,12 +64,11 @@ export class PipeVolumeSync implements VolumeSync {
 
   close(): void {
     this.reader.close();
-    for (const fd of [this.readFd, this.writeFd]) {
-      try {
-        fs.closeSync(fd);
-      } catch {
-        // Already closed.
-      }
+    this.replies.destroy();
+    try {
+      fs.closeSync(this.writeFd);
+    } catch {
+      // Already closed.
     }
   }
 }
