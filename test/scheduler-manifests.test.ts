@@ -1,0 +1,114 @@
+/** Manifest sync: parse only changed files, import errors with lines, fixes, removals, paused-at-creation. */
+import { afterEach, expect, it } from 'vitest';
+import { getDag, listDagTags } from '../src/db/queries/dags.js';
+import { listImportErrors } from '../src/db/queries/import-errors.js';
+import { getSerializedDag, loadDagSpec } from '../src/db/queries/serialized-dags.js';
+import { describeEachBackend } from './helpers/backends.js';
+import { TickHarness } from './helpers/tick-harness.js';
+
+const good = (cmd = 'echo 1') => `
+etl:
+  schedule: "@daily"
+  start_date: 2024-01-01
+  tags: [nightly]
+  tasks:
+    extract:
+      operator: airflow.providers.standard.operators.bash.BashOperator
+      bash_command: "${cmd}"
+    load:
+      operator: airflow.providers.standard.operators.bash.BashOperator
+      bash_command: "echo 2"
+      dependencies: [extract]
+`;
+
+const broken = `
+etl:
+  schedule: "@daily"
+  start_date: 2024-01-01
+  tasks:
+    extract:
+      operator: airflow.providers.standard.operators.bash.BashOperator
+      bash_command: "echo 1"
+      dependencies: [nowhere]
+`;
+
+describeEachBackend('manifest sync', (factory) => {
+  let h: TickHarness;
+  afterEach(() => h?.dispose());
+
+  it('parses new and changed files only, and stores the DAG, its tags and its next run', async () => {
+    h = new TickHarness(await factory.create());
+    h.volume.write('team/etl.yaml', good());
+    expect((await h.tick()).manifestsParsed).toBe(1);
+    const row = (await getDag(h.db, 'etl'))!;
+    expect(row).toMatchObject({ fileloc: 'team/etl.yaml', is_paused: false, is_stale: false, has_import_errors: false });
+    expect(row.next_dagrun_create_after).not.toBeNull();
+    expect((await listDagTags(h.db, 'etl')).map((t) => t.name)).toEqual(['nightly']);
+    const hash = (await getSerializedDag(h.db, 'etl'))!.dag_hash;
+
+    expect((await h.tick()).manifestsParsed).toBe(0); // unchanged hash: not parsed again
+    h.volume.write('team/etl.yaml', good('echo changed'));
+    expect((await h.tick()).manifestsParsed).toBe(1);
+    expect((await getSerializedDag(h.db, 'etl'))!.dag_hash).not.toBe(hash);
+  });
+
+  it('records a failing file as one import error with its line; the DAG keeps its last good version', async () => {
+    h = new TickHarness(await factory.create());
+    h.volume.write('etl.yaml', good());
+    await h.tick();
+    h.volume.write('etl.yaml', broken);
+    const result = await h.tick();
+    expect(result.importErrors).toBe(1);
+    let errors = await listImportErrors(h.db);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.filename).toBe('etl.yaml');
+    expect(errors[0]!.stacktrace).toMatch(/^etl\.yaml:\d+: .*nowhere/m);
+    expect((await getDag(h.db, 'etl'))!.has_import_errors).toBe(true);
+    expect((await loadDagSpec(h.db, 'etl'))!.tasks.map((t) => t.task_id)).toEqual(['extract', 'load']);
+
+    // Still broken, edited differently: still exactly one row.
+    h.volume.write('etl.yaml', broken + '\n# edited\n');
+    await h.tick();
+    expect(await listImportErrors(h.db)).toHaveLength(1);
+
+    h.volume.write('etl.yaml', good());
+    await h.tick();
+    errors = await listImportErrors(h.db);
+    expect(errors).toHaveLength(0);
+    expect((await getDag(h.db, 'etl'))!.has_import_errors).toBe(false);
+  });
+
+  it('a bad file never stops the tick: other files and runs go on', async () => {
+    h = new TickHarness(await factory.create());
+    h.volume.write('bad.yaml', 'this: [is not: valid');
+    h.volume.write('etl.yaml', good());
+    const result = await h.tick();
+    expect(result).toMatchObject({ ran: true, manifestsParsed: 2, importErrors: 1 });
+    expect(await getDag(h.db, 'etl')).toBeDefined();
+  });
+
+  it('marks DAGs stale when their file disappears or their id leaves the file, and creates no runs for them', async () => {
+    h = new TickHarness(await factory.create());
+    h.volume.write('etl.yaml', good());
+    h.volume.write('two.yaml', good().replace('etl:', 'first:') + good().replace('etl:', 'second:'));
+    await h.tick();
+    h.volume.remove('etl.yaml');
+    h.volume.write('two.yaml', good().replace('etl:', 'first:'));
+    await h.tick();
+    expect((await getDag(h.db, 'etl'))!.is_stale).toBe(true);
+    expect((await getDag(h.db, 'second'))!.is_stale).toBe(true);
+    expect((await getDag(h.db, 'first'))!.is_stale).toBe(false);
+    const runsBefore = (await h.runs('etl')).length;
+    h.clock.advance(3 * 86_400_000);
+    await h.tick();
+    expect(await h.runs('etl')).toHaveLength(runsBefore);
+  });
+
+  it('new DAGs start paused when the environment says so', async () => {
+    h = new TickHarness(await factory.create(), { config: { core: { dags_are_paused_at_creation: true } } });
+    h.volume.write('etl.yaml', good());
+    await h.tick();
+    expect((await getDag(h.db, 'etl'))!.is_paused).toBe(true);
+    expect(await h.runs('etl')).toHaveLength(0);
+  });
+});
