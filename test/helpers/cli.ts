@@ -1,0 +1,125 @@
+/**
+ * Runs the real CLI (`node bin/run.js ...`, built by global-setup.ts) against a throwaway
+ * AIRFLOW_SERVERLESS_HOME. Every sandbox removes its temp dir and kills the processes it started.
+ */
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+export const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples/dags');
+const BIN = path.join(REPO_ROOT, 'bin/run.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class CliSandbox {
+  readonly dir: string;
+  readonly home: string;
+  private readonly children = new Set<ChildProcess>();
+
+  constructor() {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'afs-cli-'));
+    this.home = path.join(this.dir, 'home');
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, AIRFLOW_SERVERLESS_HOME: this.home, NO_COLOR: '1' };
+    delete env.DEBUG;
+    delete env.AIRFLOW_SERVERLESS_DEBUG;
+    return env;
+  }
+
+  /** Runs one command to completion (stdin is not a terminal). */
+  run(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+    return new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [BIN, ...args],
+        { cwd: this.dir, env: { ...this.env, ...options.env }, timeout: options.timeoutMs ?? 120_000, maxBuffer: 16 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+  }
+
+  /** Runs a command and fails with its output when it does not exit 0. */
+  async ok(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+    const result = await this.run(args, options);
+    if (result.code !== 0) {
+      throw new Error(`\`${args.join(' ')}\` exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+    }
+    return result;
+  }
+
+  async json<T>(args: readonly string[]): Promise<T> {
+    return JSON.parse((await this.ok([...args, '--json'])).stdout) as T;
+  }
+
+  /** Starts a long-running command (the scheduler); killed at cleanup if still alive. */
+  start(args: readonly string[]): ChildProcess & { output: { stdout: string; stderr: string } } {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: this.dir, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = { stdout: '', stderr: '' };
+    child.stdout?.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+    this.children.add(child);
+    child.once('exit', () => this.children.delete(child));
+    return Object.assign(child, { output });
+  }
+
+  writeFile(relative: string, text: string): string {
+    const file = path.join(this.dir, relative);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+    return file;
+  }
+
+  /** A local config with a fast scheduler; `extra` is appended as YAML. */
+  writeConfig(extra = '', name = 'config.yaml'): string {
+    return this.writeFile(name, `provider: local\nscheduler:\n  interval_seconds: 1\n${extra}`);
+  }
+
+  envRoot(env: string): string {
+    return path.join(this.home, 'envs', env);
+  }
+
+  async cleanup(): Promise<void> {
+    for (const child of this.children) {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Waits for a child to exit; resolves with its exit code (or -signal). */
+export function exited(child: ChildProcess): Promise<number> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? -(signal ? os.constants.signals[signal] : 1))));
+}
+
+/** Polls `check` until it returns a value other than undefined/false (events we cannot subscribe to). */
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** True when stderr holds a stack trace (what a user mistake must never show). */
+export function hasStackTrace(text: string): boolean {
+  return /^\s+at .+[(:]\d+/m.test(text);
+}
