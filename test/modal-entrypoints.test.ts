@@ -250,7 +250,7 @@ describe('ui entrypoint and startRemoteUi', () => {
         ...common(),
         until: new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve())),
         startUiServer: async (options) => {
-          served.push({ token: options.token, port: options.port });
+          served.push({ token: options.token, port: options.port ?? 0 });
           return { close: async () => void (serverClosed = true) };
         },
       });

@@ -13,38 +13,27 @@ import path from 'node:path';
 import type { DatabaseBackend } from '../../../db/backend.js';
 import { openDatabase } from '../../../db/open.js';
 import { uiSessionKey } from '../../../executor/protocol.js';
-import type { Logger } from '../../../logger.js';
-import type { Clock, StateDict } from '../../ports.js';
+import { folderVolumeReader, startUiServer as realStartUiServer } from '../../../ui/server/index.js';
+import type { UiServerOptions } from '../../../ui/server/index.js';
 import { DATABASE_FILE } from '../../../volume-layout.js';
 import type { ContainerOptions } from '../container.js';
 import { containerContext, isProcessEntry, runMain } from '../container.js';
+import { PACKAGE_ROOT } from '../build.js';
 import { openSqliteCopy, ReopenableDatabase } from '../database.js';
 import { ModalProviderError } from '../errors.js';
 import type { UiSessionRecord } from '../remote-ui.js';
 
 export const UI_REFRESH_MS = 15_000;
 
-/** What the UI server module is expected to export (src/ui); kept here so this file compiles on its own. */
-export interface StartUiServerOptions {
-  db: DatabaseBackend;
-  dict: StateDict;
-  /** The mounted volume root (logs, XCom). */
-  volumeRoot: string;
-  host: string;
-  port: number;
-  token: string;
-  clock: Clock;
-  logger: Logger;
-  requestTick(): Promise<void>;
-}
-export type StartUiServer = (options: StartUiServerOptions) => Promise<{ close(): Promise<void> }>;
+/** Tests pass a stand-in; production serves the real UI. */
+export type StartUiServer = (options: UiServerOptions) => Promise<{ close(): Promise<void> }>;
 
-const UI_SERVER_MODULE = '../../../ui/server/index.js';
-
-async function loadStartUiServer(): Promise<StartUiServer> {
-  const module = (await import(UI_SERVER_MODULE)) as { startUiServer?: StartUiServer };
-  if (typeof module.startUiServer !== 'function') throw new ModalProviderError('src/ui/server/index.js exports no startUiServer');
-  return module.startUiServer;
+function packageVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 export interface ModalUiOptions extends ContainerOptions {
@@ -78,17 +67,24 @@ export async function runModalUi(options: ModalUiOptions = {}): Promise<void> {
           { dialect: 'sqlite', description: `${DATABASE_FILE} (read-only copy)` },
         );
 
-  const startUiServer = options.startUiServer ?? (await loadStartUiServer());
+  const startUiServer = options.startUiServer ?? realStartUiServer;
   const server = await startUiServer({
     db,
     dict: ctx.dict,
-    volumeRoot: ctx.volume.root,
+    files: folderVolumeReader(ctx.volume.root),
+    // All interfaces of the container: modal.forward connects from outside the loopback device.
     host: '0.0.0.0',
     port,
     token,
     clock: ctx.clock,
     logger: ctx.logger,
+    version: packageVersion(),
     requestTick: () => ctx.spawner.requestTick(),
+    schedulerHealthThresholdSeconds: 3 * ctx.config.scheduler.interval_seconds,
+    timetableOptions: {
+      create_cron_data_intervals: ctx.config.scheduler.create_cron_data_intervals,
+      create_delta_data_intervals: ctx.config.scheduler.create_delta_data_intervals,
+    },
   });
   const record: UiSessionRecord = { url, started_at: ctx.clock.now().toISOString() };
   await ctx.dict.put(uiSessionKey(session), record);
