@@ -58,7 +58,7 @@ async function main() {
     try {
       const result = await BENCHMARKS[name]();
       results.benchmarks[name] = result;
-      verdicts.push(result.verdict);
+      verdicts.push(...(result.verdicts ?? [result.verdict]));
     } catch (error) {
       broken++;
       console.error(`\n*** ${name}: could not run: ${error.stack ?? error.message}`);
