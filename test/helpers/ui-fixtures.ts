@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { DagSpec, TaskSpec } from '../../src/dag/model.js';
+import type { DatabaseBackend } from '../../src/db/backend.js';
 import { SqliteBackend } from '../../src/db/sqlite.js';
 import { logPath, xcomPath } from '../../src/volume-layout.js';
 import { createUiApp } from '../../src/ui/server/app.js';
@@ -81,18 +82,24 @@ export class UiFixture {
   readonly clock = new ManualClock(FIXTURE_NOW);
   readonly dict = new MemoryStateDict();
   readonly volume: string;
-  readonly db: SqliteBackend;
+  readonly db: DatabaseBackend;
+  private readonly ownsDb: boolean;
   private nextRunId = 1;
 
-  private constructor(readonly dir: string) {
+  private constructor(
+    readonly dir: string,
+    db: DatabaseBackend | undefined,
+  ) {
     this.volume = path.join(dir, 'vol');
     fs.mkdirSync(this.volume, { recursive: true });
-    this.db = new SqliteBackend({ file: path.join(this.volume, 'data', 'airflow.db') });
+    this.ownsDb = db === undefined;
+    this.db = db ?? new SqliteBackend({ file: path.join(this.volume, 'data', 'airflow.db') });
   }
 
-  static async create(): Promise<UiFixture> {
-    const fixture = new UiFixture(fs.mkdtempSync(path.join(os.tmpdir(), 'afs-ui-')));
-    await fixture.db.migrate();
+  /** A fixture over a fresh SQLite file, or over `db` (already migrated; its owner closes it). */
+  static async create(options: { db?: DatabaseBackend } = {}): Promise<UiFixture> {
+    const fixture = new UiFixture(fs.mkdtempSync(path.join(os.tmpdir(), 'afs-ui-')), options.db);
+    if (fixture.ownsDb) await fixture.db.migrate();
     return fixture;
   }
 
@@ -247,7 +254,7 @@ export class UiFixture {
   }
 
   async close(): Promise<void> {
-    await this.db.close();
+    if (this.ownsDb) await this.db.close();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
