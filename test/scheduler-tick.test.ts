@@ -2,6 +2,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { listTaskInstanceHistory } from '../src/db/queries/task-instance-history.js';
 import { getJob } from '../src/db/queries/jobs.js';
+import { TICK_REQUESTED_KEY } from '../src/executor/protocol.js';
 import { isIdle } from '../src/scheduler/tick.js';
 import { describeEachBackend } from './helpers/backends.js';
 import { dag, task } from './helpers/dag-builder.js';
@@ -42,5 +43,52 @@ describeEachBackend('tick', (factory) => {
     expect(history.map((r) => [r.try_number, r.state])).toEqual([[1, 'success']]);
     expect(await isIdle(h.db, h.dict, h.clock.now())).toBe(true);
     expect((await getJob(h.db, 'SchedulerJob'))?.latest_heartbeat).toBe(h.clock.now().toISOString());
+  });
+});
+
+describeEachBackend('tick lease and fast-follow', (factory) => {
+  let h: TickHarness;
+  afterEach(() => h?.dispose());
+
+  it('records a tick request instead of running when the lease is held elsewhere', async () => {
+    const db = await factory.create();
+    h = new TickHarness(db);
+    const other = db.openAnother();
+    expect(await other.acquireLock('scheduler', { owner: 'someone-else', ttlMs: 60_000, now: h.clock.now() })).toBe(true);
+    const result = await h.tick();
+    expect(result.ran).toBe(false);
+    expect(await h.dict.get(TICK_REQUESTED_KEY)).toBe(h.clock.now().toISOString());
+    await other.releaseLock('scheduler');
+  });
+
+  it('runs exactly one more pass when a tick was requested during the pass', async () => {
+    h = new TickHarness(await factory.create());
+    await h.addDag(dag('ff', [task('a'), task('b', ['a'])]));
+    await h.trigger('ff', 'manual__1');
+    // The "task function" finishes instantly and asks for a tick, as requestTick() would.
+    const spawn = h.spawner.spawn.bind(h.spawner);
+    h.spawner.spawn = async (payload) => {
+      const callId = await spawn(payload);
+      await h.dict.put(TICK_REQUESTED_KEY, h.clock.now().toISOString());
+      return callId;
+    };
+    const result = await h.tick();
+    expect(result).toMatchObject({ passes: 2, requestedAgain: true });
+    expect(await h.dict.get(TICK_REQUESTED_KEY)).toBeUndefined();
+    expect(h.spawner.spawned).toHaveLength(1);
+  });
+
+  it('stops writing as soon as the lease is lost', async () => {
+    const db = await factory.create();
+    h = new TickHarness(db);
+    await h.addDag(dag('lost', [task('a')]));
+    await h.trigger('lost', 'manual__1');
+    const holdsLock = db.holdsLock.bind(db);
+    db.holdsLock = async () => false;
+    const result = await h.tick();
+    db.holdsLock = holdsLock;
+    expect(result).toMatchObject({ ran: true, leaseLost: true, commandsApplied: 0 });
+    expect(await h.runs('lost')).toHaveLength(0);
+    expect(h.dict.data.has('cmd:trigger-lost-manual__1')).toBe(true);
   });
 });

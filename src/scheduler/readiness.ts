@@ -17,7 +17,7 @@ import type { TaskInstanceState } from '../model.js';
 import { LeaseLostError } from './context.js';
 import type { LoadedDag, TickContext } from './context.js';
 import { dagRows } from './run-lifecycle.js';
-import { verifyRunIntegrity } from './task-instances.js';
+import { needsIntegrityFix, verifyRunIntegrity } from './task-instances.js';
 import { countUpstreamStates, evaluateTriggerRule } from './trigger-rules.js';
 
 export interface ReadinessResult {
@@ -54,8 +54,9 @@ export async function scheduleReadyTasks(ctx: TickContext): Promise<ReadinessRes
 async function scheduleRun(ctx: TickContext, run: DagRunRow, loaded: LoadedDag, result: ReadinessResult): Promise<void> {
   const { spec, graph } = loaded;
   let tis = await listTaskInstancesForRun(ctx.db, run.dag_id, run.run_id);
-  await ctx.ensureLease();
-  if (await ctx.db.transaction((tx) => verifyRunIntegrity(tx, run, spec, tis, ctx.nowIso))) {
+  if (needsIntegrityFix(spec, tis)) {
+    await ctx.ensureLease();
+    await ctx.db.transaction((tx) => verifyRunIntegrity(tx, run, spec, tis, ctx.nowIso));
     tis = await listTaskInstancesForRun(ctx.db, run.dag_id, run.run_id);
   }
   const byTask = new Map(tis.map((ti) => [ti.task_id, ti]));

@@ -37,6 +37,14 @@ export async function createTaskInstances(
   );
 }
 
+/** True when the run's rows and the DAG's tasks disagree (so `verifyRunIntegrity` has work to do). */
+export function needsIntegrityFix(spec: DagSpec, existing: readonly TaskInstanceRow[]): boolean {
+  const have = new Set(existing.map((ti) => ti.task_id));
+  const wanted = new Set(spec.tasks.map((t) => t.task_id));
+  if (spec.tasks.some((t) => !have.has(t.task_id))) return true;
+  return existing.some((ti) => !wanted.has(ti.task_id) && !isFinished(ti.state) && ti.state !== 'queued' && ti.state !== 'running');
+}
+
 /** Adds rows for new tasks and marks unfinished rows of vanished tasks `removed`; true when anything changed. */
 export async function verifyRunIntegrity(
   q: Queryable,
