@@ -58,8 +58,16 @@ export class LocalTaskSpawner implements TaskSpawner {
 
   async spawn(payload: TaskPayload): Promise<string> {
     // `start` registers the child synchronously, so no other spawn can slip in between check and start.
-    while (this.running.size >= this.options.parallelism) {
-      await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+    if (this.running.size >= this.options.parallelism) {
+      // Children are unref'd, so while we wait only this timer keeps the process from exiting mid-tick.
+      const keepAlive = setInterval(() => {}, 60_000);
+      try {
+        while (this.running.size >= this.options.parallelism) {
+          await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+        }
+      } finally {
+        clearInterval(keepAlive);
+      }
     }
     return this.start(payload);
   }
