@@ -136,7 +136,7 @@ export async function benchScale() {
   // Baseline: read + yaml.parse of the same files, in a fresh process each time (median of three).
   const baselines = [];
   for (let i = 0; i < 3; i++) baselines.push(await child(['baseline', '--dir', sqlite.dagsDir]));
-  const baseline = { ms: median(baselines.map((b) => b.ms)), maxRssKiB: median(baselines.map((b) => b.maxRssKiB)), files: baselines[0].files };
+  const baseline = { ms: median(baselines.map((b) => b.ms)), cpuMs: median(baselines.map((b) => b.cpuMs)), maxRssKiB: median(baselines.map((b) => b.maxRssKiB)), files: baselines[0].files };
   removeTempDir(sqlite.home);
 
   let postgresSkipped = null;
@@ -158,7 +158,9 @@ export async function benchScale() {
   const cell = (f) => backends.map((b) => f(b.tick, b));
   const rows = [
     ['first tick (parse + sync of all)', ...cell((t) => `${seconds(t.firstMs)} (${ratio(t.firstMs / baseline.ms)} baseline)`), ms(baseline.ms)],
+    ['  CPU time (user + system)', ...cell((t) => `${seconds(t.firstCpuMs)} (${ratio(t.firstCpuMs / baseline.cpuMs)} baseline)`), ms(baseline.cpuMs)],
     ['idle tick (median of 5)', ...cell((t) => ms(median(t.idleMs))), ''],
+    ['  CPU time (median)', ...cell((t) => ms(median(t.idleCpuMs))), ''],
     ['idle ticks (each)', ...cell((t) => t.idleMs.map((v) => v.toFixed(0)).join(' ') + ' ms'), ''],
     ['peak RSS (whole process)', ...cell((t) => `${mib(t.maxRssKiB)} (+${mib(t.maxRssKiB - baseline.maxRssKiB)})`), mib(baseline.maxRssKiB)],
     ['module import (before the tick)', ...cell((t) => ms(t.importMs)), ''],
