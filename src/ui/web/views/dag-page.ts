@@ -64,6 +64,18 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph
     );
   };
 
+  /** The graph colours one run's task instances: pick which (default: the newest). */
+  const graphRunPicker = (runs: ReturnType<typeof gridRuns>, shown: string | null): HTMLElement => {
+    const picker = h(
+      'select',
+      { 'aria-label': 'Run shown in the graph', 'data-testid': 'graph-run' },
+      [...runs].reverse().map((run) => h('option', { value: run.dag_run_id }, `${run.dag_run_id} (${run.state})`)),
+    );
+    if (shown !== null) picker.value = shown;
+    picker.addEventListener('change', () => select({ runId: picker.value, taskId: null }));
+    return h('div', { class: 'graph-toolbar' }, runs.length === 0 ? h('span', { class: 'muted' }, 'No runs yet') : ['Run: ', picker]);
+  };
+
   const select = (next: Selection): void => {
     selection = next;
     render();
@@ -73,7 +85,10 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph
     if (!data) return;
     const runs = gridRuns(data);
     const graphRun = selection.runId ?? runs.at(-1)?.dag_run_id ?? null;
-    replaceChildren(main, tab === 'grid' ? renderGrid(data, selection, select) : renderGraph(data, graphRun, selection, select));
+    replaceChildren(
+      main,
+      tab === 'grid' ? renderGrid(data, selection, select) : [graphRunPicker(runs, graphRun), renderGraph(data, graphRun, selection, select)],
+    );
     const run = runs.find((r) => r.dag_run_id === selection.runId);
     const ti = selection.taskId && selection.runId ? tiIndex(data).get(`${selection.runId}\u0000${selection.taskId}`) : undefined;
     if (ti) panel.showTaskInstance(ti);

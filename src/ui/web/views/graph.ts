@@ -48,7 +48,7 @@ export function renderGraph(data: GridData, runId: string | null, selection: Sel
     return svg(
       'g',
       {
-        class: `node${selected ? ' selected' : ''}`,
+        class: `node ${stateClass(state)}${selected ? ' selected' : ''}`,
         transform: `translate(${x.toFixed(1)},${y.toFixed(1)})`,
         'data-testid': 'graph-node',
         'data-task-id': task.task_id,

@@ -31,9 +31,38 @@ function runTitle(run: DagRun & { pending?: boolean }): string {
   ].join('\n');
 }
 
+const BAR_MIN_PX = 10;
+const BAR_MAX_PX = 60;
+
+/** Seconds a run has taken so far (finished: its duration; running: since it started). */
+function elapsed(run: DagRun, now: number): number {
+  if (run.duration !== null) return run.duration;
+  if (run.start_date) return Math.max(0, (now - Date.parse(run.start_date)) / 1000);
+  return 0;
+}
+
+/** Bar heights relative to the longest run shown, as in Airflow's grid. */
+function barHeights(runs: DagRun[]): Map<string, number> {
+  const now = Date.now();
+  const longest = Math.max(0, ...runs.map((r) => elapsed(r, now)));
+  return new Map(
+    runs.map((r) => [r.dag_run_id, longest === 0 ? BAR_MIN_PX : Math.round(BAR_MIN_PX + ((BAR_MAX_PX - BAR_MIN_PX) * elapsed(r, now)) / longest)]),
+  );
+}
+
+export function stateLegend(): HTMLElement {
+  const states = ['success', 'failed', 'running', 'queued', 'scheduled', 'up_for_retry', 'upstream_failed', 'skipped', null];
+  return h(
+    'div',
+    { class: 'legend' },
+    states.map((state) => h('span', { class: 'legend-item' }, h('span', { class: `dot ${stateClass(state)}` }), state ?? 'no status')),
+  );
+}
+
 /** Runs × tasks: run bars across the top (oldest left), one coloured cell per task instance. */
 export function renderGrid(data: GridData, selection: Selection, select: (selection: Selection) => void): HTMLElement {
   const runs = gridRuns(data);
+  const heights = barHeights(runs);
   const tis = tiIndex(data);
   if (data.tasks.length === 0) return h('p', { class: 'muted' }, 'This DAG has no tasks.');
 
@@ -56,6 +85,10 @@ export function renderGrid(data: GridData, selection: Selection, select: (select
       ),
     ),
   );
+  // Heights are layout, not data: set through the CSSOM (the CSP forbids inline style attributes).
+  header.querySelectorAll<HTMLElement>('.run-bar').forEach((bar) => {
+    bar.style.height = `${heights.get(bar.dataset.runId ?? '') ?? BAR_MIN_PX}px`;
+  });
 
   const rows = data.tasks.map((task) =>
     h(
@@ -86,5 +119,10 @@ export function renderGrid(data: GridData, selection: Selection, select: (select
     ),
   );
 
-  return h('div', { class: 'grid-scroll' }, h('table', { class: 'grid', 'data-testid': 'grid' }, h('thead', null, header), h('tbody', null, rows)));
+  return h(
+    'div',
+    { class: 'grid-scroll' },
+    h('table', { class: 'grid', 'data-testid': 'grid' }, h('thead', null, header), h('tbody', null, rows)),
+    stateLegend(),
+  );
 }
