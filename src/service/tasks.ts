@@ -12,7 +12,11 @@ export async function listRunTasks(environment: Environment, dagId: string, runI
   return withReadDatabase(environment, async (db) => {
     const run = await getDagRun(db, dagId, runId);
     if (!run) throw new UnknownRunError(dagId, runId);
-    return (await listTaskInstancesForRun(db, dagId, runId)).map((row) => taskInstanceJson(row, run));
+    const rows = await listTaskInstancesForRun(db, dagId, runId);
+    // In the order they ran (not yet started last), which reads like the DAG for a finished run.
+    const started = (iso: string | null): number => (iso ? Date.parse(iso) : Number.POSITIVE_INFINITY);
+    rows.sort((a, b) => started(a.start_date) - started(b.start_date) || a.task_id.localeCompare(b.task_id) || a.map_index - b.map_index);
+    return rows.map((row) => taskInstanceJson(row, run));
   });
 }
 
