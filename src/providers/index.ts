@@ -13,35 +13,16 @@ export interface ProviderOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The module path is a variable so the compiler does not bind the CLI to the modal provider's file layout. */
-const MODAL_PROVIDER_MODULE = './modal/index.js';
-
-interface ModalProviderModule {
-  createModalProvider(env: string, config: Config, options: ProviderOptions): Provider | Promise<Provider>;
-}
-
-export class ProviderUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ProviderUnavailableError';
-  }
-}
-
 export async function providerFor(config: Config, env: string, options: ProviderOptions = {}): Promise<Provider> {
   switch (config.provider) {
     case 'local':
       return new LocalProvider(env, config, options.home !== undefined ? { home: options.home } : {});
     case 'modal': {
-      let module: Partial<ModalProviderModule>;
-      try {
-        module = (await import(MODAL_PROVIDER_MODULE)) as Partial<ModalProviderModule>;
-      } catch (error) {
-        throw new ProviderUnavailableError('the modal provider could not be loaded', { cause: error });
-      }
-      if (typeof module.createModalProvider !== 'function') {
-        throw new ProviderUnavailableError('the modal provider is not available in this build');
-      }
-      return module.createModalProvider(env, config, options);
+      const { ModalProvider } = await import('./modal/index.js');
+      return new ModalProvider(env, config, {
+        ...(options.home !== undefined ? { home: options.home } : {}),
+        ...(options.env !== undefined ? { env: options.env } : {}),
+      });
     }
   }
 }
