@@ -10,7 +10,6 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DagSpec } from '../dag/model.js';
 import { dagHash, manifestDefaultsFrom, ManifestError, parseManifest, serializeDag } from '../dag/index.js';
-import { TransientDatabaseError } from '../db/backend.js';
 import type { Queryable } from '../db/backend.js';
 import { deleteDagFile, listDagFiles, upsertDagFile } from '../db/queries/dag-files.js';
 import type { DagFileRow } from '../db/queries/dag-files.js';
@@ -18,7 +17,6 @@ import { getDag, replaceDagTags, setDagsImportErrors, setDagsStale, upsertDag } 
 import { deleteImportError, replaceImportError } from '../db/queries/import-errors.js';
 import { getSerializedDag, upsertSerializedDag } from '../db/queries/serialized-dags.js';
 import { DAGS_DIR } from '../volume-layout.js';
-import { LeaseLostError } from './context.js';
 import type { TickContext } from './context.js';
 import { refreshNextDagrun, scheduleSignature, timetableOf } from './next-dagrun.js';
 
@@ -58,9 +56,22 @@ export async function listManifests(dagsDir: string): Promise<string[] | null> {
   return out.sort();
 }
 
-/** Errors that mean "this tick cannot go on", as opposed to "this file is bad". */
-function isFatal(error: unknown): boolean {
-  return error instanceof LeaseLostError || error instanceof TransientDatabaseError;
+/** Files the file's failure as its import error; its DAGs keep their last good version. */
+async function recordImportError(
+  ctx: TickContext,
+  args: { fileloc: string; contentHash: string; previous: DagFileRow | undefined; error: unknown },
+): Promise<void> {
+  const { fileloc, error } = args;
+  const stacktrace =
+    error instanceof ManifestError ? error.message : `${fileloc}: ${error instanceof Error ? error.message : String(error)}`;
+  ctx.logger.warn('manifest failed to import', { fileloc, error: stacktrace });
+  await ctx.ensureLease();
+  await ctx.db.transaction(async (tx) => {
+    await replaceImportError(tx, { filename: fileloc, stacktrace, timestamp: ctx.nowIso });
+    const dagIds = args.previous?.dag_ids ?? [];
+    if (dagIds.length > 0) await setDagsImportErrors(tx, dagIds, true);
+    await upsertDagFile(tx, { fileloc, content_hash: args.contentHash, last_parsed_time: ctx.nowIso, dag_ids: dagIds });
+  });
 }
 
 export async function syncManifests(ctx: TickContext, volumeRoot: string): Promise<ManifestSyncResult> {
@@ -92,29 +103,28 @@ export async function syncManifests(ctx: TickContext, volumeRoot: string): Promi
     }
     result.parsed++;
     const started = performance.now();
+    // Only parsing decides whether a file is bad: it is pure, so any error it throws is the file's fault.
+    // Storing is not: a database error there (a dropped connection, a lost lease) must fail the tick and
+    // leave the file's hash unrecorded, so the next tick parses it again instead of filing an import error.
+    let specs: DagSpec[];
     try {
-      const specs = parseManifest(content, fileloc, defaults);
+      specs = parseManifest(content, fileloc, defaults);
       for (const spec of specs) timetableOf(spec, ctx.config); // a schedule the timetable refuses is an import error too
-      await ctx.ensureLease();
-      const clash = await ctx.db.transaction((tx) =>
-        storeGoodParse(tx, ctx, { fileloc, contentHash, previous, specs, present, seconds: (performance.now() - started) / 1000 }),
-      );
-      if (clash) throw clash;
-      for (const spec of specs) ctx.forgetDag(spec.dag_id);
     } catch (error) {
-      if (isFatal(error)) throw error;
+      await recordImportError(ctx, { fileloc, contentHash, previous, error });
       result.failed++;
-      const stacktrace =
-        error instanceof ManifestError ? error.message : `${fileloc}: ${error instanceof Error ? error.message : String(error)}`;
-      ctx.logger.warn('manifest failed to import', { fileloc, error: stacktrace });
-      await ctx.ensureLease();
-      await ctx.db.transaction(async (tx) => {
-        await replaceImportError(tx, { filename: fileloc, stacktrace, timestamp: ctx.nowIso });
-        const dagIds = previous?.dag_ids ?? [];
-        if (dagIds.length > 0) await setDagsImportErrors(tx, dagIds, true);
-        await upsertDagFile(tx, { fileloc, content_hash: contentHash, last_parsed_time: ctx.nowIso, dag_ids: dagIds });
-      });
+      continue;
     }
+    await ctx.ensureLease();
+    const clash = await ctx.db.transaction((tx) =>
+      storeGoodParse(tx, ctx, { fileloc, contentHash, previous, specs, present, seconds: (performance.now() - started) / 1000 }),
+    );
+    if (clash) {
+      await recordImportError(ctx, { fileloc, contentHash, previous, error: clash });
+      result.failed++;
+      continue;
+    }
+    for (const spec of specs) ctx.forgetDag(spec.dag_id);
   }
 
   for (const [fileloc, row] of known) {
