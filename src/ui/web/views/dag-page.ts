@@ -64,15 +64,23 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph
     );
   };
 
-  /** The graph colours one run's task instances: pick which (default: the newest). */
+  /**
+   * The graph colours one run's task instances: pick which (default: the newest). The picker survives
+   * refreshes (rebuilt only when the runs change), so a poll never closes it under the user's hand.
+   */
+  const picker = h('select', { 'aria-label': 'Run shown in the graph', 'data-testid': 'graph-run' });
+  picker.addEventListener('change', () => select({ runId: picker.value, taskId: null }));
+  let pickerRuns = '';
   const graphRunPicker = (runs: ReturnType<typeof gridRuns>, shown: string | null): HTMLElement => {
-    const picker = h(
-      'select',
-      { 'aria-label': 'Run shown in the graph', 'data-testid': 'graph-run' },
-      [...runs].reverse().map((run) => h('option', { value: run.dag_run_id }, `${run.dag_run_id} (${run.state})`)),
-    );
+    const signature = runs.map((r) => `${r.dag_run_id}\u0000${r.state}`).join('\u0001');
+    if (signature !== pickerRuns) {
+      pickerRuns = signature;
+      replaceChildren(
+        picker,
+        [...runs].reverse().map((run) => h('option', { value: run.dag_run_id }, `${run.dag_run_id} (${run.state})`)),
+      );
+    }
     if (shown !== null) picker.value = shown;
-    picker.addEventListener('change', () => select({ runId: picker.value, taskId: null }));
     return h('div', { class: 'graph-toolbar' }, runs.length === 0 ? h('span', { class: 'muted' }, 'No runs yet') : ['Run: ', picker]);
   };
 
@@ -85,10 +93,18 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph
     if (!data) return;
     const runs = gridRuns(data);
     const graphRun = selection.runId ?? runs.at(-1)?.dag_run_id ?? null;
+    // Re-rendering replaces the scrollable box; keep the user's scroll position across refreshes.
+    const scroller = main.querySelector('.grid-scroll, .graph-scroll');
+    const scroll = scroller ? { left: scroller.scrollLeft, top: scroller.scrollTop } : null;
     replaceChildren(
       main,
       tab === 'grid' ? renderGrid(data, selection, select) : [graphRunPicker(runs, graphRun), renderGraph(data, graphRun, selection, select)],
     );
+    const replaced = main.querySelector('.grid-scroll, .graph-scroll');
+    if (replaced && scroll) {
+      replaced.scrollLeft = scroll.left;
+      replaced.scrollTop = scroll.top;
+    }
     const run = runs.find((r) => r.dag_run_id === selection.runId);
     const ti = selection.taskId && selection.runId ? tiIndex(data).get(`${selection.runId}\u0000${selection.taskId}`) : undefined;
     if (ti) panel.showTaskInstance(ti);
