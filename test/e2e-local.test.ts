@@ -116,7 +116,7 @@ describe('local environment, end to end', () => {
         (await dict.entries<TaskRecord>('task:zombie_dag:sleeper:')).map(([, r]) => r).find((r) => r.status === 'RUNNING' && r.try_number === 1),
       );
       await dict.close();
-      const pid = Number(/^local-(\d+)$/.exec(running.call_id ?? '')?.[1]);
+      const pid = Number(/^local-(\d+)/.exec(running.call_id ?? '')?.[1]);
       expect(pid).toBeGreaterThan(0);
       process.kill(pid, 'SIGKILL');
 

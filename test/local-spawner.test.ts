@@ -26,6 +26,23 @@ fs.writeFileSync(path.join(dir, 'started-' + payload.task_id), String(process.pi
 const timer = setInterval(() => { if (fs.existsSync(path.join(dir, 'release'))) process.exit(0); }, 20);
 `;
 
+/** A stand-in warm worker: announces itself, then runs each try like FAKE_TASK, over IPC. */
+const FAKE_WARM_WORKER = `
+import fs from 'node:fs';
+import path from 'node:path';
+const dir = process.env.FAKE_TASK_DIR;
+process.on('disconnect', () => process.exit(0));
+process.on('message', (message) => {
+  fs.writeFileSync(path.join(dir, 'started-' + message.payload.task_id), String(process.pid));
+  const timer = setInterval(() => {
+    if (!fs.existsSync(path.join(dir, 'release'))) return;
+    clearInterval(timer);
+    process.send({ type: 'done', callId: message.callId });
+  }, 20);
+});
+process.send({ type: 'ready' });
+`;
+
 function payload(taskId: string): TaskPayload {
   return { key: `task:d:${taskId}:r:-1:1`, task_id: taskId, dag_id: 'd', run_id: 'r', map_index: -1, try_number: 1 } as TaskPayload;
 }
@@ -91,7 +108,7 @@ describe('LocalTaskSpawner', () => {
     await until(() => started().length === 2);
     expect(thirdDone).toBe(false);
     expect(spawner.inFlight().sort()).toEqual([first, second].sort());
-    expect(parseCallId(first)).toBe(Number(fs.readFileSync(path.join(dir, 'started-a'), 'utf8')));
+    expect(parseCallId(first)?.pid).toBe(Number(fs.readFileSync(path.join(dir, 'started-a'), 'utf8')));
 
     fs.writeFileSync(path.join(dir, 'release'), '');
     const thirdId = await third;
@@ -108,6 +125,43 @@ describe('LocalTaskSpawner', () => {
     await spawner.cancel(callId);
     expect(await spawner.waitForChildren(10_000)).toBe(true);
     await until(() => !alive(grandchild));
+  });
+
+  it('hands tries to an idle warm worker, starts cold processes beyond it, and reuses it afterwards', async () => {
+    fs.writeFileSync(path.join(dir, 'fake-warm.mjs'), FAKE_WARM_WORKER);
+    const warmSpawner = new LocalTaskSpawner({
+      paths,
+      parallelism: 2,
+      dict,
+      command: [process.execPath, path.join(dir, 'fake-task.mjs')],
+      warmWorkers: 1,
+      warmCommand: [process.execPath, path.join(dir, 'fake-warm.mjs')],
+      childEnv: { FAKE_TASK_DIR: dir },
+    });
+    try {
+      warmSpawner.startWarmWorkers();
+      await until(() => warmSpawner.idleWarmWorkers() === 1);
+      const warmId = await warmSpawner.spawn(payload('a'));
+      const coldId = await warmSpawner.spawn(payload('b'));
+      await until(() => started().length === 2);
+      const warmPid = Number(fs.readFileSync(path.join(dir, 'started-a'), 'utf8'));
+      expect(warmId).toBe(`local-${warmPid}-1`);
+      expect(parseCallId(warmId)).toEqual({ pid: warmPid, warmTry: 1 });
+      expect(coldId).toMatch(/^local-\d+$/);
+      expect(coldId).not.toBe(`local-${warmPid}`);
+
+      fs.writeFileSync(path.join(dir, 'release'), '');
+      expect(await warmSpawner.waitForChildren(10_000)).toBe(true);
+      // A finished try's call id no longer reaches the worker, which may be running another try.
+      await warmSpawner.cancel(warmId);
+      expect(alive(warmPid)).toBe(true);
+      expect(await warmSpawner.spawn(payload('c'))).toBe(`local-${warmPid}-2`);
+      expect(await warmSpawner.waitForChildren(10_000)).toBe(true);
+    } finally {
+      warmSpawner.close();
+    }
+    const warmPid = Number(fs.readFileSync(path.join(dir, 'started-a'), 'utf8'));
+    await until(() => !alive(warmPid));
   });
 
   it('cancel ignores call ids that are not ours', async () => {

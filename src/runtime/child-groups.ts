@@ -41,3 +41,21 @@ export function signalChildGroups(signal: NodeJS.Signals, parentPid: number = pr
     }
   }
 }
+
+const STOP_GRACE_MS = 5_000;
+
+/**
+ * On SIGTERM/SIGINT (a cancel, or Ctrl-C): stop the operator's process group, give it a moment, then exit.
+ * The try's record stays RUNNING without heartbeats, and the tick treats it as a zombie.
+ */
+export function stopOnSignals(): void {
+  const stop = (signal: NodeJS.Signals): void => {
+    signalChildGroups('SIGTERM');
+    setTimeout(() => {
+      signalChildGroups('SIGKILL');
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    }, STOP_GRACE_MS).unref();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}

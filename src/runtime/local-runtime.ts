@@ -27,6 +27,8 @@ export interface LocalRuntimeOptions {
   clock?: Clock;
   /** The scheduler lease owner; default unique to this process. */
   owner?: string;
+  /** Warm task processes to keep ready (see LocalTaskSpawner); default 0. */
+  warmWorkers?: number;
   /** Called when a task process started by this runtime exits. */
   onTaskProcessExit?: () => void;
 }
@@ -56,6 +58,7 @@ export class LocalRuntime {
       parallelism: this.config.executor.parallelism,
       dict: this.dict,
       logger: this.logger,
+      warmWorkers: options.warmWorkers ?? 0,
       ...(options.onTaskProcessExit ? { onChildExit: () => options.onTaskProcessExit?.() } : {}),
     });
   }
@@ -109,6 +112,7 @@ export class LocalRuntime {
   }
 
   async close(): Promise<void> {
+    this.spawner.close();
     await this.resetDatabase();
     await this.dict.close();
   }

@@ -26,6 +26,8 @@ export interface SchedulerLoopOptions {
   timeoutSeconds?: number | null;
   /** Aborting stops the loop cleanly. */
   signal?: AbortSignal;
+  /** Warm task processes to keep (default: min(parallelism, cores, 4)); 0 starts a process per try. */
+  warmWorkers?: number;
   /** How long a stop waits for running task processes. Default 10 s. */
   shutdownGraceMs?: number;
   onTick?: (result: TickResult, tickNumber: number) => void;
@@ -73,6 +75,8 @@ export async function runSchedulerLoop(options: SchedulerLoopOptions): Promise<S
     config: options.config,
     logger,
     onTaskProcessExit: wake,
+    warmWorkers:
+      options.warmWorkers ?? Math.min(options.config.executor.parallelism, Math.max(2, Math.min(4, os.availableParallelism()))),
     ...(options.home !== undefined ? { home: options.home } : {}),
   });
   let listener;
@@ -83,6 +87,7 @@ export async function runSchedulerLoop(options: SchedulerLoopOptions): Promise<S
     throw error;
   }
 
+  runtime.spawner.startWarmWorkers();
   let ticks = 0;
   let failedTicks = 0;
   let consecutiveFailures = 0;

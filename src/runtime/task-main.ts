@@ -4,18 +4,11 @@
  * function. Started by LocalTaskSpawner in its own process group.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { TaskPayload } from '../executor/protocol.js';
 import { stderrLogger } from '../logger.js';
-import { localEnvironmentPaths } from '../providers/local/paths.js';
-import { requestLocalTick } from '../providers/local/spawner.js';
-import { SqliteStateDict } from '../providers/local/state-dict.js';
-import { LocalVolumeMount } from '../providers/local/volume.js';
-import { runTaskFunction } from '../worker/index.js';
-import { signalChildGroups } from './child-groups.js';
-
-const STOP_GRACE_MS = 5_000;
+import { stopOnSignals } from './child-groups.js';
+import { openLocalTaskPorts } from './task-ports.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { env: { type: 'string' }, payload: { type: 'string' } } });
@@ -26,35 +19,16 @@ async function main(): Promise<number> {
   const payload = JSON.parse(fs.readFileSync(values.payload, 'utf8')) as TaskPayload;
   // Read once: the payload is ours alone, and leftovers would pile up.
   fs.rmSync(values.payload, { force: true });
+  stopOnSignals();
 
-  // Cancelled (spawner.cancel) or interrupted: stop the operator's group, give it a moment, then go. The
-  // try's record stays RUNNING without heartbeats, and the tick treats it as a zombie.
-  const stop = (signal: NodeJS.Signals): void => {
-    signalChildGroups('SIGTERM');
-    setTimeout(() => {
-      signalChildGroups('SIGKILL');
-      process.exit(128 + (os.constants.signals[signal] ?? 15));
-    }, STOP_GRACE_MS).unref();
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-
-  const paths = localEnvironmentPaths(values.env);
-  const dict = new SqliteStateDict(paths.stateDict);
   const logger = stderrLogger({ debug: process.env.AIRFLOW_SERVERLESS_DEBUG === '1' });
+  const ports = openLocalTaskPorts(values.env, logger);
   try {
-    const record = await runTaskFunction(payload, {
-      dict,
-      volume: new LocalVolumeMount(paths.volume),
-      requestTick: () => requestLocalTick(paths, dict),
-      callId: `local-${process.pid}`,
-      logger,
-      hostname: os.hostname(),
-    });
+    const record = await ports.run(payload, `local-${process.pid}`);
     logger.debug('task function done', { key: payload.key, status: record?.status ?? 'not claimed' });
     return 0;
   } finally {
-    await dict.close();
+    await ports.close();
   }
 }
 

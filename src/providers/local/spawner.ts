@@ -6,6 +6,7 @@
  * file, which survives the parent exiting before the child has read it.
  */
 import { spawn as spawnProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,8 @@ import { wakeScheduler } from './wake.js';
 
 /** The compiled task entry, next to this module in dist/. */
 export const TASK_MAIN_PATH = fileURLToPath(new URL('../../runtime/task-main.js', import.meta.url));
+/** The compiled warm worker entry. */
+export const WARM_WORKER_PATH = fileURLToPath(new URL('../../runtime/warm-worker.js', import.meta.url));
 
 export interface LocalTaskSpawnerOptions {
   paths: LocalEnvironmentPaths;
@@ -32,6 +35,14 @@ export interface LocalTaskSpawnerOptions {
    * Default: this Node binary running TASK_MAIN_PATH.
    */
   command?: readonly string[];
+  /**
+   * Warm workers to keep ready (default 0: a fresh process per try). A warm worker is a task process with
+   * the code loaded, taking one try at a time over IPC; worth it for a long-lived scheduler loop, where it
+   * saves a Node start and module loading on every hop. Tries beyond the idle warm workers start cold.
+   */
+  warmWorkers?: number;
+  /** Program and leading arguments of a warm worker; `--env <env>` is appended. Default: WARM_WORKER_PATH. */
+  warmCommand?: readonly string[];
   /** Extra environment for children (the home is always passed on). */
   childEnv?: NodeJS.ProcessEnv;
   /** Called when a child exits, whatever the reason (the loop wakes to reconcile sooner). */
@@ -39,8 +50,22 @@ export interface LocalTaskSpawnerOptions {
   logger?: Logger;
 }
 
+interface WarmWorker {
+  child: ChildProcess;
+  pid: number;
+  ready: boolean;
+  /** The call id of the try it runs, or null when idle. */
+  busyWith: string | null;
+  tries: number;
+}
+
+type WarmWorkerMessage = { type: 'ready' } | { type: 'done'; callId: string };
+
 export class LocalTaskSpawner implements TaskSpawner {
+  /** Cold children: call id -> pid. */
   private readonly running = new Map<string, number>();
+  private readonly warm = new Set<WarmWorker>();
+  private closing = false;
   private readonly slotWaiters: Array<() => void> = [];
   private readonly logger: Logger;
 
@@ -51,25 +76,119 @@ export class LocalTaskSpawner implements TaskSpawner {
     this.logger = options.logger ?? silentLogger;
   }
 
-  /** Call ids of children started by this spawner that are still alive. */
+  /** Call ids of the tries started by this spawner that are still running. */
   inFlight(): string[] {
-    return [...this.running.keys()];
+    const warmBusy = [...this.warm].map((w) => w.busyWith).filter((id): id is string => id !== null);
+    return [...this.running.keys(), ...warmBusy];
+  }
+
+  private inFlightCount(): number {
+    let count = this.running.size;
+    for (const worker of this.warm) if (worker.busyWith !== null) count++;
+    return count;
+  }
+
+  /** Warm workers ready for a try right now. */
+  idleWarmWorkers(): number {
+    return [...this.warm].filter((w) => w.ready && w.busyWith === null && w.child.connected).length;
+  }
+
+  /** Starts warm workers up to the configured count (call once the loop is up; replacements are automatic). */
+  startWarmWorkers(): void {
+    const wanted = this.options.warmWorkers ?? 0;
+    while (!this.closing && this.warm.size < wanted) {
+      if (!this.startWarmWorker()) return;
+    }
+  }
+
+  private startWarmWorker(): boolean {
+    const processLog = fs.openSync(path.join(this.options.paths.root, 'task-processes.log'), 'a');
+    const [program, ...leading] = this.options.warmCommand ?? [process.execPath, WARM_WORKER_PATH];
+    let child: ChildProcess;
+    try {
+      child = spawnProcess(program as string, [...leading, '--env', this.options.paths.env], {
+        // Its own process group, like a cold task process, so `cancel` can stop it and its operator.
+        detached: true,
+        stdio: ['ignore', processLog, processLog, 'ipc'],
+        env: { ...process.env, ...this.options.childEnv, AIRFLOW_SERVERLESS_HOME: this.options.paths.home },
+      });
+    } finally {
+      fs.closeSync(processLog);
+    }
+    if (child.pid === undefined) return false;
+    const worker: WarmWorker = { child, pid: child.pid, ready: false, busyWith: null, tries: 0 };
+    this.warm.add(worker);
+    // Idle warm workers must not keep a finished loop alive; busy ones are waited for explicitly.
+    child.unref();
+    child.channel?.unref();
+    child.on('message', (message: WarmWorkerMessage) => {
+      if (message.type === 'ready') {
+        worker.ready = true;
+        this.releaseSlot();
+      } else if (message.type === 'done' && worker.busyWith === message.callId) {
+        worker.busyWith = null;
+        this.releaseSlot();
+        this.options.onChildExit?.(message.callId, 0, null);
+      }
+    });
+    child.once('error', (error) => this.logger.warn('warm worker error', { pid: worker.pid, error: error.message }));
+    child.once('exit', (code, signal) => {
+      this.warm.delete(worker);
+      const callId = worker.busyWith;
+      worker.busyWith = null;
+      this.releaseSlot();
+      if (callId !== null) {
+        this.logger.debug('warm worker exited during a try', { call_id: callId, code, signal });
+        this.options.onChildExit?.(callId, code, signal);
+      }
+      if (!this.closing) this.startWarmWorkers();
+    });
+    return true;
+  }
+
+  /** Hands the payload to an idle warm worker; null when none is idle (or the hand-over failed). */
+  private dispatchWarm(payload: TaskPayload): string | null {
+    for (const worker of this.warm) {
+      if (!worker.ready || worker.busyWith !== null || !worker.child.connected) continue;
+      worker.tries++;
+      // One worker runs many tries: the suffix tells them apart, so `cancel` never stops a later try.
+      const callId = `local-${worker.pid}-${worker.tries}`;
+      worker.busyWith = callId;
+      try {
+        worker.child.send({ type: 'run', payload, callId });
+      } catch (error) {
+        worker.busyWith = null;
+        this.logger.warn('warm worker hand-over failed; starting a fresh process', { error: (error as Error).message });
+        continue;
+      }
+      this.logger.debug('task handed to a warm worker', { call_id: callId, key: payload.key });
+      return callId;
+    }
+    return null;
+  }
+
+  /** Lets idle warm workers exit now and busy ones after their try (they finish and report on their own). */
+  close(): void {
+    this.closing = true;
+    for (const worker of this.warm) {
+      if (worker.child.connected) worker.child.disconnect();
+    }
   }
 
   async spawn(payload: TaskPayload): Promise<string> {
     // `start` registers the child synchronously, so no other spawn can slip in between check and start.
-    if (this.running.size >= this.options.parallelism) {
+    if (this.inFlightCount() >= this.options.parallelism) {
       // Children are unref'd, so while we wait only this timer keeps the process from exiting mid-tick.
       const keepAlive = setInterval(() => {}, 60_000);
       try {
-        while (this.running.size >= this.options.parallelism) {
+        while (this.inFlightCount() >= this.options.parallelism) {
           await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
         }
       } finally {
         clearInterval(keepAlive);
       }
     }
-    return this.start(payload);
+    return this.dispatchWarm(payload) ?? this.start(payload);
   }
 
   private start(payload: TaskPayload): string {
@@ -111,11 +230,15 @@ export class LocalTaskSpawner implements TaskSpawner {
 
   /** Stops a try: SIGTERM to its process group, SIGKILL if it is still there after a grace period. */
   async cancel(callId: string): Promise<void> {
-    const pid = parseCallId(callId);
-    if (pid === null || !isOurTaskProcess(pid)) return;
-    signalGroup(pid, 'SIGTERM');
+    const parsed = parseCallId(callId);
+    if (parsed === null) return;
+    const warm = [...this.warm].find((w) => w.pid === parsed.pid);
+    // A warm worker of ours is stopped only for the try it is running now.
+    if (warm && warm.busyWith !== callId) return;
+    if (!isOurTaskProcess(parsed.pid)) return;
+    signalGroup(parsed.pid, 'SIGTERM');
     const timer = setTimeout(() => {
-      if (isOurTaskProcess(pid)) signalGroup(pid, 'SIGKILL');
+      if (isOurTaskProcess(parsed.pid)) signalGroup(parsed.pid, 'SIGKILL');
     }, 5000);
     timer.unref();
   }
@@ -127,7 +250,7 @@ export class LocalTaskSpawner implements TaskSpawner {
   /** Resolves once no child of this spawner runs, or after `timeoutMs`; true if none is left. */
   async waitForChildren(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (this.running.size > 0 && Date.now() < deadline) {
+    while (this.inFlightCount() > 0 && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(200, Math.max(1, deadline - Date.now())));
         this.slotWaiters.push(() => {
@@ -136,7 +259,7 @@ export class LocalTaskSpawner implements TaskSpawner {
         });
       });
     }
-    return this.running.size === 0;
+    return this.inFlightCount() === 0;
   }
 
   private releaseSlot(): void {
@@ -151,9 +274,11 @@ export async function requestLocalTick(paths: LocalEnvironmentPaths, dict: State
   await wakeScheduler(paths);
 }
 
-export function parseCallId(callId: string): number | null {
-  const match = /^local-(\d+)$/.exec(callId);
-  return match ? Number(match[1]) : null;
+/** `local-<pid>` (a process per try) or `local-<pid>-<n>` (the n-th try of a warm worker). */
+export function parseCallId(callId: string): { pid: number; warmTry: number | null } | null {
+  const match = /^local-(\d+)(?:-(\d+))?$/.exec(callId);
+  if (!match) return null;
+  return { pid: Number(match[1]), warmTry: match[2] === undefined ? null : Number(match[2]) };
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

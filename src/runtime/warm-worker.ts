@@ -1,0 +1,66 @@
+/**
+ * A warm task process: `node dist/runtime/warm-worker.js --env <env>`, forked by the scheduler loop's
+ * spawner with an IPC channel. It has the worker code loaded and the state dict open, so a dispatched try
+ * starts without paying for a Node start and module loading. It runs one try at a time; each operator still
+ * runs in its own process group with its own environment and working directory (the worker sees to that).
+ *
+ * Messages: parent -> `{type: 'run', payload, callId}`; worker -> `{type: 'ready'}`, `{type: 'done', callId}`.
+ * When the parent goes away (the loop stopped or was killed), the worker finishes its try, which reports
+ * through the state dict as usual, and exits.
+ */
+import { parseArgs } from 'node:util';
+import type { TaskPayload } from '../executor/protocol.js';
+import { stderrLogger } from '../logger.js';
+import { stopOnSignals } from './child-groups.js';
+import { openLocalTaskPorts } from './task-ports.js';
+
+export type WarmWorkerRequest = { type: 'run'; payload: TaskPayload; callId: string };
+export type WarmWorkerMessage = { type: 'ready' } | { type: 'done'; callId: string; status: string | null };
+
+const { values } = parseArgs({ options: { env: { type: 'string' } } });
+if (!values.env || !process.send) {
+  process.stderr.write('usage: warm-worker --env <env> (forked with an IPC channel)\n');
+  process.exit(2);
+}
+stopOnSignals();
+const logger = stderrLogger({ debug: process.env.AIRFLOW_SERVERLESS_DEBUG === '1' });
+const ports = openLocalTaskPorts(values.env, logger);
+let busy = false;
+let parentGone = false;
+
+async function exitNow(code: number): Promise<never> {
+  await ports.close().catch(() => {});
+  process.exit(code);
+}
+
+process.on('disconnect', () => {
+  parentGone = true;
+  if (!busy) void exitNow(0);
+});
+
+process.on('message', (message: WarmWorkerRequest) => {
+  if (message?.type !== 'run') return;
+  if (busy) {
+    // The spawner never does this; if it did, the try's record stays QUEUED and times out into a retry.
+    logger.error('warm worker asked to run two tries at once', { call_id: message.callId });
+    return;
+  }
+  busy = true;
+  ports
+    .run(message.payload, message.callId)
+    .then(
+      (record) => record?.status ?? null,
+      (error: unknown) => {
+        logger.error('task function failed', { key: message.payload.key, error: error instanceof Error ? error.message : String(error) });
+        return null;
+      },
+    )
+    .then((status) => {
+      busy = false;
+      if (parentGone || !process.connected) return exitNow(0);
+      process.send?.({ type: 'done', callId: message.callId, status } satisfies WarmWorkerMessage);
+      return undefined;
+    });
+});
+
+process.send({ type: 'ready' } satisfies WarmWorkerMessage);
