@@ -1,14 +1,17 @@
 /**
- * Validates responses against Airflow's OpenAPI 3.2 spec (/work/shared/reference/airflow-openapi-v2.yaml,
- * with a copy's path overridable by AIRFLOW_OPENAPI_SPEC). The spec marks nullability OpenAPI-3.0 style
+ * Validates responses against Airflow's OpenAPI 3.2 spec (`shared/reference/airflow-openapi-v2.yaml`, which
+ * sits beside this repository's checkout in development and in CI; AIRFLOW_OPENAPI_SPEC overrides the path). The spec marks nullability OpenAPI-3.0 style
  * (`nullable: true`) next to 3.1's `anyOf [.., {type: null}]`; both become JSON Schema 2020-12 here.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import YAML from 'yaml';
 
-export const OPENAPI_SPEC_PATH = process.env.AIRFLOW_OPENAPI_SPEC ?? '/work/shared/reference/airflow-openapi-v2.yaml';
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+export const OPENAPI_SPEC_PATH =
+  process.env.AIRFLOW_OPENAPI_SPEC ?? path.join(repoRoot, '../shared/reference/airflow-openapi-v2.yaml');
 
 type Json = Record<string, unknown>;
 
