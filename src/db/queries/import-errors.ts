@@ -10,7 +10,7 @@ export interface ImportErrorRow {
   stacktrace: string;
 }
 
-function toRow(raw: Record<string, unknown>): ImportErrorRow {
+export function toImportErrorRow(raw: Record<string, unknown>): ImportErrorRow {
   return { ...(raw as unknown as ImportErrorRow), id: count(raw.id) };
 }
 
@@ -33,12 +33,12 @@ export async function deleteImportError(q: Queryable, filename: string): Promise
 
 export async function listImportErrors(q: Queryable, page: { limit?: number; offset?: number } = {}): Promise<ImportErrorRow[]> {
   const rows = await q.all('SELECT * FROM import_error ORDER BY id LIMIT ? OFFSET ?', [page.limit ?? 1000, page.offset ?? 0]);
-  return rows.map(toRow);
+  return rows.map(toImportErrorRow);
 }
 
 export async function getImportError(q: Queryable, id: number): Promise<ImportErrorRow | undefined> {
   const raw = await q.get('SELECT * FROM import_error WHERE id = ?', [id]);
-  return raw ? toRow(raw) : undefined;
+  return raw ? toImportErrorRow(raw) : undefined;
 }
 
 export async function countImportErrors(q: Queryable): Promise<number> {

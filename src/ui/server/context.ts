@@ -1,11 +1,11 @@
 /** What every route needs, with defaults resolved once by createUiApp. */
 import type { DatabaseBackend } from '../../db/backend.js';
+import { getDag, type DagRow } from '../../db/queries/dags.js';
+import { getDagRun, type DagRunRow } from '../../db/queries/dag-runs.js';
 import type { Logger } from '../../logger.js';
 import type { Clock, StateDict } from '../../providers/ports.js';
 import type { TimetableOptions } from '../../timetable/model.js';
 import { notFound } from './errors.js';
-import { getDag, type DagRow } from './queries/dags.js';
-import { getDagRun, type DagRunRow } from './queries/dag-runs.js';
 import type { VolumeReader } from './volume-reader.js';
 
 export interface UiContext {

@@ -3,9 +3,9 @@
  * spec's schemas say. Datetimes leave as ISO strings with `Z`.
  */
 import type { TaskSpec } from '../../dag/model.js';
-import type { DagRow } from './queries/dags.js';
-import type { DagRunRow } from './queries/dag-runs.js';
-import type { ImportErrorRow } from './queries/monitor.js';
+import type { DagRow } from '../../db/queries/dags.js';
+import type { DagRunRow } from '../../db/queries/dag-runs.js';
+import type { ImportErrorRow } from '../../db/queries/import-errors.js';
 import type { TaskInstanceRow } from './queries/task-instances.js';
 
 /** Rows hold ISO strings (SQLite) or Dates (a driver may return them); both leave as `…Z`. */

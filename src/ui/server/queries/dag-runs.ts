@@ -1,28 +1,11 @@
-/** Read queries over `dag_run`. */
+/**
+ * Read queries over `dag_run` for the run endpoints: the API's filters and pages only; the row shape, its
+ * mapper and the single-run read are src/db/queries/dag-runs.ts's.
+ */
 import type { DatabaseBackend, Queryable } from '../../../db/backend.js';
 import type { OrderTerm, Page, Range } from '../params.js';
+import { getDagRun, toDagRunRow, type DagRunRow } from '../../../db/queries/dag-runs.js';
 import { orderSql, Where } from './sql.js';
-
-export interface DagRunRow {
-  id: number;
-  dag_id: string;
-  run_id: string;
-  queued_at: unknown;
-  logical_date: unknown;
-  start_date: unknown;
-  end_date: unknown;
-  state: string;
-  run_type: string;
-  triggered_by: string | null;
-  triggering_user_name: string | null;
-  conf: unknown;
-  data_interval_start: unknown;
-  data_interval_end: unknown;
-  run_after: unknown;
-  last_scheduling_decision: unknown;
-  updated_at: unknown;
-  note: string | null;
-}
 
 export interface DagRunFilter {
   /** Null = every DAG (`~`). */
@@ -52,9 +35,6 @@ export const DAG_RUN_ORDER_ATTRIBUTES = [
   'conf',
   'duration',
 ] as const;
-
-const COLUMNS =
-  'id, dag_id, run_id, queued_at, logical_date, start_date, end_date, state, run_type, triggered_by, triggering_user_name, conf, data_interval_start, data_interval_end, run_after, last_scheduling_decision, updated_at, note';
 
 const ORDER_EXPRESSIONS: Record<string, string> = {
   id: 'id',
@@ -101,15 +81,11 @@ export async function listDagRuns(
 ): Promise<{ rows: DagRunRow[]; total: number }> {
   const where = runWhere(filter);
   const total = await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM dag_run ${where.sql()}`, where.params);
-  const rows = await db.all<DagRunRow>(
-    `SELECT ${COLUMNS} FROM dag_run ${where.sql()} ${orderSql(order, { ...ORDER_EXPRESSIONS, duration: durationExpression(db.dialect) }, ['id ASC'])} LIMIT ? OFFSET ?`,
+  const rows = await db.all(
+    `SELECT * FROM dag_run ${where.sql()} ${orderSql(order, { ...ORDER_EXPRESSIONS, duration: durationExpression(db.dialect) }, ['id ASC'])} LIMIT ? OFFSET ?`,
     [...where.params, page.limit, page.offset],
   );
-  return { rows, total: Number(total?.n ?? 0) };
-}
-
-export async function getDagRun(db: Queryable, dagId: string, runId: string): Promise<DagRunRow | undefined> {
-  return db.get<DagRunRow>(`SELECT ${COLUMNS} FROM dag_run WHERE dag_id = ? AND run_id = ?`, [dagId, runId]);
+  return { rows: rows.map(toDagRunRow), total: Number(total?.n ?? 0) };
 }
 
 /** The run that already holds this run id or logical date, if any (the two unique keys of `dag_run`). */
@@ -120,22 +96,15 @@ export async function findConflictingRun(
   logicalDate: string | null,
 ): Promise<DagRunRow | undefined> {
   if (logicalDate === null) return getDagRun(db, dagId, runId);
-  return db.get<DagRunRow>(`SELECT ${COLUMNS} FROM dag_run WHERE dag_id = ? AND (run_id = ? OR logical_date = ?)`, [
+  const raw = await db.get('SELECT * FROM dag_run WHERE dag_id = ? AND (run_id = ? OR logical_date = ?)', [
     dagId,
     runId,
     logicalDate,
   ]);
+  return raw ? toDagRunRow(raw) : undefined;
 }
 
-export interface RunSummary {
-  dag_id: string;
-  run_id: string;
-  state: string;
-  run_after: unknown;
-  logical_date: unknown;
-  start_date: unknown;
-  end_date: unknown;
-}
+export type RunSummary = Pick<DagRunRow, 'dag_id' | 'run_id' | 'state' | 'run_after' | 'logical_date' | 'start_date' | 'end_date'>;
 
 /** The newest `perDag` runs of each DAG (by run_after), newest first: the DAG list's coloured dots. */
 export async function recentRunsByDag(db: Queryable, dagIds: readonly string[], perDag: number): Promise<Map<string, RunSummary[]>> {

@@ -1,33 +1,11 @@
-/** Read queries over `dag` and `dag_tag` for the DAG endpoints and the DAG list page. */
+/**
+ * Read queries over `dag` and `dag_tag` for the DAG endpoints and the DAG list page: the API's filters and
+ * pages only; the row shape, its mapper and single-row reads are src/db/queries/dags.ts's.
+ */
 import type { Queryable } from '../../../db/backend.js';
 import type { OrderTerm, Page } from '../params.js';
+import { toDagRow, type DagRow } from '../../../db/queries/dags.js';
 import { orderSql, Where } from './sql.js';
-
-export interface DagRow {
-  dag_id: string;
-  is_paused: unknown;
-  is_stale: unknown;
-  last_parsed_time: unknown;
-  last_parse_duration: number | null;
-  fileloc: string;
-  relative_fileloc: string | null;
-  bundle_name: string;
-  owners: string | null;
-  dag_display_name: string | null;
-  description: string | null;
-  timetable_summary: string | null;
-  timetable_description: string | null;
-  timezone: string;
-  max_active_tasks: number;
-  max_active_runs: number | null;
-  max_consecutive_failed_dag_runs: number;
-  has_task_concurrency_limits: unknown;
-  has_import_errors: unknown;
-  next_dagrun: unknown;
-  next_dagrun_data_interval_start: unknown;
-  next_dagrun_data_interval_end: unknown;
-  next_dagrun_create_after: unknown;
-}
 
 export interface DagFilter {
   paused: boolean | null;
@@ -88,15 +66,11 @@ export async function listDags(
 ): Promise<{ rows: DagRow[]; total: number }> {
   const where = dagWhere(filter);
   const total = await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM dag ${where.sql()}`, where.params);
-  const rows = await db.all<DagRow>(
+  const rows = await db.all(
     `SELECT dag.* FROM dag ${where.sql()} ${orderSql(order, DAG_ORDER_EXPRESSIONS, ['dag.dag_id ASC'])} LIMIT ? OFFSET ?`,
     [...where.params, page.limit, page.offset],
   );
-  return { rows, total: Number(total?.n ?? 0) };
-}
-
-export async function getDag(db: Queryable, dagId: string): Promise<DagRow | undefined> {
-  return db.get<DagRow>('SELECT * FROM dag WHERE dag_id = ?', [dagId]);
+  return { rows: rows.map(toDagRow), total: Number(total?.n ?? 0) };
 }
 
 export async function tagsByDag(db: Queryable, dagIds: readonly string[]): Promise<Map<string, string[]>> {

@@ -1,16 +1,9 @@
 /** Read queries for `import_error` and the health endpoint (`job` heartbeats). */
 import type { Queryable } from '../../../db/backend.js';
+import { toImportErrorRow, type ImportErrorRow } from '../../../db/queries/import-errors.js';
 import { getJob } from '../../../db/queries/jobs.js';
 import type { OrderTerm, Page } from '../params.js';
 import { orderSql, Where } from './sql.js';
-
-export interface ImportErrorRow {
-  id: number;
-  timestamp: unknown;
-  filename: string;
-  bundle_name: string | null;
-  stacktrace: string;
-}
 
 const SCHEDULER_JOB_TYPE = 'SchedulerJob';
 
@@ -32,15 +25,11 @@ export async function listImportErrors(
 ): Promise<{ rows: ImportErrorRow[]; total: number }> {
   const where = new Where().pattern('filename', filenamePattern);
   const total = await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM import_error ${where.sql()}`, where.params);
-  const rows = await db.all<ImportErrorRow>(
-    `SELECT id, timestamp, filename, bundle_name, stacktrace FROM import_error ${where.sql()} ${orderSql(order, ORDER_EXPRESSIONS, ['id ASC'])} LIMIT ? OFFSET ?`,
+  const rows = await db.all(
+    `SELECT * FROM import_error ${where.sql()} ${orderSql(order, ORDER_EXPRESSIONS, ['id ASC'])} LIMIT ? OFFSET ?`,
     [...where.params, page.limit, page.offset],
   );
-  return { rows, total: Number(total?.n ?? 0) };
-}
-
-export async function getImportError(db: Queryable, id: number): Promise<ImportErrorRow | undefined> {
-  return db.get<ImportErrorRow>('SELECT id, timestamp, filename, bundle_name, stacktrace FROM import_error WHERE id = ?', [id]);
+  return { rows: rows.map(toImportErrorRow), total: Number(total?.n ?? 0) };
 }
 
 /** The tick's heartbeat row (`job.job_type = 'SchedulerJob'`, written by src/scheduler/tick.ts). */

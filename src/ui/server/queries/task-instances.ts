@@ -1,37 +1,15 @@
 /** Read queries over `task_instance` (joined with its run for dates). */
 import type { Queryable } from '../../../db/backend.js';
 import type { OrderTerm, Page, Range } from '../params.js';
+import type { DagRunRow } from '../../../db/queries/dag-runs.js';
+import { toTaskInstanceRow, type TaskInstanceRow as DbTaskInstanceRow } from '../../../db/queries/task-instances.js';
 import { orderSql, Where } from './sql.js';
 
-export interface TaskInstanceRow {
-  id: string;
-  dag_id: string;
-  task_id: string;
-  run_id: string;
-  map_index: number;
-  start_date: unknown;
-  end_date: unknown;
-  duration: number | null;
-  state: string | null;
-  try_number: number;
-  max_tries: number;
-  hostname: string | null;
-  unixname: string | null;
-  pool: string;
-  pool_slots: number;
-  queue: string;
-  priority_weight: number;
-  operator: string | null;
-  custom_operator_name: string | null;
-  queued_dttm: unknown;
-  scheduled_dttm: unknown;
-  pid: number | null;
-  executor: string | null;
-  note: string | null;
-  updated_at: unknown;
-  /** From the run. */
-  logical_date: unknown;
-  run_after: unknown;
+/** The metadata layer's row plus the two dates the API reports from the instance's run. */
+export type TaskInstanceRow = DbTaskInstanceRow & Pick<DagRunRow, 'logical_date' | 'run_after'>;
+
+function toRow(raw: Record<string, unknown>): TaskInstanceRow {
+  return { ...toTaskInstanceRow(raw), logical_date: raw.logical_date as string | null, run_after: raw.run_after as string };
 }
 
 export interface TaskInstanceFilter {
@@ -119,10 +97,7 @@ const ORDER_EXPRESSIONS: Record<string, string> = {
   task_id: 'ti.task_id',
 };
 
-const SELECT = `SELECT ti.id, ti.dag_id, ti.task_id, ti.run_id, ti.map_index, ti.start_date, ti.end_date, ti.duration, ti.state,
-  ti.try_number, ti.max_tries, ti.hostname, ti.unixname, ti.pool, ti.pool_slots, ti.queue, ti.priority_weight, ti.operator,
-  ti.custom_operator_name, ti.queued_dttm, ti.scheduled_dttm, ti.pid, ti.executor, ti.note, ti.updated_at,
-  r.logical_date, r.run_after
+const SELECT = `SELECT ti.*, r.logical_date, r.run_after
   FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id`;
 
 function tiWhere(filter: TaskInstanceFilter): Where {
@@ -166,23 +141,24 @@ export async function listTaskInstances(
     `SELECT COUNT(*) AS n FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id ${where.sql()}`,
     where.params,
   );
-  const rows = await db.all<TaskInstanceRow>(
+  const rows = await db.all(
     `${SELECT} ${where.sql()} ${orderSql(order, ORDER_EXPRESSIONS, ['ti.dag_id ASC', 'r.run_after ASC', 'ti.run_id ASC', 'ti.task_id ASC', 'ti.map_index ASC'])} LIMIT ? OFFSET ?`,
     [...where.params, page.limit, page.offset],
   );
-  return { rows, total: Number(total?.n ?? 0) };
+  return { rows: rows.map(toRow), total: Number(total?.n ?? 0) };
 }
 
 export async function getTaskInstance(
   db: Queryable,
   key: { dagId: string; runId: string; taskId: string; mapIndex: number },
 ): Promise<TaskInstanceRow | undefined> {
-  return db.get<TaskInstanceRow>(`${SELECT} WHERE ti.dag_id = ? AND ti.run_id = ? AND ti.task_id = ? AND ti.map_index = ?`, [
+  const raw = await db.get(`${SELECT} WHERE ti.dag_id = ? AND ti.run_id = ? AND ti.task_id = ? AND ti.map_index = ?`, [
     key.dagId,
     key.runId,
     key.taskId,
     key.mapIndex,
   ]);
+  return raw ? toRow(raw) : undefined;
 }
 
 /** True if the task has mapped instances in that run (then the unmapped URL is the wrong one). */

@@ -6,8 +6,9 @@ import { pendingCommands, pendingTriggers, submitCommand, triggerCommandId, type
 import { nudgeTick, requireDag, type UiContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { QueryParams } from '../params.js';
+import { getDagRun } from '../../../db/queries/dag-runs.js';
 import { displayNames } from '../queries/dags.js';
-import { DAG_RUN_ORDER_ATTRIBUTES, findConflictingRun, getDagRun, listDagRuns, type DagRunFilter } from '../queries/dag-runs.js';
+import { DAG_RUN_ORDER_ATTRIBUTES, findConflictingRun, listDagRuns, type DagRunFilter } from '../queries/dag-runs.js';
 import { generateRunId, timetableFor } from '../../../timetable/index.js';
 import { dagRunResponse } from '../serialize.js';
 import { dagSpecOf } from './dags.js';
@@ -48,12 +49,14 @@ export async function pendingRunResponse(ctx: UiContext, command: TriggerCommand
         run_type: 'manual',
         triggered_by: command.by,
         triggering_user_name: null,
-        conf: command.conf,
+        // A row carries conf as the table stores it: JSON text.
+        conf: JSON.stringify(command.conf),
         data_interval_start: predicted.start,
         data_interval_end: predicted.end,
         run_after: predicted.runAfter,
         last_scheduling_decision: null,
         updated_at: command.requested_at,
+        clear_number: 0,
         note: command.note ?? null,
       },
       dagDisplayName,

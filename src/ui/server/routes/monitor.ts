@@ -4,7 +4,8 @@ import type { UiEnv } from '../auth.js';
 import type { UiContext } from '../context.js';
 import { notFound } from '../errors.js';
 import { QueryParams } from '../params.js';
-import { getImportError, IMPORT_ERROR_ORDER_ATTRIBUTES, latestSchedulerHeartbeat, listImportErrors, pingDatabase } from '../queries/monitor.js';
+import { getImportError } from '../../../db/queries/import-errors.js';
+import { IMPORT_ERROR_ORDER_ATTRIBUTES, latestSchedulerHeartbeat, listImportErrors, pingDatabase } from '../queries/monitor.js';
 import { importErrorResponse, isoOrNull } from '../serialize.js';
 
 export function registerMonitorRoutes(api: Hono<UiEnv>, ctx: UiContext): void {
