@@ -3,7 +3,7 @@
  * does, minus oclif, plus one thing: a referenced keep-alive timer while the loop runs. It is the wide
  * benchmark's fallback when the CLI's loop process exits early (Node exit code 13, "unsettled top-level
  * await": the loop waited on a promise that only unref'd handles could settle), so the benchmark still
- * measures the same loop code. Prints one JSON line: the loop's result and the tick count.
+ * measures the same loop code. Prints one JSON line: the loop's result, the tick count and the loop's own CPU time.
  *
  *   node bench/loop-host.mjs --home DIR --env NAME --timeout SEC
  */
@@ -37,7 +37,9 @@ try {
     timeoutSeconds: values.timeout ? Number(values.timeout) : null,
     onTick: () => ticks++,
   });
-  process.stdout.write(`${JSON.stringify({ ...result, ticks })}\n`);
+  // The loop's own CPU, apart from its task processes (children's CPU is not in process.cpuUsage()).
+  const cpu = process.cpuUsage();
+  process.stdout.write(`${JSON.stringify({ ...result, ticks, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
 } finally {
   clearInterval(keepAlive);
 }
