@@ -1,7 +1,7 @@
 /**
  * Where a local environment lives on this machine. Everything for environment `dev` sits under
  * `$AIRFLOW_SERVERLESS_HOME/envs/dev/`: the volume folder, the state dict file (outside the volume, so a
- * volume copy never carries half-written dict pages), the config text and the scheduler's pid file.
+ * volume copy never carries half-written dict pages), the config text and the scheduler loop's wake-up socket (wake.ts).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -37,8 +37,6 @@ export interface LocalEnvironmentPaths {
   stateDict: string;
   /** The environment's config as the user wrote it (`${VAR}` unresolved). */
   config: string;
-  /** The running scheduler loop's pid, for wake-ups (SIGUSR2). */
-  schedulerPid: string;
 }
 
 export function environmentsDir(home: string): string {
@@ -55,6 +53,5 @@ export function localEnvironmentPaths(env: string, home: string = airflowServerl
     volume: path.join(root, 'vol'),
     stateDict: path.join(root, 'state.db'),
     config: path.join(root, 'config.yaml'),
-    schedulerPid: path.join(root, 'scheduler.pid'),
   };
 }
