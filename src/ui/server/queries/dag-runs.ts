@@ -5,7 +5,7 @@
 import type { DatabaseBackend, Queryable } from '../../../db/backend.js';
 import type { OrderTerm, Page, Range } from '../params.js';
 import { getDagRun, toDagRunRow, type DagRunRow } from '../../../db/queries/dag-runs.js';
-import { orderSql, Where } from './sql.js';
+import { listPage, orderSql, Where } from './sql.js';
 
 export interface DagRunFilter {
   /** Null = every DAG (`~`). */
@@ -79,13 +79,8 @@ export async function listDagRuns(
   order: readonly OrderTerm[],
   page: Page,
 ): Promise<{ rows: DagRunRow[]; total: number }> {
-  const where = runWhere(filter);
-  const total = await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM dag_run ${where.sql()}`, where.params);
-  const rows = await db.all(
-    `SELECT * FROM dag_run ${where.sql()} ${orderSql(order, { ...ORDER_EXPRESSIONS, duration: durationExpression(db.dialect) }, ['id ASC'])} LIMIT ? OFFSET ?`,
-    [...where.params, page.limit, page.offset],
-  );
-  return { rows: rows.map(toDagRunRow), total: Number(total?.n ?? 0) };
+  const orderBy = orderSql(order, { ...ORDER_EXPRESSIONS, duration: durationExpression(db.dialect) }, ['id ASC']);
+  return listPage(db, { columns: '*', from: 'dag_run', where: runWhere(filter), orderBy, page }, toDagRunRow);
 }
 
 /** The run that already holds this run id or logical date, if any (the two unique keys of `dag_run`). */

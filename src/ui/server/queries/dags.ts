@@ -5,7 +5,7 @@
 import type { Queryable } from '../../../db/backend.js';
 import type { OrderTerm, Page } from '../params.js';
 import { toDagRow, type DagRow } from '../../../db/queries/dags.js';
-import { orderSql, Where } from './sql.js';
+import { listPage, orderSql, Where } from './sql.js';
 
 export interface DagFilter {
   paused: boolean | null;
@@ -64,13 +64,8 @@ export async function listDags(
   order: readonly OrderTerm[],
   page: Page,
 ): Promise<{ rows: DagRow[]; total: number }> {
-  const where = dagWhere(filter);
-  const total = await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM dag ${where.sql()}`, where.params);
-  const rows = await db.all(
-    `SELECT dag.* FROM dag ${where.sql()} ${orderSql(order, DAG_ORDER_EXPRESSIONS, ['dag.dag_id ASC'])} LIMIT ? OFFSET ?`,
-    [...where.params, page.limit, page.offset],
-  );
-  return { rows: rows.map(toDagRow), total: Number(total?.n ?? 0) };
+  const orderBy = orderSql(order, DAG_ORDER_EXPRESSIONS, ['dag.dag_id ASC']);
+  return listPage(db, { columns: 'dag.*', from: 'dag', where: dagWhere(filter), orderBy, page }, toDagRow);
 }
 
 export async function tagsByDag(db: Queryable, dagIds: readonly string[]): Promise<Map<string, string[]>> {

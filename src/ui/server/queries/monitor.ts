@@ -3,7 +3,7 @@ import type { Queryable } from '../../../db/backend.js';
 import { toImportErrorRow, type ImportErrorRow } from '../../../db/queries/import-errors.js';
 import { getJob } from '../../../db/queries/jobs.js';
 import type { OrderTerm, Page } from '../params.js';
-import { orderSql, Where } from './sql.js';
+import { listPage, orderSql, Where } from './sql.js';
 
 const SCHEDULER_JOB_TYPE = 'SchedulerJob';
 
@@ -24,12 +24,8 @@ export async function listImportErrors(
   page: Page,
 ): Promise<{ rows: ImportErrorRow[]; total: number }> {
   const where = new Where().pattern('filename', filenamePattern);
-  const total = await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM import_error ${where.sql()}`, where.params);
-  const rows = await db.all(
-    `SELECT * FROM import_error ${where.sql()} ${orderSql(order, ORDER_EXPRESSIONS, ['id ASC'])} LIMIT ? OFFSET ?`,
-    [...where.params, page.limit, page.offset],
-  );
-  return { rows: rows.map(toImportErrorRow), total: Number(total?.n ?? 0) };
+  const orderBy = orderSql(order, ORDER_EXPRESSIONS, ['id ASC']);
+  return listPage(db, { columns: '*', from: 'import_error', where, orderBy, page }, toImportErrorRow);
 }
 
 /** The tick's heartbeat row (`job.job_type = 'SchedulerJob'`, written by src/scheduler/tick.ts). */

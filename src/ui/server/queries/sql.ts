@@ -1,6 +1,6 @@
 /** Small SQL-building helpers for the UI's read queries: placeholders only, portable to Postgres. */
-import type { SqlParam } from '../../../db/backend.js';
-import { RANGE_BOUNDS, type OrderTerm, type Range } from '../params.js';
+import type { Queryable, SqlParam } from '../../../db/backend.js';
+import { RANGE_BOUNDS, type OrderTerm, type Page, type Range } from '../params.js';
 
 const RANGE_OPERATORS: Record<(typeof RANGE_BOUNDS)[number], string> = { gte: '>=', gt: '>', lte: '<=', lt: '<' };
 
@@ -61,4 +61,29 @@ export function orderSql(
     return `CASE WHEN ${expression} IS NULL THEN 1 ELSE 0 END, ${expression} ${t.descending ? 'DESC' : 'ASC'}`;
   });
   return `ORDER BY ${[...parts, ...tiebreak].join(', ')}`;
+}
+
+/** A list endpoint's query: `SELECT <columns> FROM <from> <where> <orderBy>`, one page of it. */
+export interface PagedQuery {
+  columns: string;
+  from: string;
+  where: Where;
+  orderBy: string;
+  page: Page;
+}
+
+/** One page of rows plus how many rows the filter matches in all (the API's `total_entries`). */
+export async function listPage<T>(
+  db: Queryable,
+  query: PagedQuery,
+  toRow: (raw: Record<string, unknown>) => T,
+): Promise<{ rows: T[]; total: number }> {
+  const { columns, from, where, orderBy, page } = query;
+  const total = await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${from} ${where.sql()}`, where.params);
+  const rows = await db.all(`SELECT ${columns} FROM ${from} ${where.sql()} ${orderBy} LIMIT ? OFFSET ?`, [
+    ...where.params,
+    page.limit,
+    page.offset,
+  ]);
+  return { rows: rows.map((raw) => toRow(raw)), total: Number(total?.n ?? 0) };
 }

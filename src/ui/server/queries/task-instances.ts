@@ -3,7 +3,7 @@ import type { Queryable } from '../../../db/backend.js';
 import type { OrderTerm, Page, Range } from '../params.js';
 import type { DagRunRow } from '../../../db/queries/dag-runs.js';
 import { toTaskInstanceRow, type TaskInstanceRow as DbTaskInstanceRow } from '../../../db/queries/task-instances.js';
-import { orderSql, Where } from './sql.js';
+import { listPage, orderSql, Where } from './sql.js';
 
 /** The metadata layer's row plus the two dates the API reports from the instance's run. */
 export type TaskInstanceRow = DbTaskInstanceRow & Pick<DagRunRow, 'logical_date' | 'run_after'>;
@@ -97,8 +97,8 @@ const ORDER_EXPRESSIONS: Record<string, string> = {
   task_id: 'ti.task_id',
 };
 
-const SELECT = `SELECT ti.*, r.logical_date, r.run_after
-  FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id`;
+const COLUMNS = 'ti.*, r.logical_date, r.run_after';
+const FROM = 'task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id';
 
 function tiWhere(filter: TaskInstanceFilter): Where {
   const where = new Where();
@@ -136,23 +136,15 @@ export async function listTaskInstances(
   order: readonly OrderTerm[],
   page: Page,
 ): Promise<{ rows: TaskInstanceRow[]; total: number }> {
-  const where = tiWhere(filter);
-  const total = await db.get<{ n: number | string }>(
-    `SELECT COUNT(*) AS n FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id ${where.sql()}`,
-    where.params,
-  );
-  const rows = await db.all(
-    `${SELECT} ${where.sql()} ${orderSql(order, ORDER_EXPRESSIONS, ['ti.dag_id ASC', 'r.run_after ASC', 'ti.run_id ASC', 'ti.task_id ASC', 'ti.map_index ASC'])} LIMIT ? OFFSET ?`,
-    [...where.params, page.limit, page.offset],
-  );
-  return { rows: rows.map(toRow), total: Number(total?.n ?? 0) };
+  const orderBy = orderSql(order, ORDER_EXPRESSIONS, ['ti.dag_id ASC', 'r.run_after ASC', 'ti.run_id ASC', 'ti.task_id ASC', 'ti.map_index ASC']);
+  return listPage(db, { columns: COLUMNS, from: FROM, where: tiWhere(filter), orderBy, page }, toRow);
 }
 
 export async function getTaskInstance(
   db: Queryable,
   key: { dagId: string; runId: string; taskId: string; mapIndex: number },
 ): Promise<TaskInstanceRow | undefined> {
-  const raw = await db.get(`${SELECT} WHERE ti.dag_id = ? AND ti.run_id = ? AND ti.task_id = ? AND ti.map_index = ?`, [
+  const raw = await db.get(`SELECT ${COLUMNS} FROM ${FROM} WHERE ti.dag_id = ? AND ti.run_id = ? AND ti.task_id = ? AND ti.map_index = ?`, [
     key.dagId,
     key.runId,
     key.taskId,
