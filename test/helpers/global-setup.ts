@@ -1,6 +1,7 @@
 /**
  * Builds dist/ once per vitest run, for tests that run real processes (the CLI, task processes, racing
- * dict writers). Skipped when the selected test files need no build, or when dist/ is newer than src/.
+ * dict writers, the UI server). Skipped when dist/ is newer than src/; which test files were selected does
+ * not matter, so a targeted run can never use a stale build.
  * Type errors do not stop the emit (tsc still writes JavaScript); `npm test` type-checks separately, and
  * the engineers' shared checkout often holds someone's half-finished file.
  */
@@ -10,7 +11,6 @@ import path from 'node:path';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const stampFile = path.join(repoRoot, 'dist/.test-build-stamp');
-const NEEDS_BUILD = /(^|\/)(cli|e2e|local)-[^/]*$|^test\/?$/;
 
 function newestSourceMtime(dir: string): number {
   let newest = 0;
@@ -22,15 +22,7 @@ function newestSourceMtime(dir: string): number {
   return newest;
 }
 
-/** File filters given on the command line (`vitest run test/a.test.ts`); none means "everything". */
-function selectedFilters(): string[] {
-  const args = process.argv.slice(2).filter((arg) => !arg.startsWith('-') && arg !== 'run' && arg !== 'watch');
-  return args;
-}
-
 export default function setup(): void {
-  const filters = selectedFilters();
-  if (filters.length > 0 && !filters.some((filter) => NEEDS_BUILD.test(filter) || !filter.includes('test'))) return;
   const stamp = fs.existsSync(stampFile) ? fs.statSync(stampFile).mtimeMs : 0;
   if (stamp > newestSourceMtime(path.join(repoRoot, 'src'))) return;
   try {
