@@ -3,6 +3,7 @@
  * provider implements them with a folder, an SQLite key-value file and child processes; the modal
  * provider with Modal's Volume, Dict and Functions. Fakes for tests live in test/fakes.
  */
+import type { Config } from '../config/model.js';
 import type { TaskPayload } from '../executor/protocol.js';
 
 /** The environment's key-value store. Values are JSON-serialisable; keys are built, never parsed. */
@@ -73,7 +74,7 @@ export interface Provider {
   readonly env: string;
   exists(): Promise<boolean>;
   /** Creates the environment, or updates it in place when it exists. */
-  create(config: import('../config/model.js').Config, progress: Progress): Promise<void>;
+  create(config: Config, progress: Progress): Promise<void>;
   destroy(options: { deleteData: boolean }, progress: Progress): Promise<void>;
   volume(): VolumeClient;
   stateDict(): Promise<StateDict>;
