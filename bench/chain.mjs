@@ -74,6 +74,7 @@ async function oneRepeat(index) {
     const scheduler = await cli(home, ['scheduler', '--env', env, '--until-idle', '--timeout', String(SCHEDULER_TIMEOUT_S), '--quiet'], {
       allowFailure: true,
       timeoutMs: (SCHEDULER_TIMEOUT_S + 30) * 1000,
+      sampleCpu: true,
     });
     const runs = (await cliJson(home, ['runs', 'list', '--env', env])).dag_runs;
     const dagRun = runs.find((r) => r.dag_id === DAG_ID);
@@ -100,6 +101,7 @@ async function oneRepeat(index) {
       succeeded,
       schedulerExit: scheduler.code,
       schedulerWallMs: scheduler.ms,
+      schedulerCpuMs: scheduler.cpuMs,
       runMs,
       hopMs: mean(hops),
       hopMaxMs: Math.max(...hops),
@@ -132,6 +134,7 @@ export async function benchChain() {
     taskBodyMs: pick('taskBodyMs'),
     runMs: pick('runMs'),
     schedulerWallMs: pick('schedulerWallMs'),
+    schedulerCpuMs: pick('schedulerCpuMs'),
     makeMs: pick('makeMs'),
     makePerHopMs: pick('makePerHopMs'),
     ratio: pick('ratio'),
@@ -144,6 +147,7 @@ export async function benchChain() {
     ['task body (`true`, as recorded)', ms(summary.taskBodyMs), '', ''],
     ['total (run start → run end)', seconds(summary.runMs), ms(summary.makeMs), ratio(summary.ratio)],
     ['scheduler command wall time', seconds(summary.schedulerWallMs), '', ''],
+    ['scheduler process CPU (its own)', seconds(summary.schedulerCpuMs), '', ''],
   ]);
   const allDone = repeats.every((r) => r.state === 'success' && r.succeeded === TASKS && r.schedulerExit === 0);
   const v = verdict(

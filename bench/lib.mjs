@@ -95,12 +95,29 @@ export function sleep(ms) {
 // ---------------------------------------------------------------------------------------------------------
 // Processes
 
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system) a live process has used so far, from /proc; NaN where there is no /proc. */
+function processCpuMs(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat(5), i.e. 11 and 12 after the command name.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
 /**
  * Runs a program to completion and times it (wall clock, from spawn to exit). Rejects on a non-zero exit
- * unless `allowFailure`; a `timeoutMs` kills the process (and its group) and rejects.
+ * unless `allowFailure`; a `timeoutMs` kills the process (and its group) and rejects. With `sampleCpu`,
+ * `cpuMs` is the process's own CPU time (not its children's), sampled from /proc every 200 ms, so it
+ * misses at most the last 200 ms.
  */
 export function run(program, args, options = {}) {
-  const { env, cwd, timeoutMs = 600_000, allowFailure = false, input } = options;
+  const { env, cwd, timeoutMs = 600_000, allowFailure = false, input, sampleCpu = false } = options;
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(program, args, {
@@ -115,6 +132,13 @@ export function run(program, args, options = {}) {
     child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
     if (input !== undefined) child.stdin.end(input);
+    let cpuMs = NaN;
+    const sampler = sampleCpu
+      ? setInterval(() => {
+          const sample = processCpuMs(child.pid);
+          if (Number.isFinite(sample)) cpuMs = sample;
+        }, 200)
+      : null;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -122,14 +146,16 @@ export function run(program, args, options = {}) {
     }, timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
+      if (sampler) clearInterval(sampler);
       children.delete(child.pid);
       reject(error);
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (sampler) clearInterval(sampler);
       children.delete(child.pid);
       const ms = performance.now() - started;
-      const result = { code, signal, stdout, stderr, ms, timedOut };
+      const result = { code, signal, stdout, stderr, ms, timedOut, cpuMs };
       if (timedOut) {
         const error = new Error(`${path.basename(program)} ${args.join(' ')}: timed out after ${timeoutMs} ms`);
         error.result = result;

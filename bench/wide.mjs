@@ -56,7 +56,7 @@ async function attemptRun(home, env, via) {
   fs.writeFileSync(manifest, wideManifest());
   await cli(home, ['dags', 'create', '--env', env, '--file', manifest]);
   await cli(home, ['dags', 'trigger', '--env', env, '--dag-id', DAG_ID]);
-  const limits = { allowFailure: true, timeoutMs: (SCHEDULER_TIMEOUT_S + 60) * 1000 };
+  const limits = { allowFailure: true, timeoutMs: (SCHEDULER_TIMEOUT_S + 60) * 1000, sampleCpu: true };
   let scheduler;
   let ticks;
   if (via === 'cli') {
@@ -120,6 +120,8 @@ export async function benchWide() {
       ['per task: queued → start (spawn + claim)', ms(launchMs), '', ''],
       ['per task: body (`true`, as recorded)', ms(bodyMs), '', ''],
       ['scheduler command wall time / ticks', `${seconds(scheduler.ms)} / ${ticks}`, '', ''],
+      // On N cores, a loop that burns a core itself leaves the tasks the rest: this row shows whether it does.
+      ['scheduler process CPU (its own, not the tasks\')', `${seconds(scheduler.cpuMs)} (${ms(scheduler.cpuMs / TASKS)} per task)`, '', ''],
     ]);
     const v = verdict(
       'wide',
@@ -128,7 +130,7 @@ export async function benchWide() {
         (finished ? '' : ` — run UNFINISHED after ${SCHEDULER_TIMEOUT_S} s (${done.length}/${TASKS}); time projected`) +
         (note ? ` [${note}]` : ''),
     );
-    return { tasks: TASKS, via: note ? 'loop-host' : 'cli', note, parallelism: n, makeMs, runMs, projectedMs, finished, done: done.length, ratio: runRatio, throughput, launchMs, bodyMs, ticks, schedulerWallMs: scheduler.ms, verdict: v };
+    return { tasks: TASKS, via: note ? 'loop-host' : 'cli', note, parallelism: n, makeMs, runMs, projectedMs, finished, done: done.length, ratio: runRatio, throughput, launchMs, bodyMs, ticks, schedulerWallMs: scheduler.ms, schedulerCpuMs: scheduler.cpuMs, verdict: v };
   } finally {
     removeTempDir(home);
   }
