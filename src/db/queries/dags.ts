@@ -1,6 +1,6 @@
 /** The `dag` and `dag_tag` tables: one row per DAG id ever seen, with its scheduling fields. */
 import type { Queryable } from '../backend.js';
-import { chunks, count, flag, placeholders } from './sql.js';
+import { chunks, count, flag, nullableNumber, placeholders } from './sql.js';
 
 export interface DagRow {
   dag_id: string;
@@ -36,10 +36,9 @@ export function toDagRow(raw: Record<string, unknown>): DagRow {
     has_task_concurrency_limits: flag(raw.has_task_concurrency_limits),
     has_import_errors: flag(raw.has_import_errors),
     max_active_tasks: count(raw.max_active_tasks),
-    max_active_runs: raw.max_active_runs === null || raw.max_active_runs === undefined ? null : count(raw.max_active_runs),
+    max_active_runs: nullableNumber(raw.max_active_runs),
     max_consecutive_failed_dag_runs: count(raw.max_consecutive_failed_dag_runs),
-    last_parse_duration:
-      raw.last_parse_duration === null || raw.last_parse_duration === undefined ? null : Number(raw.last_parse_duration),
+    last_parse_duration: nullableNumber(raw.last_parse_duration),
   };
 }
 

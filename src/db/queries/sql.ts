@@ -13,6 +13,10 @@ export function count(value: unknown): number {
   return value === null || value === undefined ? 0 : Number(value);
 }
 
+export function nullableNumber(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
 export function jsonText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   return typeof value === 'string' ? value : JSON.stringify(value);
@@ -22,6 +26,18 @@ export function jsonText(value: unknown): string | null {
 export function placeholders(n: number): string {
   if (n <= 0) throw new Error('placeholders: an IN list needs at least one value');
   return new Array<string>(n).fill('?').join(', ');
+}
+
+/**
+ * `(<column> IN (?, …) OR <column> IS NULL)` for a non-empty state list in which `null` stands for "no
+ * state yet" (Airflow's `none`): SQL's IN never matches NULL, so that member needs its own test.
+ */
+export function stateClause(column: string, states: readonly (string | null)[]): { sql: string; params: string[] } {
+  const named = states.filter((s): s is string => s !== null);
+  const parts: string[] = [];
+  if (named.length > 0) parts.push(`${column} IN (${placeholders(named.length)})`);
+  if (states.includes(null)) parts.push(`${column} IS NULL`);
+  return { sql: `(${parts.join(' OR ')})`, params: named };
 }
 
 /** Splits a long id list so no statement exceeds the backends' parameter limits. */

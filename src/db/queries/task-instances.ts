@@ -5,7 +5,7 @@
  */
 import type { TaskInstanceState } from '../../model.js';
 import type { Queryable, SqlParam } from '../backend.js';
-import { chunks, count, placeholders, setClause } from './sql.js';
+import { chunks, count, nullableNumber, placeholders, setClause, stateClause } from './sql.js';
 
 export interface TaskInstanceKey {
   dag_id: string;
@@ -43,7 +43,6 @@ export interface TaskInstanceRow extends TaskInstanceKey {
 }
 
 export function toTaskInstanceRow(raw: Record<string, unknown>): TaskInstanceRow {
-  const nullableNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
   return {
     ...(raw as unknown as TaskInstanceRow),
     map_index: count(raw.map_index),
@@ -127,14 +126,9 @@ function filterSql(filter: ListTaskInstancesFilter): { where: string; params: Sq
     params.push(filter.taskId);
   }
   if (filter.states && filter.states.length > 0) {
-    const named = filter.states.filter((s): s is NonNullable<TaskInstanceState> => s !== null);
-    const parts: string[] = [];
-    if (named.length > 0) {
-      parts.push(`state IN (${placeholders(named.length)})`);
-      params.push(...named);
-    }
-    if (filter.states.includes(null)) parts.push('state IS NULL');
-    where.push(`(${parts.join(' OR ')})`);
+    const states = stateClause('state', filter.states);
+    where.push(states.sql);
+    params.push(...states.params);
   }
   return { where: where.length ? ` WHERE ${where.join(' AND ')}` : '', params };
 }
@@ -228,14 +222,9 @@ export async function updateTaskInstance(
   const params: SqlParam[] = [...set.params, id];
   let sql = `UPDATE task_instance SET ${set.sql} WHERE id = ?`;
   if (expect.states && expect.states.length > 0) {
-    const named = expect.states.filter((s): s is NonNullable<TaskInstanceState> => s !== null);
-    const parts: string[] = [];
-    if (named.length > 0) {
-      parts.push(`state IN (${placeholders(named.length)})`);
-      params.push(...named);
-    }
-    if (expect.states.includes(null)) parts.push('state IS NULL');
-    sql += ` AND (${parts.join(' OR ')})`;
+    const states = stateClause('state', expect.states);
+    sql += ` AND ${states.sql}`;
+    params.push(...states.params);
   }
   if (expect.tryNumber !== undefined) {
     sql += ' AND try_number = ?';

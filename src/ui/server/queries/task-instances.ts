@@ -2,6 +2,7 @@
 import type { Queryable } from '../../../db/backend.js';
 import type { OrderTerm, Page, Range } from '../params.js';
 import type { DagRunRow } from '../../../db/queries/dag-runs.js';
+import { stateClause } from '../../../db/queries/sql.js';
 import { toTaskInstanceRow, type TaskInstanceRow as DbTaskInstanceRow } from '../../../db/queries/task-instances.js';
 import { listPage, orderSql, Where } from './sql.js';
 
@@ -110,11 +111,8 @@ function tiWhere(filter: TaskInstanceFilter): Where {
   where.pattern('ti.run_id', filter.runIdPattern);
   where.pattern('ti.task_id', filter.taskIdPattern);
   if (filter.states.length > 0) {
-    const named = filter.states.filter((s): s is string => s !== null);
-    const parts: string[] = [];
-    if (named.length > 0) parts.push(`ti.state IN (${named.map(() => '?').join(', ')})`);
-    if (filter.states.includes(null)) parts.push('ti.state IS NULL');
-    where.add(`(${parts.join(' OR ')})`, ...named);
+    const states = stateClause('ti.state', filter.states);
+    where.add(states.sql, ...states.params);
   }
   where.in('ti.try_number', filter.tryNumbers);
   where.in('ti.map_index', filter.mapIndexes);
