@@ -105,7 +105,7 @@ export interface ListDagRunsFilter {
   offset?: number;
 }
 
-export async function listDagRuns(q: Queryable, filter: ListDagRunsFilter = {}): Promise<DagRunRow[]> {
+function filterSql(filter: Pick<ListDagRunsFilter, 'dagId' | 'states' | 'runType'>): { where: string; params: SqlParam[] } {
   const where: string[] = [];
   const params: SqlParam[] = [];
   if (filter.dagId !== undefined) {
@@ -120,9 +120,14 @@ export async function listDagRuns(q: Queryable, filter: ListDagRunsFilter = {}):
     where.push('run_type = ?');
     params.push(filter.runType);
   }
+  return { where: where.length ? ` WHERE ${where.join(' AND ')}` : '', params };
+}
+
+export async function listDagRuns(q: Queryable, filter: ListDagRunsFilter = {}): Promise<DagRunRow[]> {
+  const { where, params } = filterSql(filter);
   const direction = filter.descending ? 'DESC' : 'ASC';
   const order = filter.orderBy === 'id' ? `id ${direction}` : `run_after ${direction}, id ${direction}`;
-  let sql = 'SELECT * FROM dag_run' + (where.length ? ` WHERE ${where.join(' AND ')}` : '') + ` ORDER BY ${order}`;
+  let sql = `SELECT * FROM dag_run${where} ORDER BY ${order}`;
   if (filter.limit !== undefined) {
     sql += ' LIMIT ? OFFSET ?';
     params.push(filter.limit, filter.offset ?? 0);
@@ -131,20 +136,8 @@ export async function listDagRuns(q: Queryable, filter: ListDagRunsFilter = {}):
 }
 
 export async function countDagRuns(q: Queryable, filter: Pick<ListDagRunsFilter, 'dagId' | 'states'> = {}): Promise<number> {
-  const where: string[] = [];
-  const params: SqlParam[] = [];
-  if (filter.dagId !== undefined) {
-    where.push('dag_id = ?');
-    params.push(filter.dagId);
-  }
-  if (filter.states && filter.states.length > 0) {
-    where.push(`state IN (${placeholders(filter.states.length)})`);
-    params.push(...filter.states);
-  }
-  const row = await q.get<{ n: unknown }>(
-    'SELECT COUNT(*) AS n FROM dag_run' + (where.length ? ` WHERE ${where.join(' AND ')}` : ''),
-    params,
-  );
+  const { where, params } = filterSql({ dagId: filter.dagId, states: filter.states });
+  const row = await q.get<{ n: unknown }>(`SELECT COUNT(*) AS n FROM dag_run${where}`, params);
   return count(row?.n);
 }
 
