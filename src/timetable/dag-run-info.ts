@@ -1,4 +1,4 @@
-import type { DagRunInfo, DataInterval } from './model.js';
+import type { DagRunInfo, DataInterval, TimeRestriction } from './model.js';
 
 /** A run for one instant: logical date, both interval ends and run_after all equal (trigger timetables). */
 export function exactRunInfo(at: Date): DagRunInfo {
@@ -14,4 +14,9 @@ export function intervalRunInfo(interval: DataInterval): DagRunInfo {
 
 export function exactInterval(at: Date): DataInterval {
   return { start: new Date(at.getTime()), end: new Date(at.getTime()) };
+}
+
+/** True when a run at `at` would fall after the DAG's end_date (end_date itself may still run). */
+export function afterEndDate(at: Date, restriction: TimeRestriction): boolean {
+  return restriction.latest !== null && at.getTime() > restriction.latest.getTime();
 }

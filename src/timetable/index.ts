@@ -1,5 +1,5 @@
 /** Timetables: when DAG runs happen and which data interval each covers (Airflow's `airflow.timetables`). */
-export type { DagRunInfo, DataInterval, TimeRestriction, Timetable, TimetableOptions } from './model.js';
+export type { DagRunInfo, DataInterval, NextDagrunArgs, TimeRestriction, Timetable, TimetableOptions } from './model.js';
 export { timetableFor } from './factory.js';
 export { CronTriggerTimetable, DeltaTriggerTimetable } from './trigger.js';
 export { CronDataIntervalTimetable, DeltaDataIntervalTimetable } from './interval.js';

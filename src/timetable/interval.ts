@@ -4,27 +4,14 @@
  * the interval is over (run_after = end).
  */
 import { CronSchedule } from './cron-schedule.js';
-import { intervalRunInfo } from './dag-run-info.js';
+import { afterEndDate, intervalRunInfo } from './dag-run-info.js';
 import { DeltaSchedule } from './delta-schedule.js';
-import type { DagRunInfo, DataInterval, TimeRestriction, Timetable } from './model.js';
-import type { Schedule } from './schedule.js';
+import type { DagRunInfo, DataInterval, NextDagrunArgs } from './model.js';
+import { ScheduledTimetable } from './scheduled.js';
 import { laterOf } from './schedule.js';
 
-abstract class DataIntervalTimetable implements Timetable {
-  readonly periodic = true;
-  readonly summary: string;
-  readonly description: string;
-
-  protected constructor(protected readonly schedule: Schedule) {
-    this.summary = schedule.summary;
-    this.description = schedule.description;
-  }
-
-  nextDagrunInfo(args: {
-    lastAutomatedDataInterval: DataInterval | null;
-    restriction: TimeRestriction;
-    now: Date;
-  }): DagRunInfo | null {
+abstract class DataIntervalTimetable extends ScheduledTimetable {
+  nextDagrunInfo(args: NextDagrunArgs): DagRunInfo | null {
     const { lastAutomatedDataInterval: last, restriction, now } = args;
     let earliest = restriction.earliest;
     if (!restriction.catchup) earliest = this.skipToLatest(earliest, now);
@@ -42,13 +29,9 @@ abstract class DataIntervalTimetable implements Timetable {
       const afterLast = this.schedule.alignToPrev(last.end);
       start = earliest === null ? afterLast : laterOf(afterLast, earliest);
     }
-    if (restriction.latest !== null && start.getTime() > restriction.latest.getTime()) {
-      return null;
-    }
+    if (afterEndDate(start, restriction)) return null;
     return intervalRunInfo({ start, end: this.schedule.next(start) });
   }
-
-  abstract inferManualDataInterval(runAfter: Date): DataInterval;
 
   /** Start of the interval catchup=false should run next, bounded below by start_date. */
   protected abstract skipToLatest(startDate: Date | null, now: Date): Date;

@@ -22,6 +22,13 @@ export interface TimeRestriction {
   catchup: boolean;
 }
 
+/** What `Timetable#nextDagrunInfo` decides from. */
+export interface NextDagrunArgs {
+  lastAutomatedDataInterval: DataInterval | null;
+  restriction: TimeRestriction;
+  now: Date;
+}
+
 export interface Timetable {
   /** Short form for `dag.timetable_summary`, e.g. `0 3 * * *`, `1:00:00`, `@once`, `None`. */
   readonly summary: string;
@@ -33,11 +40,7 @@ export interface Timetable {
    * The next automated run after the last one (its data interval), or null when there is none (end_date
    * passed, @once already ran, schedule None). `now` matters only when catchup is false.
    */
-  nextDagrunInfo(args: {
-    lastAutomatedDataInterval: DataInterval | null;
-    restriction: TimeRestriction;
-    now: Date;
-  }): DagRunInfo | null;
+  nextDagrunInfo(args: NextDagrunArgs): DagRunInfo | null;
   /** Data interval of a manual run with this logical date / run_after. */
   inferManualDataInterval(runAfter: Date): DataInterval;
 }

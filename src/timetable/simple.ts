@@ -1,6 +1,6 @@
 /** Timetables without a recurring schedule: `@once` and `None`. */
-import { exactInterval, exactRunInfo } from './dag-run-info.js';
-import type { DagRunInfo, DataInterval, TimeRestriction, Timetable } from './model.js';
+import { afterEndDate, exactInterval, exactRunInfo } from './dag-run-info.js';
+import type { DagRunInfo, DataInterval, NextDagrunArgs, Timetable } from './model.js';
 
 /** `schedule: "@once"`: one run at start_date (or as soon as it is seen), whatever catchup says. */
 export class OnceTimetable implements Timetable {
@@ -8,15 +8,10 @@ export class OnceTimetable implements Timetable {
   readonly summary = '@once';
   readonly description = 'Once, as soon as possible';
 
-  nextDagrunInfo(args: {
-    lastAutomatedDataInterval: DataInterval | null;
-    restriction: TimeRestriction;
-    now: Date;
-  }): DagRunInfo | null {
+  nextDagrunInfo(args: NextDagrunArgs): DagRunInfo | null {
     if (args.lastAutomatedDataInterval !== null) return null;
     const runAt = args.restriction.earliest ?? args.now;
-    const { latest } = args.restriction;
-    if (latest !== null && runAt.getTime() > latest.getTime()) return null;
+    if (afterEndDate(runAt, args.restriction)) return null;
     return exactRunInfo(runAt);
   }
 

@@ -3,29 +3,16 @@
  * and has no data interval, so logical_date = data_interval start = end = run_after = the fire time.
  */
 import { CronSchedule } from './cron-schedule.js';
-import { exactInterval, exactRunInfo } from './dag-run-info.js';
+import { afterEndDate, exactInterval, exactRunInfo } from './dag-run-info.js';
 import { DeltaSchedule } from './delta-schedule.js';
-import type { DagRunInfo, DataInterval, TimeRestriction, Timetable } from './model.js';
-import type { Schedule } from './schedule.js';
+import type { DagRunInfo, DataInterval, NextDagrunArgs } from './model.js';
+import { ScheduledTimetable } from './scheduled.js';
 import { laterOf } from './schedule.js';
 
 const FIVE_MINUTES_MS = 5 * 60_000;
 
-abstract class TriggerTimetable implements Timetable {
-  readonly periodic = true;
-  readonly summary: string;
-  readonly description: string;
-
-  protected constructor(protected readonly schedule: Schedule) {
-    this.summary = schedule.summary;
-    this.description = schedule.description;
-  }
-
-  nextDagrunInfo(args: {
-    lastAutomatedDataInterval: DataInterval | null;
-    restriction: TimeRestriction;
-    now: Date;
-  }): DagRunInfo | null {
+abstract class TriggerTimetable extends ScheduledTimetable {
+  nextDagrunInfo(args: NextDagrunArgs): DagRunInfo | null {
     const { lastAutomatedDataInterval: last, restriction, now } = args;
     let fireAt: Date;
     if (restriction.catchup) {
@@ -42,9 +29,7 @@ abstract class TriggerTimetable implements Timetable {
       if (restriction.earliest !== null) candidates.push(this.schedule.alignToNext(restriction.earliest));
       fireAt = candidates.reduce(laterOf);
     }
-    if (restriction.latest !== null && restriction.latest.getTime() < fireAt.getTime()) {
-      return null;
-    }
+    if (afterEndDate(fireAt, restriction)) return null;
     return exactRunInfo(fireAt);
   }
 
