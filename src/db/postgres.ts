@@ -234,6 +234,15 @@ export class PostgresBackend implements DatabaseBackend {
     }
     const problem = connectionProblem(error);
     if (problem) return this.unavailable(problem, error);
+    if (code === '3F000') {
+      // Our SQL never names a schema, so this is a search_path (e.g. the URL's `options`) naming one that
+      // does not exist; pg's own "no schema has been selected to create in" says neither where nor why.
+      const { host, port, database } = this.location;
+      return new DatabaseUnavailableError(
+        `PostgreSQL at ${host}:${port} (database ${database}) has no schema to create tables in: the schema named by search_path does not exist (CREATE SCHEMA it first)`,
+        { cause: error },
+      );
+    }
     return error;
   }
 
@@ -324,11 +333,16 @@ export class PostgresBackend implements DatabaseBackend {
     }
   }
 
-  /** A 64-bit advisory lock key: the schema namespaces it, because advisory locks are database-wide. */
+  /**
+   * A 64-bit advisory lock key: the schema namespaces it, because advisory locks are database-wide. Without
+   * a `schema` option, the connection's own schema (what the URL's `options=-c search_path=...` selected, or
+   * `public`) does, so two environments in two schemas of one database never share a scheduler lock.
+   */
   private async lockKey(client: pg.ClientBase, name: string): Promise<string> {
     const result = await client.query<{ key: string }>(
-      'SELECT ((hashtext($1)::bigint << 32) | (hashtext($2)::bigint & 4294967295))::text AS key',
-      [`airflow-serverless/${this.schema ?? ''}`, name],
+      `SELECT ((hashtext('airflow-serverless/' || COALESCE($1::text, current_schema(), ''))::bigint << 32)
+               | (hashtext($2)::bigint & 4294967295))::text AS key`,
+      [this.schema ?? null, name],
     );
     return result.rows[0]!.key;
   }

@@ -101,8 +101,9 @@ export async function createEnvironment(
       await db.migrate();
     } finally {
       await db.close();
+      // Also when the database is unreachable: an open state dict would leave its WAL files behind.
+      await provider.close();
     }
-    await provider.close();
   }
 
   writeFileAtomic(configFile, text);
