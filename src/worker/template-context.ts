@@ -2,7 +2,7 @@
  * Airflow's template context for one try (airflow-semantics.md §3, §4), built from the payload alone: a
  * task function never reads the metadata database. `ti.xcom_pull` reads XComs through the given reader.
  */
-import type { TaskPayload } from '../executor/protocol.js';
+import type { TaskIdentity, TaskPayload } from '../executor/protocol.js';
 import { dsAdd, dsFormat, formatDs, formatDsNodash, formatTs, formatTsNodash, formatTsNodashWithTz } from './python-datetime.js';
 import { TemplateDateTime, isKeywordArgs } from './template-datetime.js';
 import { toTemplateValue } from './template-dict.js';
@@ -11,6 +11,26 @@ import { XCOM_RETURN_KEY, type XcomReader } from './xcom.js';
 /** Airflow's `dag_run_conf_overrides_params` (default on): DAG params, then task params, then the run's conf. */
 export function mergeParams(payload: TaskPayload): Record<string, unknown> {
   return { ...payload.dag.params, ...payload.task.params, ...payload.run.conf };
+}
+
+/** Which task instance and try this is: the `ti` that templates and Python callables see. */
+export type TaskInstanceFields = TaskIdentity & Pick<TaskPayload, 'max_tries'>;
+
+export function taskInstanceFields(payload: TaskPayload): TaskInstanceFields {
+  return {
+    dag_id: payload.dag_id,
+    task_id: payload.task_id,
+    run_id: payload.run_id,
+    map_index: payload.map_index,
+    try_number: payload.try_number,
+    max_tries: payload.max_tries,
+  };
+}
+
+/** The `dag` that templates and Python callables see (Airflow's `owner` is one comma-joined string). */
+export function dagFields(payload: TaskPayload): { dag_id: string; owner: string; tags: string[]; fileloc: string } {
+  const { dag } = payload;
+  return { dag_id: dag.dag_id, owner: dag.owners.join(', '), tags: dag.tags, fileloc: dag.fileloc };
 }
 
 const optionalDate = (iso: string | null): TemplateDateTime | null => (iso === null ? null : TemplateDateTime.fromISO(iso));
@@ -52,19 +72,10 @@ export function buildTemplateContext(payload: TaskPayload, xcomReader: XcomReade
   const { run, task } = payload;
   const logicalDate = optionalDate(run.logical_date);
   const xcom_pull = xcomPullFor(payload, xcomReader);
-  const ti = {
-    dag_id: payload.dag_id,
-    task_id: payload.task_id,
-    run_id: payload.run_id,
-    map_index: payload.map_index,
-    try_number: payload.try_number,
-    max_tries: payload.max_tries,
-    operator: task.operator_class,
-    xcom_pull,
-  };
+  const ti = { ...taskInstanceFields(payload), operator: task.operator_class, xcom_pull };
   const context: Record<string, unknown> = {
     run_id: run.run_id,
-    dag: { dag_id: payload.dag.dag_id, owner: payload.dag.owners.join(', '), tags: payload.dag.tags, fileloc: payload.dag.fileloc },
+    dag: dagFields(payload),
     task: { task_id: task.task_id, owner: task.owner, operator: task.operator_class, retries: task.retries, trigger_rule: task.trigger_rule },
     ti,
     task_instance: ti,

@@ -4,6 +4,8 @@
  * JSON file named by AIRFLOW_SERVERLESS_TASK_INPUT and writes the outcome to AIRFLOW_SERVERLESS_TASK_RESULT;
  * stdout and stderr belong to the user's code (they go to the log) and are never parsed.
  */
+import type { TaskInstanceFields } from '../template-context.js';
+
 export const INPUT_ENV = 'AIRFLOW_SERVERLESS_TASK_INPUT';
 export const RESULT_ENV = 'AIRFLOW_SERVERLESS_TASK_RESULT';
 
@@ -19,7 +21,7 @@ export interface PythonRunnerInput {
   context: Record<string, unknown>;
   /** For `ti.xcom_pull` / `ti.xcom_push` inside the callable. */
   volume_root: string;
-  ti: { dag_id: string; task_id: string; run_id: string; map_index: number; try_number: number; max_tries: number };
+  ti: TaskInstanceFields;
 }
 
 /** What the runner writes. */

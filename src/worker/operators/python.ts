@@ -11,7 +11,7 @@ import { DAGS_DIR } from '../../volume-layout.js';
 import { runProcessGroup } from '../process-group.js';
 import { pythonIsoformat, parseInstant } from '../python-datetime.js';
 import { renderTemplate } from '../templating.js';
-import { mergeParams } from '../template-context.js';
+import { dagFields, mergeParams, taskInstanceFields } from '../template-context.js';
 import { INPUT_ENV, PYTHON_RUNNER_SOURCE, RESULT_ENV, type PythonRunnerInput, type PythonRunnerResult } from './python-runner.js';
 import { interruptedOutcome, type OperatorContext, type OperatorOutcome } from './types.js';
 
@@ -44,7 +44,7 @@ function pythonContext(ctx: OperatorContext, rendered: RenderedPythonFields): Re
     run_id: payload.run.run_id,
     params: mergeParams(payload),
     templates_dict: rendered.templates_dict,
-    dag: { dag_id: payload.dag.dag_id, owner: payload.dag.owners.join(', '), tags: payload.dag.tags, fileloc: payload.dag.fileloc },
+    dag: dagFields(payload),
     task: { task_id: payload.task.task_id, owner: payload.task.owner, operator: payload.task.operator_class },
     dag_run: {
       dag_id: payload.dag_id,
@@ -129,14 +129,7 @@ export async function runPython(
       op_kwargs: rendered.op_kwargs,
       context: pythonContext(ctx, rendered),
       volume_root: ctx.volumeRoot,
-      ti: {
-        dag_id: payload.dag_id,
-        task_id: payload.task_id,
-        run_id: payload.run_id,
-        map_index: payload.map_index,
-        try_number: payload.try_number,
-        max_tries: payload.max_tries,
-      },
+      ti: taskInstanceFields(payload),
     };
     fs.writeFileSync(runnerFile, PYTHON_RUNNER_SOURCE);
     fs.writeFileSync(inputFile, JSON.stringify(input));
