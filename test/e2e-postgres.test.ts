@@ -48,7 +48,7 @@ function filesUnder(dir: string): string[] {
 
 if (!DATABASE_URL) process.stderr.write(`e2e-postgres ${POSTGRES_SKIP_MESSAGE}\n`);
 
-describe.skipIf(!DATABASE_URL)('local environment on PostgreSQL, end to end', () => {
+describe.skipIf(!DATABASE_URL)(DATABASE_URL ? 'local environment on PostgreSQL, end to end' : `local environment on PostgreSQL, end to end: ${POSTGRES_SKIP_MESSAGE}`, () => {
   let admin: pg.Client;
   let schema: string;
   let sandbox: PostgresSandbox;
