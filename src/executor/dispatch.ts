@@ -17,7 +17,7 @@ import type { TaskInstanceRow } from '../db/queries/task-instances.js';
 import type { TickContext } from '../scheduler/context.js';
 import { dagRows } from '../scheduler/run-lifecycle.js';
 import { buildTaskPayload } from './payload.js';
-import { claimKey, taskKey } from './protocol.js';
+import { claimKey, taskIdentity, taskKey } from './protocol.js';
 import type { TaskRecord } from './protocol.js';
 
 export interface DispatchResult {
@@ -95,7 +95,7 @@ async function dispatchOne(ctx: TickContext, { ti, run }: Candidate, result: Dis
   const task = loaded?.graph.tasks.get(ti.task_id);
   if (!loaded || !task) return false;
   const token = randomUUID();
-  const identity = { dag_id: ti.dag_id, task_id: ti.task_id, run_id: ti.run_id, map_index: ti.map_index, try_number: ti.try_number };
+  const identity = taskIdentity(ti);
   const record: TaskRecord = { ...identity, status: 'QUEUED', token, queued_at: ctx.nowIso };
   const key = taskKey(identity);
 

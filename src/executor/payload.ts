@@ -4,7 +4,7 @@ import type { DagSpec, TaskSpec } from '../dag/model.js';
 import type { DagRunRow } from '../db/queries/dag-runs.js';
 import { runConf } from '../db/queries/dag-runs.js';
 import type { TaskInstanceRow } from '../db/queries/task-instances.js';
-import { taskKey } from './protocol.js';
+import { taskIdentity, taskKey } from './protocol.js';
 import type { TaskPayload } from './protocol.js';
 
 /** min(task execution_timeout, executor.task_timeout): no try outlives the environment's hard cap. */
@@ -26,7 +26,7 @@ export function buildTaskPayload(args: {
   config: Config;
 }): TaskPayload {
   const { ti, run, spec, task } = args;
-  const identity = { dag_id: ti.dag_id, task_id: ti.task_id, run_id: ti.run_id, map_index: ti.map_index, try_number: ti.try_number };
+  const identity = taskIdentity(ti);
   return {
     ...identity,
     key: taskKey(identity),

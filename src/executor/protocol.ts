@@ -22,6 +22,17 @@ export interface TaskIdentity {
   try_number: number;
 }
 
+/** Just the identity of a try, from anything that carries it (a task instance row, a payload, a record). */
+export function taskIdentity(source: TaskIdentity): TaskIdentity {
+  return {
+    dag_id: source.dag_id,
+    task_id: source.task_id,
+    run_id: source.run_id,
+    map_index: source.map_index,
+    try_number: source.try_number,
+  };
+}
+
 /** The value under `taskKey(...)`. */
 export interface TaskRecord extends TaskIdentity {
   status: TaskStatus;

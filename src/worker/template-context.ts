@@ -2,7 +2,7 @@
  * Airflow's template context for one try (airflow-semantics.md §3, §4), built from the payload alone: a
  * task function never reads the metadata database. `ti.xcom_pull` reads XComs through the given reader.
  */
-import type { TaskIdentity, TaskPayload } from '../executor/protocol.js';
+import { taskIdentity, type TaskIdentity, type TaskPayload } from '../executor/protocol.js';
 import { dsAdd, dsFormat, formatDs, formatDsNodash, formatTs, formatTsNodash, formatTsNodashWithTz } from './python-datetime.js';
 import { TemplateDateTime, isKeywordArgs } from './template-datetime.js';
 import { toTemplateValue } from './template-dict.js';
@@ -17,14 +17,7 @@ export function mergeParams(payload: TaskPayload): Record<string, unknown> {
 export type TaskInstanceFields = TaskIdentity & Pick<TaskPayload, 'max_tries'>;
 
 export function taskInstanceFields(payload: TaskPayload): TaskInstanceFields {
-  return {
-    dag_id: payload.dag_id,
-    task_id: payload.task_id,
-    run_id: payload.run_id,
-    map_index: payload.map_index,
-    try_number: payload.try_number,
-    max_tries: payload.max_tries,
-  };
+  return { ...taskIdentity(payload), max_tries: payload.max_tries };
 }
 
 /** The `dag` that templates and Python callables see (Airflow's `owner` is one comma-joined string). */
