@@ -23,7 +23,7 @@ import type { VolumeSync } from '../src/providers/modal/volume-mount.js';
 import type { TickDeps } from '../src/scheduler/tick.js';
 import { DATABASE_FILE } from '../src/volume-layout.js';
 import { FakeModal } from './fakes/modal-api.js';
-import { bashTask, makePayload } from './worker-harness.js';
+import { bashTask, makePayload, queuedRecord } from './worker-harness.js';
 
 const APP = 'airflow-serverless-dev';
 const DICT = 'airflow-state-dev';
@@ -100,16 +100,7 @@ describe('task entrypoint', () => {
       return { exit_code: 0, status: record?.status ?? null };
     });
     const payload = makePayload(bashTask({ bash_command: 'echo hello from modal' }));
-    await dict.putIfAbsent(payload.key, {
-      dag_id: payload.dag_id,
-      task_id: payload.task_id,
-      run_id: payload.run_id,
-      map_index: payload.map_index,
-      try_number: payload.try_number,
-      status: 'QUEUED',
-      token: payload.token,
-      queued_at: new Date().toISOString(),
-    } satisfies TaskRecord);
+    await dict.putIfAbsent(payload.key, queuedRecord(payload, new Date().toISOString()));
 
     const callId = await spawner.spawn(payload);
     const result = await spawner.waitFor(callId, 30_000);

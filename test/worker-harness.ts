@@ -6,9 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BashOperatorArgs, PythonOperatorArgs, TaskSpec } from '../src/dag/model.js';
-import { taskKey, type TaskPayload, type TaskRecord } from '../src/executor/protocol.js';
+import { taskIdentity, taskKey, type TaskPayload, type TaskRecord } from '../src/executor/protocol.js';
 import type { VolumeMount } from '../src/providers/ports.js';
 import { MemoryStateDict } from './fakes/ports.js';
+import { task } from './helpers/dag-builder.js';
 
 export const FIXTURES_DIR = path.join(import.meta.dirname, 'fixtures/python');
 
@@ -23,6 +24,11 @@ export class RecordingDict extends MemoryStateDict {
     this.puts.push({ key, value: copy });
     this.onPut?.(key, copy);
   }
+}
+
+/** The QUEUED record the tick writes for a payload before spawning it. */
+export function queuedRecord(payload: TaskPayload, queuedAt: string): TaskRecord {
+  return { ...taskIdentity(payload), status: 'QUEUED', token: payload.token, queued_at: queuedAt };
 }
 
 export interface Harness {
@@ -62,18 +68,7 @@ export function createHarness(options: { withFixtures?: boolean } = {}): Harness
       harness.tickRequests++;
     },
     async dispatch(payload, overrides = {}) {
-      const record: TaskRecord = {
-        dag_id: payload.dag_id,
-        task_id: payload.task_id,
-        run_id: payload.run_id,
-        map_index: payload.map_index,
-        try_number: payload.try_number,
-        status: 'QUEUED',
-        token: payload.token,
-        queued_at: '2024-01-02T00:00:01.000Z',
-        ...overrides,
-      };
-      await dict.put(payload.key, record);
+      await dict.put(payload.key, { ...queuedRecord(payload, '2024-01-02T00:00:01.000Z'), ...overrides });
       dict.puts.length = 0;
     },
     cleanup() {
@@ -83,55 +78,24 @@ export function createHarness(options: { withFixtures?: boolean } = {}): Harness
   return harness;
 }
 
-type Common = Omit<TaskSpec, 'operator' | 'args'>;
+type TaskOverrides = Partial<Omit<TaskSpec, 'operator' | 'args'>>;
 
-function common(taskId: string, operatorClass: string, overrides: Partial<Common>): Common {
-  return {
-    task_id: taskId,
-    operator_class: operatorClass,
-    upstream: [],
-    trigger_rule: 'all_success',
-    owner: 'data-team',
-    retries: 2,
-    retry_delay: 300,
-    retry_exponential_backoff: 0,
-    max_retry_delay: null,
-    execution_timeout: null,
-    depends_on_past: false,
-    task_group_id: null,
-    params: {},
-    doc_md: null,
-    ...overrides,
-  };
+/** A task named `t` owned by data-team with two retries, unless the test says otherwise. */
+function workerTask(operator: TaskSpec['operator'], args: Record<string, unknown>, overrides: TaskOverrides): TaskSpec {
+  const { task_id = 't', upstream = [], ...options } = overrides;
+  return task(task_id, upstream, { owner: 'data-team', retries: 2, ...options, operator, args });
 }
 
-export function bashTask(args: Partial<BashOperatorArgs>, overrides: Partial<Common> = {}): TaskSpec {
-  return {
-    ...common('t', 'airflow.providers.standard.operators.bash.BashOperator', overrides),
-    operator: 'bash',
-    args: { bash_command: 'true', env: null, append_env: false, cwd: null, skip_on_exit_code: [99], do_xcom_push: true, ...args },
-  };
+export function bashTask(args: Partial<BashOperatorArgs>, overrides: TaskOverrides = {}): TaskSpec {
+  return workerTask('bash', { bash_command: 'true', ...args }, overrides);
 }
 
 export function pythonTask(
   kind: 'python' | 'branch_python' | 'short_circuit',
   args: Partial<PythonOperatorArgs>,
-  overrides: Partial<Common> = {},
+  overrides: TaskOverrides = {},
 ): TaskSpec {
-  return {
-    ...common('t', 'airflow.providers.standard.operators.python.PythonOperator', overrides),
-    operator: kind,
-    args: {
-      python_callable_file: 'callables.py',
-      python_callable_name: 'returns_none',
-      op_args: [],
-      op_kwargs: {},
-      templates_dict: null,
-      do_xcom_push: true,
-      ignore_downstream_trigger_rules: true,
-      ...args,
-    },
-  };
+  return workerTask(kind, { python_callable_name: 'returns_none', ...args }, overrides);
 }
 
 export const RUN_ID = 'scheduled__2024-01-01T00:00:00+00:00';

@@ -5,7 +5,8 @@
  */
 import type { DagSpec, TaskSpec } from '../../src/dag/model.js';
 
-type TaskOptions = Partial<Omit<TaskSpec, 'task_id' | 'operator' | 'args' | 'operator_class'>> & {
+/** `operator_class` defaults to the operator kind's Airflow class. */
+type TaskOptions = Partial<Omit<TaskSpec, 'task_id' | 'operator' | 'args'>> & {
   operator?: TaskSpec['operator'];
   args?: Record<string, unknown>;
 };

@@ -17,7 +17,7 @@ import { upsertDag } from '../../src/db/queries/dags.js';
 import { upsertSerializedDag } from '../../src/db/queries/serialized-dags.js';
 import { listTaskInstancesForRun } from '../../src/db/queries/task-instances.js';
 import type { TaskInstanceRow } from '../../src/db/queries/task-instances.js';
-import { claimKey, commandKey, taskKey } from '../../src/executor/protocol.js';
+import { claimKey, commandKey, taskIdentity, taskKey } from '../../src/executor/protocol.js';
 import type { Command, TaskPayload, TaskRecord, TaskStatus } from '../../src/executor/protocol.js';
 import type { VolumeMount } from '../../src/providers/ports.js';
 import { refreshNextDagrun } from '../../src/scheduler/next-dagrun.js';
@@ -158,11 +158,7 @@ export class TickHarness {
     const now = this.clock.now().toISOString();
     await this.dict.putIfAbsent(claimKey(payload), { token: payload.token, call_id: null, claimed_at: now });
     const record: TaskRecord = {
-      dag_id: payload.dag_id,
-      task_id: payload.task_id,
-      run_id: payload.run_id,
-      map_index: payload.map_index,
-      try_number: payload.try_number,
+      ...taskIdentity(payload),
       status,
       token: payload.token,
       queued_at: now,

@@ -6,13 +6,14 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { DagSpec, TaskSpec } from '../../src/dag/model.js';
+import type { DagSpec } from '../../src/dag/model.js';
 import type { DatabaseBackend } from '../../src/db/backend.js';
 import { SqliteBackend } from '../../src/db/sqlite.js';
 import { logPath, xcomPath } from '../../src/volume-layout.js';
 import { createUiApp } from '../../src/ui/server/app.js';
 import { folderVolumeReader } from '../../src/ui/server/volume-reader.js';
 import { ManualClock, MemoryStateDict } from '../fakes/ports.js';
+import { dag, daily, task } from './dag-builder.js';
 
 export const FIXTURE_NOW = '2024-03-01T12:00:00.000Z';
 
@@ -54,27 +55,6 @@ export interface TaskInstanceInput {
   start_date?: string | null;
   end_date?: string | null;
   operator?: string;
-}
-
-export function taskSpec(taskId: string, upstream: string[]): TaskSpec {
-  return {
-    task_id: taskId,
-    operator_class: 'airflow.providers.standard.operators.bash.BashOperator',
-    upstream,
-    trigger_rule: 'all_success',
-    owner: 'airflow',
-    retries: 0,
-    retry_delay: 300,
-    retry_exponential_backoff: 0,
-    max_retry_delay: null,
-    execution_timeout: null,
-    depends_on_past: false,
-    task_group_id: null,
-    params: {},
-    doc_md: null,
-    operator: 'bash',
-    args: { bash_command: 'echo hi', env: null, append_env: false, cwd: null, skip_on_exit_code: [99], do_xcom_push: true },
-  };
 }
 
 export class UiFixture {
@@ -146,25 +126,9 @@ export class UiFixture {
     }
     const tasks = input.tasks ?? [['extract', []], ['load', ['extract']]];
     const spec: DagSpec = {
-      dag_id: input.dag_id,
-      fileloc: `${input.dag_id}.yaml`,
-      description: input.description ?? null,
-      schedule: { kind: 'cron', expression: '0 0 * * *', preset: '@daily' },
-      timezone: 'UTC',
-      start_date: '2024-01-01T00:00:00.000Z',
-      end_date: null,
-      catchup: false,
-      max_active_runs: 16,
-      max_active_tasks: 16,
-      dagrun_timeout: null,
-      params: { greeting: 'hello' },
-      tags: input.tags ?? [],
-      owners: ['airflow'],
-      is_paused_upon_creation: null,
-      render_template_as_native_obj: false,
-      doc_md: null,
-      task_groups: [],
-      tasks: tasks.map(([id, up]) => taskSpec(id, up)),
+      ...dag(input.dag_id, [], { description: input.description ?? null, schedule: daily, params: { greeting: 'hello' }, tags: input.tags ?? [] }),
+      // In the caller's order (dag() would re-sort them the parser's way).
+      tasks: tasks.map(([id, up]) => task(id, up)),
     };
     await this.db.run(
       'INSERT INTO serialized_dag (dag_id, fileloc, data, dag_hash, created_at, last_updated) VALUES (?, ?, ?, ?, ?, ?)',
