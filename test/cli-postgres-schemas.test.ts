@@ -34,9 +34,12 @@ describe.skipIf(!DATABASE_URL)(DATABASE_URL ? 'PostgreSQL: a schema per environm
     for (const schema of schemas) await admin.query(`CREATE SCHEMA "${schema}"`);
   });
   afterEach(async () => {
-    for (const backend of opened.splice(0)) await backend.close();
-    for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.end();
+    try {
+      for (const backend of opened.splice(0)) await backend.close();
+    } finally {
+      for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.end();
+    }
   });
 
   function open(schema: string): PostgresBackend {

@@ -61,9 +61,12 @@ describe.skipIf(!DATABASE_URL)(DATABASE_URL ? 'local environment on PostgreSQL, 
     sandbox = new PostgresSandbox(urlForSchema(DATABASE_URL!, schema));
   });
   afterEach(async () => {
-    await sandbox.cleanup();
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.end();
+    try {
+      await sandbox.cleanup();
+    } finally {
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.end();
+    }
   });
 
   it('create, upload, trigger, run and read back through the CLI; the URL is never printed or stored', async () => {
