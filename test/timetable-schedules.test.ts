@@ -13,34 +13,16 @@ import {
   OnceTimetable,
   generateRunId,
 } from '../src/timetable/index.js';
-
-const at = (iso: string): Date => new Date(iso);
+import { at, fireTimes, runsDueBy } from './helpers/timetable-runs.js';
 
 function restriction(earliest: string | null, catchup: boolean, latest: string | null = null): TimeRestriction {
   return { earliest: earliest === null ? null : at(earliest), latest: latest === null ? null : at(latest), catchup };
-}
-
-/** What the scheduler would create by `now`: keep asking for the next run while one is due. */
-function runsDueBy(timetable: Timetable, limits: TimeRestriction, now: Date, last: DataInterval | null = null): DagRunInfo[] {
-  const runs: DagRunInfo[] = [];
-  let previous = last;
-  for (;;) {
-    const info = timetable.nextDagrunInfo({ lastAutomatedDataInterval: previous, restriction: limits, now });
-    if (info === null || info.run_after.getTime() > now.getTime()) return runs;
-    runs.push(info);
-    previous = info.data_interval;
-    if (runs.length > 1000) throw new Error('runaway timetable');
-  }
 }
 
 /** `HH:MM-HH:MM` of each interval, UTC, for compact expectations. */
 function intervals(runs: DagRunInfo[]): string[] {
   const hhmm = (d: Date): string => d.toISOString().slice(11, 16);
   return runs.map((run) => `${hhmm(run.data_interval.start)}-${hhmm(run.data_interval.end)}`);
-}
-
-function fireTimes(runs: DagRunInfo[]): string[] {
-  return runs.map((run) => run.logical_date.toISOString());
 }
 
 describe('daily DAG: data-interval vs trigger timetable (dag-run.rst, §1.2)', () => {
