@@ -4,6 +4,7 @@
  * provider with Modal's Volume, Dict and Functions. Fakes for tests live in test/fakes.
  */
 import type { Config } from '../config/model.js';
+import type { DatabaseBackend } from '../db/backend.js';
 import type { TaskPayload } from '../executor/protocol.js';
 
 /** The environment's key-value store. Values are JSON-serialisable; keys are built, never parsed. */
@@ -79,4 +80,9 @@ export interface Provider {
   volume(): VolumeClient;
   stateDict(): Promise<StateDict>;
   spawner(): TaskSpawner;
+  /**
+   * The metadata database opened for reading (the CLI and UI never write it: the tick is its only writer).
+   * Null while there is none yet. SQLite on a remote volume is a consistent downloaded copy, removed on close.
+   */
+  openReadOnlyDatabase(): Promise<DatabaseBackend | null>;
 }

@@ -4,8 +4,11 @@
  * port (src/db). Task processes are started by LocalTaskSpawner; the scheduler loop lives in src/runtime.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Config } from '../../config/model.js';
-import { DAGS_DIR, LOGS_DIR, XCOM_DIR } from '../../volume-layout.js';
+import type { DatabaseBackend } from '../../db/backend.js';
+import { openDatabase } from '../../db/open.js';
+import { DAGS_DIR, DATABASE_FILE, LOGS_DIR, XCOM_DIR } from '../../volume-layout.js';
 import type { Progress, Provider, StateDict, TaskSpawner, VolumeClient } from '../ports.js';
 import type { LocalEnvironmentPaths } from './paths.js';
 import { airflowServerlessHome, localEnvironmentPaths } from './paths.js';
@@ -28,7 +31,7 @@ export class LocalProvider implements Provider {
 
   constructor(
     readonly env: string,
-    private readonly config: Pick<Config, 'executor'>,
+    private readonly config: Pick<Config, 'executor' | 'database'>,
     options: { home?: string } = {},
   ) {
     this.paths = localEnvironmentPaths(env, options.home ?? airflowServerlessHome());
@@ -70,6 +73,17 @@ export class LocalProvider implements Provider {
     const dict = this.dict ?? new SqliteStateDict(this.paths.stateDict);
     this.dict = dict;
     return new LocalTaskSpawner({ paths: this.paths, parallelism: this.config.executor.parallelism, dict });
+  }
+
+  /** SQLite is opened read-only in place (no WAL side files from a reader); Postgres directly. */
+  async openReadOnlyDatabase(): Promise<DatabaseBackend | null> {
+    const sqliteFile = path.join(this.paths.volume, DATABASE_FILE);
+    if (this.config.database.type === 'sqlite' && !fs.existsSync(sqliteFile)) return null;
+    return openDatabase(this.config.database, {
+      sqliteFile,
+      readonly: true,
+      applicationName: `airflow-serverless-${this.env}-cli`,
+    });
   }
 
   async close(): Promise<void> {

@@ -211,7 +211,7 @@ export class ModalProvider implements Provider {
    * The database for reading from the CLI or a local UI: Postgres directly; SQLite as a downloaded copy of
    * the last committed file, opened read-only (writes go through `cmd:*` in the state dict).
    */
-  async openReadOnlyDatabase(): Promise<DatabaseBackend> {
+  async openReadOnlyDatabase(): Promise<DatabaseBackend | null> {
     if (this.config.database.type === 'postgres') {
       return openDatabase(this.config.database, { sqliteFile: '', applicationName: `airflow-serverless-${this.env}-cli` });
     }
@@ -219,7 +219,7 @@ export class ModalProvider implements Provider {
     const copy = await downloadDatabaseCopy(await this.openVolume(), path.join(dir, 'airflow.db'));
     if (!copy) {
       fs.rmSync(dir, { recursive: true, force: true });
-      throw new ModalProviderError(`environment ${this.env} has no database yet: wait for its first tick, or run create again`);
+      return null;
     }
     const close = copy.close.bind(copy);
     copy.close = async () => {
