@@ -191,6 +191,11 @@ export class PostgresBackend implements DatabaseBackend {
   /** The one connection holding our session advisory locks; opened on first acquire. */
   private lockClient: pg.Client | undefined;
   private readonly heldLocks = new Map<string, { owner: string; key: string }>();
+  /**
+   * Set once migrate() committed in this process: every tick calls migrate(), and repeating the advisory
+   * lock, the catalog check and the migration query costs several round trips per idle tick.
+   */
+  private migrated = false;
 
   constructor(options: PostgresOptions) {
     this.location = postgresLocation(options.connectionString);
@@ -435,6 +440,7 @@ export class PostgresBackend implements DatabaseBackend {
   }
 
   async migrate(): Promise<void> {
+    if (this.migrated) return;
     await this.onTransactionClient(async (client) => {
       // Held until COMMIT: a second migrator waits here, then sees the first one's rows.
       await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [await this.lockKey(client, MIGRATION_LOCK)]);
@@ -453,6 +459,7 @@ export class PostgresBackend implements DatabaseBackend {
         ]);
       }
     });
+    this.migrated = true;
   }
 
   async close(): Promise<void> {

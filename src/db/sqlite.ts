@@ -41,6 +41,8 @@ export class SqliteBackend implements DatabaseBackend {
   private readonly statements = new Map<string, Database.Statement>();
   private inTransaction = false;
   private readonly heldLocks = new Map<string, { owner: string; expiresAt: number }>();
+  /** Set once migrate() committed: every tick calls migrate(), and a migrated schema stays migrated for this handle. */
+  private migrated = false;
 
   constructor(options: SqliteOptions) {
     this.description = options.file;
@@ -165,6 +167,7 @@ export class SqliteBackend implements DatabaseBackend {
   }
 
   async migrate(): Promise<void> {
+    if (this.migrated) return;
     // BEGIN IMMEDIATE serialises concurrent migrators: the second sees the first's work.
     await this.transaction(async (tx) => {
       await tx.run('CREATE TABLE IF NOT EXISTS migration (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
@@ -179,6 +182,7 @@ export class SqliteBackend implements DatabaseBackend {
         ]);
       }
     });
+    this.migrated = true;
   }
 
   async close(): Promise<void> {
