@@ -9,11 +9,39 @@ import { InvalidScheduleError } from './errors.js';
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
+/**
+ * Names of UTC itself, whose offset is always 0: asking luxon (Intl formatting) for it costs about as much
+ * as a cron step, and nearly every DAG is in UTC.
+ */
+const UTC_NAMES = new Set(['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT', 'Etc/Universal', 'Universal', 'Etc/Zulu', 'Zulu']);
+
+/**
+ * Zone names already checked. Luxon's `isValidZone` builds an `Intl.DateTimeFormat` on every call (about
+ * 0.2 ms); a scheduler checks the same few names for every DAG it parses. Bounded by the zone names that
+ * exist, plus whatever bad names manifests contain (cleared if that ever grows large).
+ */
+const zoneValidity = new Map<string, boolean>();
+
+function isValidZone(timezone: string): boolean {
+  let valid = zoneValidity.get(timezone);
+  if (valid === undefined) {
+    valid = IANAZone.isValidZone(timezone);
+    if (zoneValidity.size >= 4096) zoneValidity.clear();
+    zoneValidity.set(timezone, valid);
+  }
+  return valid;
+}
+
 export class WallClock {
-  private readonly zone: IANAZone;
+  /** Null for UTC, where every offset is 0. */
+  private readonly zone: IANAZone | null;
 
   constructor(readonly timezone: string) {
-    if (!IANAZone.isValidZone(timezone)) {
+    if (UTC_NAMES.has(timezone)) {
+      this.zone = null;
+      return;
+    }
+    if (!isValidZone(timezone)) {
       throw new InvalidScheduleError(`Unknown time zone '${timezone}' (expected an IANA name such as 'Europe/Amsterdam')`);
     }
     this.zone = IANAZone.create(timezone);
@@ -21,7 +49,7 @@ export class WallClock {
 
   /** UTC offset in minutes in effect at an instant. */
   private offsetAt(instantMs: number): number {
-    return this.zone.offset(instantMs);
+    return this.zone === null ? 0 : this.zone.offset(instantMs);
   }
 
   /** The naive wall-clock reading of an instant. */
@@ -39,6 +67,7 @@ export class WallClock {
    * Luxon's own `fromObject` is not used because its choice for repeated readings depends on today's date.
    */
   toInstant(naiveMs: number): Date {
+    if (this.zone === null) return new Date(naiveMs);
     // Offsets a day either side bracket any single transition near this reading.
     const before = this.offsetAt(naiveMs - DAY_MS);
     const after = this.offsetAt(naiveMs + DAY_MS);
