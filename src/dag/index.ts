@@ -5,7 +5,7 @@ export { ManifestError, formatProblem } from './errors.js';
 export type { ManifestProblem } from './errors.js';
 export { manifestDefaultsFrom } from './defaults.js';
 export type { ManifestDefaults } from './defaults.js';
-export { serializeDag, dagHash } from './serialize.js';
+export { serializeDag, dagHash, hashSerializedDag } from './serialize.js';
 export { parseDuration, tryParseDuration, DurationError } from './duration.js';
 export { SCHEDULE_PRESETS, normaliseSchedule } from './schedule.js';
 export { SUPPORTED_OPERATORS } from './operators.js';

