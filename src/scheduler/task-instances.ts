@@ -8,6 +8,9 @@ import type { DagSpec, TaskSpec } from '../dag/model.js';
 import type { Queryable } from '../db/backend.js';
 import { insertTaskInstances, updateTaskInstance } from '../db/queries/task-instances.js';
 import type { TaskInstanceRow } from '../db/queries/task-instances.js';
+
+/** What the integrity check reads of a row. */
+type RowIdentity = Pick<TaskInstanceRow, 'id' | 'task_id' | 'state'>;
 import { isFinished } from '../model.js';
 
 /** `BashOperator` from `airflow.providers.standard.operators.bash.BashOperator` (Airflow's `operator` column). */
@@ -38,7 +41,7 @@ export async function createTaskInstances(
 }
 
 /** True when the run's rows and the DAG's tasks disagree (so `verifyRunIntegrity` has work to do). */
-export function needsIntegrityFix(spec: DagSpec, existing: readonly TaskInstanceRow[]): boolean {
+export function needsIntegrityFix(spec: DagSpec, existing: readonly RowIdentity[]): boolean {
   const have = new Set(existing.map((ti) => ti.task_id));
   const wanted = new Set(spec.tasks.map((t) => t.task_id));
   if (spec.tasks.some((t) => !have.has(t.task_id))) return true;
@@ -50,7 +53,7 @@ export async function verifyRunIntegrity(
   q: Queryable,
   run: { dag_id: string; run_id: string },
   spec: DagSpec,
-  existing: readonly TaskInstanceRow[],
+  existing: readonly RowIdentity[],
   now: string,
 ): Promise<boolean> {
   const have = new Set(existing.map((ti) => ti.task_id));

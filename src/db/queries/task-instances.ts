@@ -100,6 +100,60 @@ export async function listTaskInstancesForRun(q: Queryable, dagId: string, runId
   return rows.map(toTaskInstanceRow);
 }
 
+/**
+ * The columns readiness decides from. A wide run is read every pass, and a full row (30 columns, mapped)
+ * costs over ten times as much to read as these six.
+ */
+export type TaskInstanceStateRow = Pick<TaskInstanceRow, 'id' | 'task_id' | 'map_index' | 'state' | 'try_number' | 'next_retry_at'>;
+
+export async function listTaskInstanceStatesForRun(q: Queryable, dagId: string, runId: string): Promise<TaskInstanceStateRow[]> {
+  const rows = await q.all<Record<string, unknown>>(
+    `SELECT id, task_id, map_index, state, try_number, next_retry_at FROM task_instance
+     WHERE dag_id = ? AND run_id = ? ORDER BY task_id, map_index`,
+    [dagId, runId],
+  );
+  return rows.map((raw) => ({
+    id: raw.id as string,
+    task_id: raw.task_id as string,
+    map_index: count(raw.map_index),
+    state: (raw.state ?? null) as TaskInstanceState,
+    try_number: count(raw.try_number),
+    next_retry_at: (raw.next_retry_at ?? null) as string | null,
+  }));
+}
+
+/** How many of a run's task instances are in each state (`null` = none): one aggregate, no rows read out. */
+export async function countTaskInstanceStatesForRun(q: Queryable, dagId: string, runId: string): Promise<Map<TaskInstanceState, number>> {
+  const rows = await q.all<{ state: string | null; n: unknown }>(
+    'SELECT state, COUNT(*) AS n FROM task_instance WHERE dag_id = ? AND run_id = ? GROUP BY state',
+    [dagId, runId],
+  );
+  return new Map(rows.map((r) => [(r.state ?? null) as TaskInstanceState, count(r.n)]));
+}
+
+/** Ids and task ids of a run's task instances in one state (the cheap first step of picking a few). */
+export async function listTaskInstanceIdsInState(
+  q: Queryable,
+  dagId: string,
+  runId: string,
+  state: Exclude<TaskInstanceState, null>,
+): Promise<Array<{ id: string; task_id: string }>> {
+  return q.all<{ id: string; task_id: string }>(
+    'SELECT id, task_id FROM task_instance WHERE dag_id = ? AND run_id = ? AND state = ?',
+    [dagId, runId, state],
+  );
+}
+
+/** Full rows by id, in no particular order. */
+export async function listTaskInstancesByIds(q: Queryable, ids: readonly string[]): Promise<TaskInstanceRow[]> {
+  const out: TaskInstanceRow[] = [];
+  for (const part of chunks(ids)) {
+    const rows = await q.all(`SELECT * FROM task_instance WHERE id IN (${placeholders(part.length)})`, part);
+    out.push(...rows.map(toTaskInstanceRow));
+  }
+  return out;
+}
+
 export interface ListTaskInstancesFilter {
   dagId?: string;
   runId?: string;
