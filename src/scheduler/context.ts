@@ -1,11 +1,16 @@
 /**
  * What every step of one tick shares: the ports, the pass's single `now` (read once, so every step agrees on
  * what is due), a cache of parsed DAGs, and the lease guard each step calls before it writes.
+ *
+ * Parsed DAGs also outlive the pass: a long-lived scheduler loop would otherwise re-read and re-parse a
+ * 1,000-task spec on every pass. They are kept per database object (a test's fresh database never sees
+ * another's) and per `dag_hash`, which each pass reads (a short string) to know its copy is current.
  */
 import type { Config } from '../config/model.js';
 import type { DagSpec } from '../dag/model.js';
 import type { DatabaseBackend } from '../db/backend.js';
-import { loadDagSpec } from '../db/queries/serialized-dags.js';
+import { getSerializedDagHash } from '../db/queries/serialized-dag-hash.js';
+import { getSerializedDag } from '../db/queries/serialized-dags.js';
 import type { Logger } from '../logger.js';
 import type { StateDict, TaskSpawner } from '../providers/ports.js';
 import { graphOf } from './dag-graph.js';
@@ -24,6 +29,32 @@ export class LeaseLostError extends Error {
 export interface LoadedDag {
   spec: DagSpec;
   graph: DagGraph;
+  /**
+   * Runs whose task instance rows this process checked against this very spec (readiness's integrity
+   * check), with the row count it saw: while the spec and the count stay the same, the rows still match.
+   */
+  readonly verifiedRuns: Map<string, number>;
+}
+
+/** Parsed DAGs by database, then DAG id; each entry is the parse of one `dag_hash`. */
+const parsedDags = new WeakMap<DatabaseBackend, Map<string, { hash: string; loaded: LoadedDag }>>();
+
+async function loadCurrentDag(db: DatabaseBackend, dagId: string): Promise<LoadedDag | undefined> {
+  let byDag = parsedDags.get(db);
+  if (!byDag) parsedDags.set(db, (byDag = new Map()));
+  const hash = await getSerializedDagHash(db, dagId);
+  const kept = byDag.get(dagId);
+  if (hash === undefined) {
+    byDag.delete(dagId);
+    return undefined;
+  }
+  if (kept?.hash === hash) return kept.loaded;
+  const row = await getSerializedDag(db, dagId);
+  if (!row) return undefined;
+  const spec = JSON.parse(row.data) as DagSpec;
+  const loaded: LoadedDag = { spec, graph: graphOf(spec), verifiedRuns: new Map() };
+  byDag.set(dagId, { hash: row.dag_hash, loaded });
+  return loaded;
 }
 
 export interface TickContext {
@@ -67,8 +98,7 @@ export function createTickContext(args: {
     nowIso: args.now.toISOString(),
     async loadDag(dagId) {
       if (!cache.has(dagId)) {
-        const spec = await loadDagSpec(args.db, dagId);
-        cache.set(dagId, spec ? { spec, graph: graphOf(spec) } : undefined);
+        cache.set(dagId, await loadCurrentDag(args.db, dagId));
       }
       return cache.get(dagId);
     },
