@@ -11,13 +11,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DagRunRow } from '../db/queries/dag-runs.js';
-import { getDagRun } from '../db/queries/dag-runs.js';
-import { countActiveTaskInstancesByRun, countTaskInstances, listTaskInstances, runKey, updateTaskInstance } from '../db/queries/task-instances.js';
+import { listDagRuns } from '../db/queries/dag-runs.js';
+import {
+  countActiveTaskInstancesByRun,
+  countTaskInstances,
+  getTaskInstance,
+  listTaskInstanceIdsInState,
+  listTaskInstancesByIds,
+  runKey,
+  updateTaskInstance,
+} from '../db/queries/task-instances.js';
 import type { TaskInstanceRow } from '../db/queries/task-instances.js';
-import type { TickContext } from '../scheduler/context.js';
+import type { LoadedDag, TickContext } from '../scheduler/context.js';
 import { dagRows } from '../scheduler/run-lifecycle.js';
 import { buildTaskPayload } from './payload.js';
-import { claimKey, taskIdentity, taskKey } from './protocol.js';
+import { claimKey, KEY_PREFIX, taskIdentity, taskKey } from './protocol.js';
 import type { TaskRecord } from './protocol.js';
 
 export interface DispatchResult {
@@ -34,60 +42,84 @@ export interface DispatchResult {
 interface Candidate {
   ti: TaskInstanceRow;
   run: DagRunRow;
-  order: number;
+}
+
+/** A running run of an unpaused DAG whose parse is known: the only runs whose tries may go out. */
+interface EligibleRun {
+  run: DagRunRow;
+  loaded: LoadedDag;
 }
 
 export async function dispatchScheduled(ctx: TickContext): Promise<DispatchResult> {
   const result: DispatchResult = { dispatched: 0, adopted: 0, respawned: 0, spawnErrors: 0 };
-  const candidates = await collectCandidates(ctx);
-  if (candidates.length === 0) return result;
-
-  const existing = await ctx.dict.getMany<TaskRecord>(candidates.map((c) => taskKey(c.ti)));
-  const fresh: Candidate[] = [];
+  const runs = await eligibleRuns(ctx);
+  if (runs.length === 0) return result;
   // Adopt first and regardless of limits: those tries are already out there.
-  for (const candidate of candidates) {
-    const record = existing.get(taskKey(candidate.ti));
-    if (record) await adopt(ctx, candidate, record, result);
-    else fresh.push(candidate);
-  }
+  await adoptUnrecordedDispatches(ctx, runs, result);
 
+  const { parallelism } = ctx.config.executor;
   let active = await countTaskInstances(ctx.db, { states: ['queued', 'running'] });
+  if (active >= parallelism) return result;
   const activeByRun = await countActiveTaskInstancesByRun(ctx.db);
-  for (const candidate of fresh) {
-    if (active >= ctx.config.executor.parallelism) break;
-    const loaded = await ctx.loadDag(candidate.ti.dag_id);
-    if (!loaded) continue;
-    const rk = runKey(candidate.run.dag_id, candidate.run.run_id);
-    const inRun = activeByRun.get(rk) ?? 0;
-    if (inRun >= loaded.spec.max_active_tasks) continue;
-    if (await dispatchOne(ctx, candidate, result)) {
-      active++;
-      activeByRun.set(rk, inRun + 1);
+  for (const { run, loaded } of runs) {
+    const rk = runKey(run.dag_id, run.run_id);
+    let inRun = activeByRun.get(rk) ?? 0;
+    const room = () => Math.min(parallelism - active, loaded.spec.max_active_tasks - inRun);
+    if (room() <= 0) continue;
+    // Only ids are read for the whole run; full rows only for the few that go out now. A wide run has
+    // a thousand scheduled tries and a free slot or two per pass.
+    const scheduled = (await listTaskInstanceIdsInState(ctx.db, run.dag_id, run.run_id, 'scheduled'))
+      .filter((ti) => loaded.graph.order.has(ti.task_id))
+      .sort((a, b) => (loaded.graph.order.get(a.task_id) ?? 0) - (loaded.graph.order.get(b.task_id) ?? 0));
+    let next = 0;
+    while (room() > 0 && next < scheduled.length) {
+      const batch = scheduled.slice(next, next + room());
+      next += batch.length;
+      const rows = new Map((await listTaskInstancesByIds(ctx.db, batch.map((ti) => ti.id))).map((ti) => [ti.id, ti]));
+      for (const { id } of batch) {
+        const ti = rows.get(id);
+        if (!ti || ti.state !== 'scheduled' || room() <= 0) continue;
+        if (await dispatchOne(ctx, { ti, run }, result)) {
+          active++;
+          inRun++;
+        }
+      }
     }
+    activeByRun.set(rk, inRun);
+    if (active >= parallelism) break;
   }
   return result;
 }
 
-/** Scheduled tries of running runs of unpaused DAGs, oldest run first, then in the DAG's task order. */
-async function collectCandidates(ctx: TickContext): Promise<Candidate[]> {
+/** Running runs of unpaused DAGs, oldest first (`run_after`, then id): the order their tries go out in. */
+async function eligibleRuns(ctx: TickContext): Promise<EligibleRun[]> {
   const dagOf = dagRows(ctx);
-  const runs = new Map<string, DagRunRow | undefined>();
-  const out: Candidate[] = [];
-  for (const ti of await listTaskInstances(ctx.db, { states: ['scheduled'] })) {
-    const dag = await dagOf(ti.dag_id);
+  const out: EligibleRun[] = [];
+  for (const run of await listDagRuns(ctx.db, { states: ['running'] })) {
+    const dag = await dagOf(run.dag_id);
     if (!dag || dag.is_paused) continue;
-    const rk = runKey(ti.dag_id, ti.run_id);
-    if (!runs.has(rk)) runs.set(rk, await getDagRun(ctx.db, ti.dag_id, ti.run_id));
-    const run = runs.get(rk);
-    if (!run || run.state !== 'running') continue;
-    const loaded = await ctx.loadDag(ti.dag_id);
-    const order = loaded?.graph.order.get(ti.task_id);
-    if (order === undefined) continue;
-    out.push({ ti, run, order });
+    const loaded = await ctx.loadDag(run.dag_id);
+    if (loaded) out.push({ run, loaded });
   }
-  return out.sort(
-    (a, b) => a.run.run_after.localeCompare(b.run.run_after) || a.run.id - b.run.id || a.order - b.order,
-  );
+  return out.sort((a, b) => a.run.run_after.localeCompare(b.run.run_after) || a.run.id - b.run.id);
+}
+
+/**
+ * Dispatch records the database does not know yet: the current try of a `scheduled` task instance already
+ * has its record (a tick crashed between putIfAbsent and committing `queued`). The state dict holds only
+ * in-flight records, so walking them is cheaper than looking up every scheduled try.
+ */
+async function adoptUnrecordedDispatches(ctx: TickContext, runs: readonly EligibleRun[], result: DispatchResult): Promise<void> {
+  const byRun = new Map(runs.map((r) => [runKey(r.run.dag_id, r.run.run_id), r]));
+  for (const [key, record] of await ctx.dict.entries<Partial<TaskRecord>>(KEY_PREFIX.task)) {
+    if (typeof record?.dag_id !== 'string' || typeof record.run_id !== 'string' || typeof record.task_id !== 'string') continue;
+    if (typeof record.try_number !== 'number' || typeof record.token !== 'string') continue;
+    const eligible = byRun.get(runKey(record.dag_id, record.run_id));
+    if (!eligible || !eligible.loaded.graph.order.has(record.task_id)) continue;
+    const ti = await getTaskInstance(ctx.db, { dag_id: record.dag_id, task_id: record.task_id, run_id: record.run_id, map_index: record.map_index ?? -1 });
+    if (!ti || ti.state !== 'scheduled' || taskKey(ti) !== key) continue;
+    await adopt(ctx, { ti, run: eligible.run }, record as TaskRecord, result);
+  }
 }
 
 async function dispatchOne(ctx: TickContext, { ti, run }: Candidate, result: DispatchResult): Promise<boolean> {
@@ -103,7 +135,7 @@ async function dispatchOne(ctx: TickContext, { ti, run }: Candidate, result: Dis
   if (!(await ctx.dict.putIfAbsent(key, record))) {
     // Written between our read and now: someone else owns this dispatch; adopt what is there.
     const current = await ctx.dict.get<TaskRecord>(key);
-    if (current) await adopt(ctx, { ti, run, order: 0 }, current, result);
+    if (current) await adopt(ctx, { ti, run }, current, result);
     return current !== undefined;
   }
   let callId: string;
