@@ -2,7 +2,8 @@
  * Step 3 of the tick: bring the database in line with the manifests under `dags/`. Only files whose content
  * hash changed are parsed. A file that fails leaves its DAGs at their last good version (flagged
  * `has_import_errors`) and gets one `import_error` row; a DAG whose file (or whose id in the file) is gone
- * becomes stale. One bad file never stops the tick: each file is its own transaction.
+ * becomes stale. One bad file never stops the tick: every file is parsed before anything is written, a bad
+ * one is only an import error, and the good parses are written a batch of files per transaction.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -12,14 +13,16 @@ import { performance } from 'node:perf_hooks';
 import type { DagSpec } from '../dag/model.js';
 import { hashSerializedDag, manifestDefaultsFrom, ManifestError, parseManifest, serializeDag } from '../dag/index.js';
 import type { Queryable } from '../db/backend.js';
-import { deleteDagFile, listDagFiles, upsertDagFile } from '../db/queries/dag-files.js';
+import { deleteDagFile, listDagFiles, upsertDagFile, upsertDagFiles } from '../db/queries/dag-files.js';
 import type { DagFileRow } from '../db/queries/dag-files.js';
-import { getDag, replaceDagTags, setDagsImportErrors, setDagsStale, upsertDag } from '../db/queries/dags.js';
-import { deleteImportError, replaceImportError } from '../db/queries/import-errors.js';
-import { getSerializedDag, upsertSerializedDag } from '../db/queries/serialized-dags.js';
+import { getDags, replaceTagsOfDags, setDagsImportErrors, setDagsStale, upsertDags } from '../db/queries/dags.js';
+import type { DagUpsert, NextDagrunFields } from '../db/queries/dags.js';
+import { deleteImportError, deleteImportErrors, replaceImportError } from '../db/queries/import-errors.js';
+import { getSerializedDags, upsertSerializedDags } from '../db/queries/serialized-dags.js';
+import { chunks } from '../db/queries/sql.js';
 import { DAGS_DIR } from '../volume-layout.js';
 import type { TickContext } from './context.js';
-import { refreshNextDagrun, scheduleSignature, timetableOf } from './next-dagrun.js';
+import { lastAutomatedDataInterval, nextRunInfo, scheduleSignature, timetableOf, toNextDagrunFields } from './next-dagrun.js';
 
 export interface ManifestSyncResult {
   /** Files parsed this pass (content changed). */
@@ -57,8 +60,9 @@ export async function listManifests(dagsDir: string): Promise<string[] | null> {
   return out.sort();
 }
 
-/** Files the file's failure as its import error; its DAGs keep their last good version. */
-async function recordImportError(
+/** Writes the file's failure as its import error; its DAGs keep their last good version. */
+async function writeImportError(
+  tx: Queryable,
   ctx: TickContext,
   args: { fileloc: string; contentHash: string; previous: DagFileRow | undefined; error: unknown },
 ): Promise<void> {
@@ -66,14 +70,31 @@ async function recordImportError(
   const stacktrace =
     error instanceof ManifestError ? error.message : `${fileloc}: ${error instanceof Error ? error.message : String(error)}`;
   ctx.logger.warn('manifest failed to import', { fileloc, error: stacktrace });
-  await ctx.ensureLease();
-  await ctx.db.transaction(async (tx) => {
-    await replaceImportError(tx, { filename: fileloc, stacktrace, timestamp: ctx.nowIso });
-    const dagIds = args.previous?.dag_ids ?? [];
-    if (dagIds.length > 0) await setDagsImportErrors(tx, dagIds, true);
-    await upsertDagFile(tx, { fileloc, content_hash: args.contentHash, last_parsed_time: ctx.nowIso, dag_ids: dagIds });
-  });
+  await replaceImportError(tx, { filename: fileloc, stacktrace, timestamp: ctx.nowIso });
+  const dagIds = args.previous?.dag_ids ?? [];
+  if (dagIds.length > 0) await setDagsImportErrors(tx, dagIds, true);
+  await upsertDagFile(tx, { fileloc, content_hash: args.contentHash, last_parsed_time: ctx.nowIso, dag_ids: dagIds });
 }
+
+/** A manifest whose content changed since the last pass. */
+interface ChangedFile {
+  fileloc: string;
+  contentHash: string;
+  previous: DagFileRow | undefined;
+}
+
+/** A changed manifest that parsed, with the time its parse took. */
+interface GoodParse extends ChangedFile {
+  specs: DagSpec[];
+  seconds: number;
+}
+
+/**
+ * Good parses are written this many files per transaction. One transaction per file cost Postgres a
+ * dozen round trips per file; one for all would hold the write lock for the whole first sync of a large
+ * folder and lose all of it to one late error.
+ */
+const FILES_PER_TRANSACTION = 100;
 
 export async function syncManifests(ctx: TickContext, volumeRoot: string): Promise<ManifestSyncResult> {
   const result: ManifestSyncResult = { parsed: 0, unchanged: 0, failed: 0, removed: 0 };
@@ -88,6 +109,8 @@ export async function syncManifests(ctx: TickContext, volumeRoot: string): Promi
   const known = new Map((await listDagFiles(ctx.db)).map((row) => [row.fileloc, row]));
   const present = new Set(files);
 
+  // Parse every changed file first, then write the good parses in a few transactions.
+  const good: GoodParse[] = [];
   for (const fileloc of files) {
     let content: string;
     try {
@@ -108,26 +131,26 @@ export async function syncManifests(ctx: TickContext, volumeRoot: string): Promi
     const started = performance.now();
     // Only parsing decides whether a file is bad: it is pure, so any error it throws is the file's fault.
     // Storing is not: a database error there (a dropped connection, a lost lease) must fail the tick and
-    // leave the file's hash unrecorded, so the next tick parses it again instead of filing an import error.
+    // leave the hashes of the files not yet committed unrecorded, so the next tick parses them again
+    // instead of filing import errors.
     let specs: DagSpec[];
     try {
       specs = parseManifest(content, fileloc, defaults);
       for (const spec of specs) timetableOf(spec, ctx.config); // a schedule the timetable refuses is an import error too
     } catch (error) {
-      await recordImportError(ctx, { fileloc, contentHash, previous, error });
+      await ctx.ensureLease();
+      await ctx.db.transaction((tx) => writeImportError(tx, ctx, { fileloc, contentHash, previous, error }));
       result.failed++;
       continue;
     }
+    good.push({ fileloc, contentHash, previous, specs, seconds: (performance.now() - started) / 1000 });
+  }
+
+  for (const batch of chunks(good, FILES_PER_TRANSACTION)) {
     await ctx.ensureLease();
-    const clash = await ctx.db.transaction((tx) =>
-      storeGoodParse(tx, ctx, { fileloc, contentHash, previous, specs, present, seconds: (performance.now() - started) / 1000 }),
-    );
-    if (clash) {
-      await recordImportError(ctx, { fileloc, contentHash, previous, error: clash });
-      result.failed++;
-      continue;
-    }
-    for (const spec of specs) ctx.forgetDag(spec.dag_id);
+    const stored = await ctx.db.transaction((tx) => storeGoodParses(tx, ctx, batch, present));
+    result.failed += batch.length - stored.length;
+    for (const file of stored) for (const spec of file.specs) ctx.forgetDag(spec.dag_id);
   }
 
   for (const [fileloc, row] of known) {
@@ -135,7 +158,8 @@ export async function syncManifests(ctx: TickContext, volumeRoot: string): Promi
     result.removed++;
     await ctx.ensureLease();
     await ctx.db.transaction(async (tx) => {
-      await setDagsStale(tx, await ownedBy(tx, row.dag_ids, fileloc), true);
+      const owners = await getDags(tx, row.dag_ids);
+      await setDagsStale(tx, row.dag_ids.filter((id) => owners.get(id)?.fileloc === fileloc), true);
       await deleteImportError(tx, fileloc);
       await deleteDagFile(tx, fileloc);
     });
@@ -143,64 +167,109 @@ export async function syncManifests(ctx: TickContext, volumeRoot: string): Promi
   return result;
 }
 
-/** The ids among `dagIds` whose DAG row still points at `fileloc` (a DAG may have moved to another file). */
-async function ownedBy(q: Queryable, dagIds: readonly string[], fileloc: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const id of dagIds) if ((await getDag(q, id))?.fileloc === fileloc) out.push(id);
-  return out;
+/** Where a DAG id stands while a batch is decided: its row as read, updated by the files decided before. */
+interface DagClaim {
+  fileloc: string;
+  is_stale: boolean;
 }
 
 /**
- * Writes a good parse in one transaction. Returns an error (after writing nothing) when a DAG id is already
- * declared by another file that still exists: Airflow reports such a duplicate as an import error.
+ * Writes a batch of good parses in the caller's transaction, deciding file by file in order as if each
+ * were written alone, then writing all rows in a few multi-row statements. A file that declares a DAG id
+ * another existing file already declares is an import error instead (Airflow reports such a duplicate so),
+ * and nothing of its parse is written. Returns the files whose parse was stored.
  */
-async function storeGoodParse(
+async function storeGoodParses(
   tx: Queryable,
   ctx: TickContext,
-  args: { fileloc: string; contentHash: string; previous: DagFileRow | undefined; specs: DagSpec[]; present: ReadonlySet<string>; seconds: number },
-): Promise<Error | null> {
-  const { fileloc, specs } = args;
-  for (const spec of specs) {
-    const existing = await getDag(tx, spec.dag_id);
-    if (existing && existing.fileloc !== fileloc && !existing.is_stale && args.present.has(existing.fileloc)) {
-      return new Error(`DAG id '${spec.dag_id}' is already defined in ${existing.fileloc}`);
-    }
-  }
-  for (const spec of specs) {
-    const existing = await getDag(tx, spec.dag_id);
-    const previousSpec = await getSerializedDag(tx, spec.dag_id);
-    const timetable = timetableOf(spec, ctx.config);
-    await upsertDag(tx, {
-      dag_id: spec.dag_id,
-      fileloc,
-      relative_fileloc: fileloc,
-      owners: spec.owners.join(', '),
-      description: spec.description,
-      timetable_summary: timetable.summary,
-      timetable_description: timetable.description,
-      timezone: spec.timezone,
-      max_active_tasks: spec.max_active_tasks,
-      max_active_runs: spec.max_active_runs,
-      last_parsed_time: ctx.nowIso,
-      last_parse_duration: args.seconds,
-      is_paused_at_creation: spec.is_paused_upon_creation ?? ctx.config.core.dags_are_paused_at_creation,
+  batch: readonly GoodParse[],
+  present: ReadonlySet<string>,
+): Promise<GoodParse[]> {
+  const allIds = batch.flatMap((file) => [...file.specs.map((spec) => spec.dag_id), ...(file.previous?.dag_ids ?? [])]);
+  const rows = await getDags(tx, allIds);
+  const claims = new Map<string, DagClaim>([...rows].map(([id, row]) => [id, { fileloc: row.fileloc, is_stale: row.is_stale }]));
+  const serialized = await getSerializedDags(tx, batch.flatMap((file) => file.specs.map((spec) => spec.dag_id)));
+
+  const stored: GoodParse[] = [];
+  const clashes: Array<{ file: GoodParse; error: Error }> = [];
+  const dags: Array<DagUpsert & { next?: NextDagrunFields }> = [];
+  const serializedRows: Array<{ dag_id: string; fileloc: string; data: string; dag_hash: string; now: string }> = [];
+  /** DAG ids a file of this batch dropped (and still owned), unless a later file of the batch claims them. */
+  const dropped = new Set<string>();
+
+  for (const file of batch) {
+    const { fileloc, specs } = file;
+    const clash = specs.find((spec) => {
+      const claim = claims.get(spec.dag_id);
+      return claim !== undefined && claim.fileloc !== fileloc && !claim.is_stale && present.has(claim.fileloc);
     });
-    await replaceDagTags(tx, spec.dag_id, spec.tags);
-    const data = serializeDag(spec);
-    await upsertSerializedDag(tx, { dag_id: spec.dag_id, fileloc, data, dag_hash: hashSerializedDag(data), now: ctx.nowIso });
-    const scheduleChanged =
-      !previousSpec || scheduleSignature(JSON.parse(previousSpec.data) as DagSpec) !== scheduleSignature(spec);
-    // A DAG that comes back from stale is treated as new: its old next run may be long past.
-    if (!existing || existing.is_stale || scheduleChanged) await refreshNextDagrun(tx, spec, ctx.config, ctx.now);
+    if (clash) {
+      clashes.push({ file, error: new Error(`DAG id '${clash.dag_id}' is already defined in ${claims.get(clash.dag_id)!.fileloc}`) });
+      continue;
+    }
+    for (const spec of specs) {
+      const claim = claims.get(spec.dag_id);
+      const previousSpec = serialized.get(spec.dag_id);
+      const timetable = timetableOf(spec, ctx.config);
+      const scheduleChanged =
+        !previousSpec || scheduleSignature(JSON.parse(previousSpec.data) as DagSpec) !== scheduleSignature(spec);
+      let next: NextDagrunFields | undefined;
+      // A DAG that comes back from stale is treated as new: its old next run may be long past. A DAG with no
+      // row has no runs (runs are only ever created for DAGs with a row, and rows are never deleted).
+      if (!claim || claim.is_stale || scheduleChanged) {
+        const last = rows.has(spec.dag_id) ? await lastAutomatedDataInterval(tx, spec.dag_id) : null;
+        next = toNextDagrunFields(nextRunInfo(timetable, spec, last, ctx.now));
+      }
+      dags.push({
+        dag_id: spec.dag_id,
+        fileloc,
+        relative_fileloc: fileloc,
+        owners: spec.owners.join(', '),
+        description: spec.description,
+        timetable_summary: timetable.summary,
+        timetable_description: timetable.description,
+        timezone: spec.timezone,
+        max_active_tasks: spec.max_active_tasks,
+        max_active_runs: spec.max_active_runs,
+        last_parsed_time: ctx.nowIso,
+        last_parse_duration: file.seconds,
+        is_paused_at_creation: spec.is_paused_upon_creation ?? ctx.config.core.dags_are_paused_at_creation,
+        ...(next ? { next } : {}),
+      });
+      const data = serializeDag(spec);
+      serializedRows.push({ dag_id: spec.dag_id, fileloc, data, dag_hash: hashSerializedDag(data), now: ctx.nowIso });
+      claims.set(spec.dag_id, { fileloc, is_stale: false });
+      dropped.delete(spec.dag_id);
+    }
+    const ids = new Set(specs.map((spec) => spec.dag_id));
+    for (const id of file.previous?.dag_ids ?? []) {
+      const claim = claims.get(id);
+      if (ids.has(id) || claim?.fileloc !== fileloc) continue; // a DAG may have moved to another file
+      claim.is_stale = true;
+      dropped.add(id);
+    }
+    stored.push(file);
   }
-  const ids = specs.map((s) => s.dag_id);
-  const dropped = (args.previous?.dag_ids ?? []).filter((id) => !ids.includes(id));
-  const droppedHere = await ownedBy(tx, dropped, fileloc);
-  if (droppedHere.length > 0) {
-    await setDagsStale(tx, droppedHere, true);
-    await setDagsImportErrors(tx, droppedHere, false);
+
+  for (const { file, error } of clashes) await writeImportError(tx, ctx, { ...file, error });
+  await upsertDags(tx, dags);
+  await replaceTagsOfDags(tx, stored.flatMap((file) => file.specs.map((spec) => ({ dag_id: spec.dag_id, tags: spec.tags }))));
+  await upsertSerializedDags(tx, serializedRows);
+  if (dropped.size > 0) {
+    await setDagsStale(tx, [...dropped], true);
+    await setDagsImportErrors(tx, [...dropped], false);
   }
-  await deleteImportError(tx, fileloc);
-  await upsertDagFile(tx, { fileloc, content_hash: args.contentHash, last_parsed_time: ctx.nowIso, dag_ids: ids });
-  return null;
+  if (stored.length > 0) {
+    await deleteImportErrors(tx, stored.map((file) => file.fileloc));
+    await upsertDagFiles(
+      tx,
+      stored.map((file) => ({
+        fileloc: file.fileloc,
+        content_hash: file.contentHash,
+        last_parsed_time: ctx.nowIso,
+        dag_ids: file.specs.map((spec) => spec.dag_id),
+      })),
+    );
+  }
+  return stored;
 }

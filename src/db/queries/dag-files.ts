@@ -1,6 +1,6 @@
 /** The `dag_file` table (ours): each manifest's content hash and the DAG ids it declared last time. */
 import type { Queryable } from '../backend.js';
-import { jsonText } from './sql.js';
+import { jsonText, rowChunks, valuesRows } from './sql.js';
 
 export interface DagFileRow {
   fileloc: string;
@@ -29,6 +29,18 @@ export async function upsertDagFile(q: Queryable, row: DagFileRow): Promise<void
        last_parsed_time = excluded.last_parsed_time, dag_ids = excluded.dag_ids`,
     [row.fileloc, row.content_hash, row.last_parsed_time, JSON.stringify(row.dag_ids)],
   );
+}
+
+/** `upsertDagFile` for many files (distinct filelocs) in few statements. */
+export async function upsertDagFiles(q: Queryable, rows: readonly DagFileRow[]): Promise<void> {
+  for (const part of rowChunks(rows, 4)) {
+    await q.run(
+      `INSERT INTO dag_file (fileloc, content_hash, last_parsed_time, dag_ids) VALUES ${valuesRows(part.length, 4)}
+       ON CONFLICT (fileloc) DO UPDATE SET content_hash = excluded.content_hash,
+         last_parsed_time = excluded.last_parsed_time, dag_ids = excluded.dag_ids`,
+      part.flatMap((row) => [row.fileloc, row.content_hash, row.last_parsed_time, JSON.stringify(row.dag_ids)]),
+    );
+  }
 }
 
 export async function deleteDagFile(q: Queryable, fileloc: string): Promise<void> {

@@ -1,6 +1,6 @@
 /** The `import_error` table: at most one row per manifest that failed to parse. */
 import type { Queryable } from '../backend.js';
-import { count } from './sql.js';
+import { chunks, count, placeholders } from './sql.js';
 
 export interface ImportErrorRow {
   id: number;
@@ -29,6 +29,12 @@ export async function replaceImportError(
 
 export async function deleteImportError(q: Queryable, filename: string): Promise<void> {
   await q.run('DELETE FROM import_error WHERE filename = ?', [filename]);
+}
+
+export async function deleteImportErrors(q: Queryable, filenames: readonly string[]): Promise<void> {
+  for (const part of chunks(filenames)) {
+    await q.run(`DELETE FROM import_error WHERE filename IN (${placeholders(part.length)})`, part);
+  }
 }
 
 export async function listImportErrors(q: Queryable, page: { limit?: number; offset?: number } = {}): Promise<ImportErrorRow[]> {
