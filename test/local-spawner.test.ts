@@ -158,10 +158,36 @@ describe('LocalTaskSpawner', () => {
       expect(await warmSpawner.spawn(payload('c'))).toBe(`local-${warmPid}-2`);
       expect(await warmSpawner.waitForChildren(10_000)).toBe(true);
     } finally {
-      warmSpawner.close();
+      await warmSpawner.close();
     }
     const warmPid = Number(fs.readFileSync(path.join(dir, 'started-a'), 'utf8'));
     await until(() => !alive(warmPid));
+  });
+
+  it('close waits for idle warm workers to exit (they close the state dict on the way out)', async () => {
+    // Like the real warm worker, it has cleanup to do after the disconnect before it is gone.
+    const slowExit = `
+import fs from 'node:fs';
+import path from 'node:path';
+process.on('disconnect', () => setTimeout(() => {
+  fs.writeFileSync(path.join(process.env.FAKE_TASK_DIR, 'exited-' + process.pid), '');
+  process.exit(0);
+}, 150));
+process.send({ type: 'ready' });
+`;
+    fs.writeFileSync(path.join(dir, 'slow-exit-warm.mjs'), slowExit);
+    const warmSpawner = new LocalTaskSpawner({
+      paths,
+      parallelism: 2,
+      dict,
+      warmWorkers: 2,
+      warmCommand: [process.execPath, path.join(dir, 'slow-exit-warm.mjs')],
+      childEnv: { FAKE_TASK_DIR: dir },
+    });
+    warmSpawner.startWarmWorkers();
+    await until(() => warmSpawner.idleWarmWorkers() === 2);
+    await warmSpawner.close();
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('exited-'))).toHaveLength(2);
   });
 
   it('cancel ignores call ids that are not ours', async () => {

@@ -112,7 +112,7 @@ export class LocalRuntime {
   }
 
   async close(): Promise<void> {
-    this.spawner.close();
+    await this.spawner.close();
     await this.resetDatabase();
     await this.dict.close();
   }

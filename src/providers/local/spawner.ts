@@ -167,11 +167,30 @@ export class LocalTaskSpawner implements TaskSpawner {
     return null;
   }
 
-  /** Lets idle warm workers exit now and busy ones after their try (they finish and report on their own). */
-  close(): void {
+  /**
+   * Lets idle warm workers exit now and busy ones after their try (they finish and report on their own).
+   * Waits, at most `idleExitTimeoutMs`, for the idle ones to be gone: they close the state dict as they
+   * exit, and a caller that deletes the environment right after `close` must not race them for its files.
+   */
+  async close(idleExitTimeoutMs = 5_000): Promise<void> {
     this.closing = true;
+    const exits: Array<Promise<void>> = [];
     for (const worker of this.warm) {
-      if (worker.child.connected) worker.child.disconnect();
+      const { child } = worker;
+      if (worker.busyWith === null && child.exitCode === null && child.signalCode === null) {
+        exits.push(new Promise<void>((resolve) => child.once('exit', () => resolve())));
+      }
+      if (child.connected) child.disconnect();
+    }
+    if (exits.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, idleExitTimeoutMs);
+    });
+    try {
+      await Promise.race([Promise.all(exits), timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
