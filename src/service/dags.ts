@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ManifestError, manifestDefaultsFrom, parseManifest } from '../dag/index.js';
 import type { DagSpec } from '../dag/model.js';
+import { findDagRunByLogicalDate, getDagRun } from '../db/queries/dag-runs.js';
 import { getDag, listDagTags, listDags } from '../db/queries/dags.js';
 import { listImportErrors } from '../db/queries/import-errors.js';
 import type { ImportErrorRow } from '../db/queries/import-errors.js';
@@ -17,6 +18,7 @@ import { commandKey } from '../executor/protocol.js';
 import type { Progress } from '../providers/ports.js';
 import { generateRunId } from '../timetable/index.js';
 import { DAGS_DIR, dagFilePath } from '../volume-layout.js';
+import { pendingCommands, pendingPauseStates, pendingTriggers, triggerCommandId, type TriggerCommand } from './commands.js';
 import { NoDatabaseYetError, withReadDatabase } from './database.js';
 import type { Environment } from './environments.js';
 import { UnknownDagError, UserInputError } from './errors.js';
@@ -265,9 +267,15 @@ export interface TriggerResult {
   dag_run_id: string;
   logical_date: string;
   command_id: string;
+  /** The DAG is paused (or a pause is pending): the run will stay queued until it is unpaused. */
+  is_paused: boolean;
 }
 
-/** Queues a manual run (`manual__<iso>`); the next tick creates it. */
+/**
+ * Queues a manual run (`manual__<iso>`); the next tick creates it. A run id or logical date the DAG already
+ * has (in the database, or in a trigger still waiting for its tick) is refused here: the tick would reject
+ * the command, but only in its own log, after the user was told the run was queued.
+ */
 export async function triggerDag(
   environment: Environment,
   dagId: string,
@@ -275,19 +283,58 @@ export async function triggerDag(
 ): Promise<TriggerResult> {
   await assertDagExists(environment, dagId);
   const logicalDate = options.logicalDate ?? options.now ?? new Date();
+  const logicalIso = logicalDate.toISOString();
   const runId = generateRunId('manual', logicalDate);
-  const id = crypto.randomUUID();
-  await queueCommand(environment, {
-    id,
+  const dict = await environment.provider.stateDict();
+  const pending = await pendingCommands(dict);
+  const isPaused = await assertRunIsNew(environment, dagId, runId, logicalIso, pending);
+  const command: TriggerCommand = {
+    id: triggerCommandId(dagId, runId),
     kind: 'trigger',
     dag_id: dagId,
     run_id: runId,
     conf: options.conf ?? {},
-    logical_date: logicalDate.toISOString(),
+    logical_date: logicalIso,
     requested_at: (options.now ?? new Date()).toISOString(),
     by: 'cli',
+  };
+  // Same id for the same run id: of two concurrent identical triggers, exactly one is recorded.
+  if (!(await dict.putIfAbsent(commandKey(command.id), command))) throw new DuplicateRunError(dagId, runId, 'queued');
+  await environment.provider.spawner().requestTick();
+  const isPausedAfterPending = pendingPauseStates(pending).get(dagId) ?? isPaused;
+  return { dag_id: dagId, dag_run_id: runId, logical_date: logicalIso, command_id: command.id, is_paused: isPausedAfterPending };
+}
+
+export class DuplicateRunError extends UserInputError {
+  constructor(dagId: string, runId: string, where: 'queued' | 'exists') {
+    super(
+      where === 'exists'
+        ? `DAG "${dagId}" already has a run with this logical date ("${runId}"); pass another --logical-date, or see it with \`runs list --dag-id ${dagId}\``
+        : `run "${runId}" of DAG "${dagId}" is already queued (the next tick creates it); pass another --logical-date`,
+    );
+    this.name = 'DuplicateRunError';
+  }
+}
+
+/** Refuses a run id or logical date already taken; answers whether the DAG is paused in the database. */
+async function assertRunIsNew(
+  environment: Environment,
+  dagId: string,
+  runId: string,
+  logicalIso: string,
+  pending: readonly Command[],
+): Promise<boolean> {
+  const queued = pendingTriggers(pending, dagId).find((t) => t.run_id === runId || t.logical_date === logicalIso);
+  if (queued) throw new DuplicateRunError(dagId, queued.run_id, 'queued');
+  const found = await withReadDatabase(environment, async (db) => ({
+    run: (await getDagRun(db, dagId, runId)) ?? (await findDagRunByLogicalDate(db, dagId, logicalIso)),
+    paused: (await getDag(db, dagId))?.is_paused ?? null,
+  })).catch((error: unknown) => {
+    if (error instanceof NoDatabaseYetError) return { run: undefined, paused: null };
+    throw error;
   });
-  return { dag_id: dagId, dag_run_id: runId, logical_date: logicalDate.toISOString(), command_id: id };
+  if (found.run) throw new DuplicateRunError(dagId, found.run.run_id, 'exists');
+  return found.paused ?? environment.config.core.dags_are_paused_at_creation;
 }
 
 export async function setDagPaused(environment: Environment, dagId: string, paused: boolean): Promise<{ command_id: string }> {

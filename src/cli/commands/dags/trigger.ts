@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { DateTime } from 'luxon';
 import { triggerDag } from '../../../service/dags.js';
 import { UserInputError } from '../../../service/errors.js';
 import { dagIdFlag, EnvCommand, envFlag, jsonFlag } from '../../base-command.js';
@@ -30,6 +31,9 @@ export default class DagsTrigger extends EnvCommand {
       conf,
       ...(logicalDate ? { logicalDate } : {}),
     });
+    if (result.is_paused) {
+      process.stderr.write(`note: ${result.dag_id} is paused; the run stays queued until \`dags unpause --env ${flags.env} --dag-id ${result.dag_id}\`\n`);
+    }
     if (flags.json) return printJson(result);
     printLine(result.dag_run_id);
   }
@@ -48,10 +52,14 @@ function parseConf(text: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function parseInstant(text: string): Date {
-  // A date without a zone is UTC, as Airflow reads it; a bare date is midnight UTC.
-  const withZone = /[zZ]|[+-]\d\d:?\d\d$/.test(text) || !text.includes('T') ? text : `${text}Z`;
-  const date = new Date(/^\d{4}-\d\d-\d\d$/.test(withZone) ? `${withZone}T00:00:00Z` : withZone);
-  if (Number.isNaN(date.getTime())) throw new UserInputError(`--logical-date "${text}" is not an ISO 8601 date`);
-  return date;
+/**
+ * Strict ISO 8601 (luxon), so `2025-02-30` or `1` is an error rather than a silently different date. A date
+ * without a zone is UTC, as Airflow reads it; a bare date is midnight UTC; a space may stand for the `T`.
+ */
+export function parseInstant(text: string): Date {
+  const parsed = DateTime.fromISO(text.trim().replace(/^(\d{4}-\d\d-\d\d) (?=\d)/, '$1T'), { zone: 'utc' });
+  if (!parsed.isValid || !/^\d{4}-\d\d-\d\d/.test(text.trim())) {
+    throw new UserInputError(`--logical-date "${text}" is not an ISO 8601 date; use e.g. 2025-01-01 or 2025-01-01T06:00:00Z`);
+  }
+  return parsed.toJSDate();
 }
