@@ -104,6 +104,52 @@ describeEachBackend('manifest sync', (factory) => {
     expect(await h.runs('etl')).toHaveLength(runsBefore);
   });
 
+  it('a DAG id declared by two files is an import error of the later file; the first keeps the DAG', async () => {
+    h = new TickHarness(await factory.create());
+    h.volume.write('a.yaml', good());
+    h.volume.write('b.yaml', good('echo from b'));
+    expect(await h.tick()).toMatchObject({ manifestsParsed: 2, importErrors: 1 });
+    expect((await getDag(h.db, 'etl'))!).toMatchObject({ fileloc: 'a.yaml', has_import_errors: false, is_stale: false });
+    const errors = await listImportErrors(h.db);
+    expect(errors.map((e) => e.filename)).toEqual(['b.yaml']);
+    expect(errors[0]!.stacktrace).toContain("DAG id 'etl' is already defined in a.yaml");
+
+    h.volume.write('b.yaml', good().replace('etl:', 'other:'));
+    expect(await h.tick()).toMatchObject({ manifestsParsed: 1, importErrors: 0 });
+    expect(await listImportErrors(h.db)).toHaveLength(0);
+    expect((await getDag(h.db, 'other'))!.fileloc).toBe('b.yaml');
+  });
+
+  it('DAGs swapped between two files in one edit move, whichever file is written first', async () => {
+    h = new TickHarness(await factory.create());
+    h.volume.write('a.yaml', good());
+    h.volume.write('b.yaml', good().replace('etl:', 'other:'));
+    await h.tick();
+    h.volume.write('a.yaml', good().replace('etl:', 'other:'));
+    h.volume.write('b.yaml', good());
+    expect(await h.tick()).toMatchObject({ manifestsParsed: 2, importErrors: 0 });
+    expect((await getDag(h.db, 'other'))!).toMatchObject({ fileloc: 'a.yaml', is_stale: false, has_import_errors: false });
+    expect((await getDag(h.db, 'etl'))!).toMatchObject({ fileloc: 'b.yaml', is_stale: false, has_import_errors: false });
+    expect(await listImportErrors(h.db)).toHaveLength(0);
+  });
+
+  it('many files: every DAG, tag and next run is stored, and a duplicate in a later batch is still caught', async () => {
+    h = new TickHarness(await factory.create());
+    const name = (i: number) => `d${String(i).padStart(3, '0')}`;
+    for (let i = 0; i < 150; i++) h.volume.write(`${name(i)}.yaml`, good().replace('etl:', `${name(i)}:`));
+    h.volume.write('zz.yaml', good().replace('etl:', 'd000:'));
+    expect(await h.tick()).toMatchObject({ manifestsParsed: 151, importErrors: 1 });
+    for (const i of [0, 99, 100, 149]) {
+      const row = (await getDag(h.db, name(i)))!;
+      expect(row).toMatchObject({ fileloc: `${name(i)}.yaml`, is_stale: false, has_import_errors: false });
+      expect(row.next_dagrun_create_after).not.toBeNull();
+      expect((await listDagTags(h.db, name(i))).map((t) => t.name)).toEqual(['nightly']);
+      expect((await loadDagSpec(h.db, name(i)))!.dag_id).toBe(name(i));
+    }
+    expect((await listImportErrors(h.db)).map((e) => e.filename)).toEqual(['zz.yaml']);
+    expect((await h.tick()).manifestsParsed).toBe(0);
+  });
+
   it('new DAGs start paused when the environment says so', async () => {
     h = new TickHarness(await factory.create(), { config: { core: { dags_are_paused_at_creation: true } } });
     h.volume.write('etl.yaml', good());

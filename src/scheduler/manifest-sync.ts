@@ -146,9 +146,12 @@ export async function syncManifests(ctx: TickContext, volumeRoot: string): Promi
     good.push({ fileloc, contentHash, previous, specs, seconds: (performance.now() - started) / 1000 });
   }
 
+  // What each file parsed this pass declares now, so a DAG moved from one file to another in one edit is a
+  // move whichever file is written first, not a duplicate.
+  const declaredNow = new Map(good.map((file) => [file.fileloc, new Set(file.specs.map((spec) => spec.dag_id))]));
   for (const batch of chunks(good, FILES_PER_TRANSACTION)) {
     await ctx.ensureLease();
-    const stored = await ctx.db.transaction((tx) => storeGoodParses(tx, ctx, batch, present));
+    const stored = await ctx.db.transaction((tx) => storeGoodParses(tx, ctx, batch, present, declaredNow));
     result.failed += batch.length - stored.length;
     for (const file of stored) for (const spec of file.specs) ctx.forgetDag(spec.dag_id);
   }
@@ -176,7 +179,7 @@ interface DagClaim {
 /**
  * Writes a batch of good parses in the caller's transaction, deciding file by file in order as if each
  * were written alone, then writing all rows in a few multi-row statements. A file that declares a DAG id
- * another existing file already declares is an import error instead (Airflow reports such a duplicate so),
+ * another existing file still declares is an import error instead (Airflow reports such a duplicate so),
  * and nothing of its parse is written. Returns the files whose parse was stored.
  */
 async function storeGoodParses(
@@ -184,6 +187,7 @@ async function storeGoodParses(
   ctx: TickContext,
   batch: readonly GoodParse[],
   present: ReadonlySet<string>,
+  declaredNow: ReadonlyMap<string, ReadonlySet<string>>,
 ): Promise<GoodParse[]> {
   const allIds = batch.flatMap((file) => [...file.specs.map((spec) => spec.dag_id), ...(file.previous?.dag_ids ?? [])]);
   const rows = await getDags(tx, allIds);
@@ -201,7 +205,9 @@ async function storeGoodParses(
     const { fileloc, specs } = file;
     const clash = specs.find((spec) => {
       const claim = claims.get(spec.dag_id);
-      return claim !== undefined && claim.fileloc !== fileloc && !claim.is_stale && present.has(claim.fileloc);
+      if (claim === undefined || claim.fileloc === fileloc || claim.is_stale || !present.has(claim.fileloc)) return false;
+      // The other file was parsed in this pass too and no longer declares the id: the DAG moved here.
+      return declaredNow.get(claim.fileloc)?.has(spec.dag_id) ?? true;
     });
     if (clash) {
       clashes.push({ file, error: new Error(`DAG id '${clash.dag_id}' is already defined in ${claims.get(clash.dag_id)!.fileloc}`) });
