@@ -143,9 +143,14 @@ export async function runTaskFunction(payload: TaskPayload, deps: TaskFunctionDe
     writeHeader(log, payload, running);
     // Airflow clears a task instance's XComs when it runs again, before rendering.
     clearXcoms(volume.root, payload);
+    let templateContext: Record<string, unknown> | undefined;
     const ctx: OperatorContext = {
       payload,
-      templateContext: buildTemplateContext(payload, volumeXcomReader(volume.root)),
+      // Built on first use: a field without template syntax never needs it, and building it (dates
+      // through luxon, macros) costs about half a millisecond a try.
+      get templateContext() {
+        return (templateContext ??= buildTemplateContext(payload, volumeXcomReader(volume.root)));
+      },
       volumeRoot: volume.root,
       log,
       airflowContextEnv: airflowContextEnv(payload),

@@ -100,8 +100,13 @@ function wholeExpression(template: string): string | null {
   return inner.includes('{{') || inner.includes('}}') || inner.includes('{%') ? null : inner;
 }
 
+/** True when a string has Jinja syntax; a string without any renders as itself. */
+export function hasTemplateSyntax(text: string): boolean {
+  return text.includes('{{') || text.includes('{%') || text.includes('{#');
+}
+
 function renderString(template: string, context: Record<string, unknown>, options: RenderOptions): unknown {
-  if (!template.includes('{{') && !template.includes('{%') && !template.includes('{#')) return template;
+  if (!hasTemplateSyntax(template)) return template;
   const expression = options.native ? wholeExpression(template) : null;
   if (expression === null) return renderText(template, context);
   const slot: { value: unknown } = { value: undefined };

@@ -9,7 +9,7 @@ import type { BashOperatorArgs } from '../../dag/model.js';
 import { DAGS_DIR } from '../../volume-layout.js';
 import { runProcessGroup } from '../process-group.js';
 import { pyStr } from '../python-str.js';
-import { TemplateRenderError, renderTemplate } from '../templating.js';
+import { TemplateRenderError, hasTemplateSyntax, renderTemplate } from '../templating.js';
 import { interruptedOutcome, type OperatorContext, type OperatorOutcome } from './types.js';
 
 export interface RenderedBashFields {
@@ -40,7 +40,8 @@ function loadScriptTemplate(command: string, ctx: OperatorContext): string | nul
 
 export function renderBashFields(args: BashOperatorArgs, ctx: OperatorContext): RenderedBashFields {
   const template = loadScriptTemplate(args.bash_command, ctx) ?? args.bash_command;
-  const render = (value: string) => pyStr(renderTemplate(value, ctx.templateContext));
+  // The context is only built when a field is a template (most `bash_command`s are plain text).
+  const render = (value: string) => (hasTemplateSyntax(value) ? pyStr(renderTemplate(value, ctx.templateContext)) : value);
   let env: Record<string, string> | null = null;
   if (args.env !== null) {
     env = {};
@@ -70,6 +71,15 @@ function findBash(): string {
 export function bashEnvironment(args: BashOperatorArgs, rendered: RenderedBashFields, ctx: OperatorContext): NodeJS.ProcessEnv {
   const base = rendered.env === null ? process.env : args.append_env ? { ...process.env, ...rendered.env } : rendered.env;
   return { ...base, ...ctx.airflowContextEnv };
+}
+
+/** Usually still empty: a plain rmdir is one syscall, where a recursive rm walks the tree first. */
+function removeTemporaryCwd(dir: string): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function failure(error: string, exitCode: number | null = null): OperatorOutcome {
@@ -116,6 +126,6 @@ export async function runBash(args: BashOperatorArgs, rendered: RenderedBashFiel
     if (args.do_xcom_push) outcome.returnValue = { value: ctx.log.lastLineBetween(outputStart, outputEnd) };
     return outcome;
   } finally {
-    if (temporaryCwd) fs.rmSync(temporaryCwd, { recursive: true, force: true });
+    if (temporaryCwd) removeTemporaryCwd(temporaryCwd);
   }
 }
