@@ -31,6 +31,11 @@ export interface ReadinessResult {
   skipped: number;
   upstreamFailed: number;
   emptySucceeded: number;
+  /**
+   * Each evaluated run's task instance count per state after this step's own writes (keyed by `runKey`),
+   * so `finishRuns`, which runs right after, need not count again. Runs that failed to evaluate are absent.
+   */
+  stateCounts: Map<string, Map<TaskInstanceState, number>>;
 }
 
 interface Change {
@@ -39,7 +44,7 @@ interface Change {
 }
 
 export async function scheduleReadyTasks(ctx: TickContext): Promise<ReadinessResult> {
-  const result: ReadinessResult = { scheduled: 0, skipped: 0, upstreamFailed: 0, emptySucceeded: 0 };
+  const result: ReadinessResult = { scheduled: 0, skipped: 0, upstreamFailed: 0, emptySucceeded: 0, stateCounts: new Map() };
   const dagOf = dagRows(ctx);
   for (const run of await listDagRuns(ctx.db, { states: ['running'] })) {
     const dag = await dagOf(run.dag_id);
@@ -65,7 +70,10 @@ async function scheduleRun(ctx: TickContext, run: DagRunRow, loaded: LoadedDag, 
   const counts = await countTaskInstanceStatesForRun(ctx.db, run.dag_id, run.run_id);
   const rows = [...counts.values()].reduce((a, b) => a + b, 0);
   const undecided = (counts.get(null) ?? 0) + (counts.get('up_for_retry') ?? 0);
-  if (undecided === 0 && loaded.verifiedRuns.get(rk) === rows) return;
+  if (undecided === 0 && loaded.verifiedRuns.get(rk) === rows) {
+    result.stateCounts.set(rk, counts);
+    return;
+  }
 
   let tis = await listTaskInstanceStatesForRun(ctx.db, run.dag_id, run.run_id);
   if (needsIntegrityFix(spec, tis)) {
@@ -116,18 +124,42 @@ async function scheduleRun(ctx: TickContext, run: DagRunRow, loaded: LoadedDag, 
       progressed = true;
     }
   }
-  if (changes.size === 0) return;
+  const after = countStates(tis);
+  if (changes.size > 0) await applyChanges(ctx, changes, after, result);
+  result.stateCounts.set(rk, after);
+}
 
+function countStates(tis: readonly TaskInstanceStateRow[]): Map<TaskInstanceState, number> {
+  const out = new Map<TaskInstanceState, number>();
+  for (const ti of tis) out.set(ti.state, (out.get(ti.state) ?? 0) + 1);
+  return out;
+}
+
+async function applyChanges(
+  ctx: TickContext,
+  changes: ReadonlyMap<string, Change>,
+  counts: Map<TaskInstanceState, number>,
+  result: ReadinessResult,
+): Promise<void> {
+  const moved: Change[] = [];
   await ctx.ensureLease();
   await ctx.db.transaction(async (tx) => {
-    for (const { ti, patch } of changes.values()) {
+    moved.length = 0; // a retried transaction starts over
+    for (const change of changes.values()) {
+      const { ti, patch } = change;
       if (!(await updateTaskInstance(tx, ti.id, patch, { states: [ti.state], tryNumber: ti.try_number }))) continue;
+      moved.push(change);
       if (patch.state === 'scheduled') result.scheduled++;
       else if (patch.state === 'skipped') result.skipped++;
       else if (patch.state === 'upstream_failed') result.upstreamFailed++;
       else if (patch.state === 'success') result.emptySucceeded++;
     }
   });
+  for (const { ti, patch } of moved) {
+    const to = patch.state ?? ti.state;
+    counts.set(ti.state, (counts.get(ti.state) ?? 0) - 1);
+    counts.set(to, (counts.get(to) ?? 0) + 1);
+  }
 }
 
 /** A new try: the number goes up now, and the previous try's timing is cleared. */

@@ -10,9 +10,15 @@ import { listDagRuns, updateDagRun } from '../db/queries/dag-runs.js';
 import type { DagRunRow } from '../db/queries/dag-runs.js';
 import { getDag } from '../db/queries/dags.js';
 import type { DagRow } from '../db/queries/dags.js';
-import { countTaskInstanceStatesForRun, listTaskInstanceStatesForRun, listTaskInstancesForRun, updateTaskInstance } from '../db/queries/task-instances.js';
+import {
+  countTaskInstanceStatesForRun,
+  listTaskInstanceStatesForRun,
+  listTaskInstancesForRun,
+  runKey,
+  updateTaskInstance,
+} from '../db/queries/task-instances.js';
 import { isFinished } from '../model.js';
-import type { DagRunState } from '../model.js';
+import type { DagRunState, TaskInstanceState } from '../model.js';
 import type { TickContext } from './context.js';
 import { createTaskInstances } from './task-instances.js';
 
@@ -107,12 +113,17 @@ export function finalRunState(leafStates: ReadonlyArray<string | null>): DagRunS
   return leafStates.every((s) => s === 'success' || s === 'skipped' || s === 'removed') ? 'success' : 'failed';
 }
 
-export async function finishRuns(ctx: TickContext): Promise<number> {
+/**
+ * `knownCounts`: runs' task instance counts per state as readiness left them this pass (keyed by `runKey`);
+ * a run not in it is counted here.
+ */
+export async function finishRuns(ctx: TickContext, knownCounts?: ReadonlyMap<string, ReadonlyMap<TaskInstanceState, number>>): Promise<number> {
   let finished = 0;
   for (const run of await listDagRuns(ctx.db, { states: ['running'] })) {
     // An aggregate first: a run with a thousand task instances is unfinished on nearly every pass.
-    const counts = await countTaskInstanceStatesForRun(ctx.db, run.dag_id, run.run_id);
-    if ([...counts.keys()].some((state) => !isFinished(state))) continue;
+    const counts =
+      knownCounts?.get(runKey(run.dag_id, run.run_id)) ?? (await countTaskInstanceStatesForRun(ctx.db, run.dag_id, run.run_id));
+    if ([...counts].some(([state, n]) => n > 0 && !isFinished(state))) continue;
     const tis = await listTaskInstanceStatesForRun(ctx.db, run.dag_id, run.run_id);
     if (tis.some((ti) => !isFinished(ti.state))) continue;
     const loaded = await ctx.loadDag(run.dag_id);

@@ -193,7 +193,7 @@ async function runPass(deps: TickDeps, logger: Logger): Promise<Counters> {
   c.tasksSkipped = ready.skipped;
   c.tasksUpstreamFailed = ready.upstreamFailed;
   c.emptySucceeded = ready.emptySucceeded;
-  c.runsFinished = await finishRuns(ctx);
+  c.runsFinished = await finishRuns(ctx, ready.stateCounts);
 
   const dispatch = await dispatchScheduled(ctx);
   c.dispatched = dispatch.dispatched;
