@@ -32,3 +32,8 @@ export function formatSeconds(seconds: number | null | undefined): string {
 export function printLine(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
+
+/** `1 task`, `3 tasks`. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -54,9 +54,7 @@ export async function uploadDagFile(
   try {
     text = fs.readFileSync(localFile, 'utf8');
   } catch (error) {
-    throw new UserInputError(`cannot read ${localFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
-      cause: error,
-    });
+    throw new UserInputError(`cannot read ${localFile}: ${readFailure(error)}`, { cause: error });
   }
   progress.step(`validating ${localFile}`);
   let specs: DagSpec[];
@@ -98,6 +96,20 @@ export async function uploadDagFile(
   return { fileloc, dags: specs.map((spec) => ({ dag_id: spec.dag_id, tasks: spec.tasks.length })), callables };
 }
 
+/** An fs error in words: "ENOENT" alone tells a user less than "no such file". */
+function readFailure(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'it is a directory; give the .yaml file';
+    case 'EACCES':
+      return 'permission denied';
+    default:
+      return (error as Error).message;
+  }
+}
+
 function callableFiles(specs: readonly DagSpec[]): string[] {
   const files = new Set<string>();
   for (const spec of specs) {
@@ -125,10 +137,8 @@ async function assertNoDagIdClash(environment: Environment, specs: readonly DagS
 async function knownDags(environment: Environment): Promise<Map<string, string>> {
   const volume = environment.provider.volume();
   const known = new Map<string, string>();
-  for (const entry of await volume.list(DAGS_DIR)) {
-    const relative = entry.path.slice(DAGS_DIR.length + 1);
-    if (entry.type !== 'file' || !MANIFEST_EXTENSIONS.has(path.extname(relative).toLowerCase())) continue;
-    const bytes = await volume.get(entry.path);
+  for (const relative of await manifestFiles(environment)) {
+    const bytes = await volume.get(dagFilePath(relative));
     if (!bytes) continue;
     try {
       for (const spec of parseManifest(Buffer.from(bytes).toString('utf8'), relative, manifestDefaultsFrom(environment.config))) {
@@ -167,11 +177,14 @@ export async function deleteDag(environment: Environment, dagId: string): Promis
 export interface DagListing {
   dags: DagJson[];
   import_errors: Array<{ filename: string; stack_trace: string; timestamp: string }>;
+  /** Manifests on the volume that no tick has parsed yet (neither a DAG nor an import error names them). */
+  unparsed_files: string[];
 }
 
 export async function listEnvironmentDags(environment: Environment): Promise<DagListing> {
+  let listing: Omit<DagListing, 'unparsed_files'>;
   try {
-    return await withReadDatabase(environment, async (db) => {
+    listing = await withReadDatabase(environment, async (db) => {
       const [rows, tags, errors] = await Promise.all([listDags(db), listDagTags(db), listImportErrors(db)]);
       return {
         dags: rows.map((row) => dagJson(row, tags)),
@@ -179,9 +192,22 @@ export async function listEnvironmentDags(environment: Environment): Promise<Dag
       };
     });
   } catch (error) {
-    if (error instanceof NoDatabaseYetError) return { dags: [], import_errors: [] };
-    throw error;
+    if (!(error instanceof NoDatabaseYetError)) throw error;
+    listing = { dags: [], import_errors: [] };
   }
+  const seen = new Set([...listing.dags.map((d) => d.relative_fileloc ?? d.fileloc), ...listing.import_errors.map((e) => e.filename)]);
+  const unparsed = (await manifestFiles(environment)).filter((file) => !seen.has(file));
+  return { ...listing, unparsed_files: unparsed };
+}
+
+/** Manifest paths on the volume, relative to `dags/`. */
+async function manifestFiles(environment: Environment): Promise<string[]> {
+  const entries = await environment.provider.volume().list(DAGS_DIR);
+  return entries
+    .filter((entry) => entry.type === 'file')
+    .map((entry) => entry.path.slice(DAGS_DIR.length + 1))
+    .filter((relative) => MANIFEST_EXTENSIONS.has(path.extname(relative).toLowerCase()))
+    .sort();
 }
 
 /**

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { uploadDagFile } from '../../../service/dags.js';
 import { stderrProgress } from '../../../service/progress.js';
 import { EnvCommand, envFlag } from '../../base-command.js';
-import { printLine } from '../../output.js';
+import { plural, printLine } from '../../output.js';
 
 export default class DagsCreate extends EnvCommand {
   static override description =
@@ -20,6 +20,6 @@ export default class DagsCreate extends EnvCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(DagsCreate);
     const result = await uploadDagFile(await this.environment(flags.env), flags.file, 'create', stderrProgress);
-    printLine(`Uploaded ${result.fileloc}: ${result.dags.map((d) => `${d.dag_id} (${d.tasks} tasks)`).join(', ')}`);
+    printLine(`Uploaded ${result.fileloc}: ${result.dags.map((d) => `${d.dag_id} (${plural(d.tasks, 'task')})`).join(', ')}`);
   }
 }

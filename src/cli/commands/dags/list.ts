@@ -13,9 +13,9 @@ export default class DagsList extends EnvCommand {
     const { flags } = await this.parse(DagsList);
     const listing = await listEnvironmentDags(await this.environment(flags.env));
     if (flags.json) return printJson({ dags: listing.dags, total_entries: listing.dags.length, import_errors: listing.import_errors });
-    if (listing.dags.length === 0) {
-      printLine('No DAGs yet. Upload one with `dags create`; the next tick parses it.');
-    } else {
+    if (listing.dags.length === 0 && listing.unparsed_files.length === 0 && listing.import_errors.length === 0) {
+      printLine(`No DAGs yet. Upload one with \`dags create --env ${flags.env} --file <manifest.yaml>\`.`);
+    } else if (listing.dags.length > 0) {
       printTable(
         ['DAG', 'Paused', 'Schedule', 'Next run', 'File', 'Tags'],
         listing.dags.map((d) => [
@@ -26,6 +26,12 @@ export default class DagsList extends EnvCommand {
           d.relative_fileloc ?? d.fileloc,
           d.tags.map((t) => t.name).join(', '),
         ]),
+      );
+    }
+    if (listing.unparsed_files.length > 0) {
+      // Uploaded but not parsed yet: say so, rather than an empty table right after `dags create`.
+      process.stderr.write(
+        `Not parsed yet: ${listing.unparsed_files.join(', ')}. The next tick parses ${listing.unparsed_files.length === 1 ? 'it' : 'them'}: run \`tick --env ${flags.env}\`, or keep \`scheduler --env ${flags.env}\` running.\n`,
       );
     }
     for (const error of listing.import_errors) {

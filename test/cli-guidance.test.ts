@@ -1,0 +1,48 @@
+/**
+ * What the CLI tells a new user at the points where the quick start leaves them guessing: a DAG uploaded
+ * but not parsed yet, a file that is not there, a task that has no log, a second scheduler.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CliSandbox, EXAMPLES_DIR, hasStackTrace } from './helpers/cli.js';
+import type { CliResult } from './helpers/cli.js';
+
+function expectOneLineError(result: CliResult, pattern: RegExp): void {
+  expect(result.code, result.stderr).not.toBe(0);
+  expect(hasStackTrace(result.stderr), result.stderr).toBe(false);
+  const errorLines = result.stderr.split('\n').filter((line) => line.startsWith('Error: '));
+  expect(errorLines, result.stderr).toHaveLength(1);
+  expect(errorLines[0]).toMatch(pattern);
+}
+
+describe('CLI guidance', () => {
+  const sandbox = new CliSandbox();
+
+  beforeAll(async () => {
+    await sandbox.ok(['create', '--env', 'dev', '--config', sandbox.writeConfig()]);
+  });
+  afterAll(() => sandbox.cleanup());
+
+  it('dags list right after an upload names the manifest waiting for its first tick', async () => {
+    const empty = await sandbox.ok(['dags', 'list', '--env', 'dev']);
+    expect(empty.stdout).toMatch(/No DAGs yet\. Upload one with `dags create --env dev --file <manifest\.yaml>`/);
+
+    const upload = await sandbox.ok(['dags', 'create', '--env', 'dev', '--file', path.join(EXAMPLES_DIR, 'branching.yaml')]);
+    expect(upload.stdout).toMatch(/^Uploaded branching\.yaml: branching \(5 tasks\)$/m);
+    const single = sandbox.writeFile('dags/single.yaml', 'single:\n  schedule: null\n  tasks:\n    only:\n      operator: EmptyOperator\n');
+    expect((await sandbox.ok(['dags', 'create', '--env', 'dev', '--file', single])).stdout).toMatch(/single \(1 task\)$/m);
+
+    const waiting = await sandbox.ok(['dags', 'list', '--env', 'dev']);
+    expect(waiting.stdout).not.toMatch(/No DAGs yet/);
+    expect(waiting.stderr).toMatch(/Not parsed yet: branching\.yaml, single\.yaml\. .*`tick --env dev`/);
+
+    await sandbox.ok(['tick', '--env', 'dev']);
+    const parsed = await sandbox.ok(['dags', 'list', '--env', 'dev']);
+    expect(parsed.stdout).toMatch(/branching/);
+    expect(parsed.stderr).not.toMatch(/Not parsed yet/);
+  });
+
+  it('a manifest path that does not exist says so in words', async () => {
+    expectOneLineError(await sandbox.run(['dags', 'create', '--env', 'dev', '--file', 'nope.yaml']), /cannot read nope\.yaml: no such file$/);
+  });
+});
