@@ -42,6 +42,19 @@ describe('CLI guidance', () => {
     expect(parsed.stderr).not.toMatch(/Not parsed yet/);
   });
 
+  it('tasks logs of a task that never started a try says why (skipped by a branch), not a missing file', async () => {
+    const runId = (await sandbox.ok(['dags', 'trigger', '--env', 'dev', '--dag-id', 'branching', '--logical-date', '2025-01-01'])).stdout.trim();
+    await sandbox.ok(['scheduler', '--env', 'dev', '--until-idle', '--interval', '0.2', '--quiet', '--timeout', '60']);
+    const tasks = await sandbox.json<{ task_instances: Array<{ task_id: string; state: string }> }>([
+      'tasks', 'list', '--env', 'dev', '--dag-id', 'branching', '--run-id', runId,
+    ]);
+    expect(tasks.task_instances).toContainEqual(expect.objectContaining({ task_id: 'full_load', state: 'skipped' }));
+    const logs = (extra: string[] = []): Promise<CliResult> =>
+      sandbox.run(['tasks', 'logs', '--env', 'dev', '--dag-id', 'branching', '--run-id', runId, '--task-id', 'full_load', ...extra]);
+    expectOneLineError(await logs(), /task "full_load" was skipped .*, so it has no log$/);
+    expectOneLineError(await logs(['--try', '1']), /task "full_load" was skipped .*, so it has no log$/);
+  });
+
   it('a manifest path that does not exist says so in words', async () => {
     expectOneLineError(await sandbox.run(['dags', 'create', '--env', 'dev', '--file', 'nope.yaml']), /cannot read nope\.yaml: no such file$/);
   });

@@ -1,4 +1,5 @@
 /** Task instances of a run, and their logs on the volume. */
+import type { TaskInstanceState } from '../model.js';
 import { getDagRun } from '../db/queries/dag-runs.js';
 import { getTaskInstance, listTaskInstancesForRun } from '../db/queries/task-instances.js';
 import { logPath } from '../volume-layout.js';
@@ -37,14 +38,30 @@ export async function readTaskLog(
     if (!run) throw new UnknownRunError(ids.dagId, ids.runId);
     const ti = await getTaskInstance(db, { dag_id: ids.dagId, run_id: ids.runId, task_id: ids.taskId, map_index: mapIndex });
     if (!ti) throw new UnknownTaskError(ids.dagId, ids.runId, ids.taskId);
+    if (ti.try_number < 1) throw new UserInputError(`task "${ids.taskId}" ${whyNoTry(ti.state)}, so it has no log`);
     if (ids.tryNumber !== undefined && (ids.tryNumber < 1 || ids.tryNumber > Math.max(ti.try_number, 1))) {
       throw new UserInputError(`task "${ids.taskId}" has tries 1..${ti.try_number}; there is no try ${ids.tryNumber}`);
     }
     return ids.tryNumber ?? ti.try_number;
   });
-  if (tryNumber < 1) throw new UserInputError(`task "${ids.taskId}" has not run yet`);
   const path = logPath({ dag_id: ids.dagId, run_id: ids.runId, task_id: ids.taskId, map_index: mapIndex, try_number: tryNumber });
   const bytes = await environment.provider.volume().get(path);
   if (!bytes) throw new UserInputError(`no log yet for try ${tryNumber} of task "${ids.taskId}" (${path})`);
   return { path, try_number: tryNumber, content: Buffer.from(bytes).toString('utf8') };
+}
+
+/** Why a task instance never started a try, in the words of its state. */
+function whyNoTry(state: TaskInstanceState): string {
+  switch (state) {
+    case 'skipped':
+      return 'was skipped (a branch or short-circuit upstream, or its trigger rule)';
+    case 'upstream_failed':
+      return 'did not run because an upstream task failed (state upstream_failed)';
+    case 'removed':
+      return 'was removed from the DAG';
+    case null:
+      return 'has not run yet (no state: its upstream tasks have not finished)';
+    default:
+      return `has not run yet (state ${state})`;
+  }
 }
