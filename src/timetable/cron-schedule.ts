@@ -15,6 +15,8 @@ import type { Schedule } from './schedule.js';
 import { sameInstant } from './schedule.js';
 import { WallClock } from './wall-clock.js';
 
+const MAX_REMEMBERED_STEPS = 256;
+
 export class CronSchedule implements Schedule {
   readonly summary: string;
   readonly description: string;
@@ -27,6 +29,8 @@ export class CronSchedule implements Schedule {
   private readonly coversEveryHour: boolean;
   /** Parsed once; each step repositions it (parsing costs as much as stepping). Not shared across awaits. */
   private readonly iterator: CronExpression;
+  /** Results of `step`, by direction and instant (epoch ms); the answer depends on nothing else. */
+  private readonly steps = { next: new Map<number, number>(), prev: new Map<number, number>() };
 
   /**
    * @param expression cron expression (5 fields, or 6 with seconds first), presets already expanded
@@ -63,6 +67,19 @@ export class CronSchedule implements Schedule {
   }
 
   private step(current: Date, direction: 'next' | 'prev'): Date {
+    // Timetables are shared (timetableFor memoises them), and a tick asks many DAGs with the same schedule
+    // for the fire times around the same instants (its `now`, a common start_date); a step through
+    // cron-parser costs ~0.1 ms. Bounded: cleared when full.
+    const steps = this.steps[direction];
+    const known = steps.get(current.getTime());
+    if (known !== undefined) return new Date(known);
+    const result = this.computeStep(current, direction);
+    if (steps.size >= MAX_REMEMBERED_STEPS) steps.clear();
+    steps.set(current.getTime(), result.getTime());
+    return result;
+  }
+
+  private computeStep(current: Date, direction: 'next' | 'prev'): Date {
     const naive = this.clock.toNaive(current);
     let scheduledNaive: number;
     try {
