@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CliSandbox, EXAMPLES_DIR, hasStackTrace } from './helpers/cli.js';
+import { CliSandbox, EXAMPLES_DIR, eventually, exited, hasStackTrace } from './helpers/cli.js';
 import type { CliResult } from './helpers/cli.js';
 
 function expectOneLineError(result: CliResult, pattern: RegExp): void {
@@ -53,6 +53,22 @@ describe('CLI guidance', () => {
       sandbox.run(['tasks', 'logs', '--env', 'dev', '--dag-id', 'branching', '--run-id', runId, '--task-id', 'full_load', ...extra]);
     expectOneLineError(await logs(), /task "full_load" was skipped .*, so it has no log$/);
     expectOneLineError(await logs(['--try', '1']), /task "full_load" was skipped .*, so it has no log$/);
+  });
+
+  it('a second scheduler on one environment is refused before it announces a start', async () => {
+    const first = sandbox.start(['scheduler', '--env', 'dev', '--interval', '5', '--quiet']);
+    await eventually(() => first.output.stderr.includes('Scheduler for dev started'));
+    await eventually(async () => {
+      const envs = await sandbox.json<{ environments: Array<{ name: string; scheduler_running: boolean }> }>(['envs', 'list']);
+      return envs.environments.find((e) => e.name === 'dev')?.scheduler_running === true;
+    });
+
+    const second = await sandbox.run(['scheduler', '--env', 'dev', '--until-idle']);
+    expectOneLineError(second, /a scheduler is already running for environment "dev"; stop it .* or use `tick --env dev`/);
+    expect(second.stderr).not.toMatch(/started/);
+
+    first.kill('SIGINT');
+    expect(await exited(first)).not.toBe(0);
   });
 
   it('a manifest path that does not exist says so in words', async () => {

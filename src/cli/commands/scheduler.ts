@@ -1,6 +1,8 @@
 import { Flags } from '@oclif/core';
 import { stderrLogger } from '../../logger.js';
+import { localEnvironmentPaths } from '../../providers/local/paths.js';
 import { LocalProvider } from '../../providers/local/provider.js';
+import { schedulerIsRunning } from '../../providers/local/wake.js';
 import { runSchedulerLoop } from '../../runtime/scheduler-loop.js';
 import { summariseTick } from '../../runtime/tick-once.js';
 import { UserInputError } from '../../service/errors.js';
@@ -36,6 +38,13 @@ export default class Scheduler extends EnvCommand {
     const interval = flags.interval === undefined ? undefined : Number(flags.interval);
     if (interval !== undefined && !(interval > 0)) throw new UserInputError(`--interval must be a positive number of seconds, got "${flags.interval}"`);
 
+    // Ask before announcing a start: the loop itself refuses a second scheduler too (and settles a race),
+    // but only after "started" would have been printed.
+    if (await schedulerIsRunning(localEnvironmentPaths(environment.name, environment.home))) {
+      throw new UserInputError(
+        `a scheduler is already running for environment "${environment.name}"; stop it (Ctrl-C in its terminal) or use \`tick --env ${environment.name}\` for one pass now`,
+      );
+    }
     const logger = stderrLogger({ debug: debugEnabled() });
     const controller = new AbortController();
     let interrupts = 0;
