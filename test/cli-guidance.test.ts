@@ -71,6 +71,11 @@ describe('CLI guidance', () => {
     expect(await exited(first)).not.toBe(0);
   });
 
+  it('runs list of a misspelt DAG id is an error, of a DAG without runs an empty list', async () => {
+    expectOneLineError(await sandbox.run(['runs', 'list', '--env', 'dev', '--dag-id', 'brancing']), /unknown DAG "brancing"/);
+    expect((await sandbox.ok(['runs', 'list', '--env', 'dev', '--dag-id', 'single'])).stdout).toMatch(/^No runs\.$/m);
+  });
+
   it('a manifest path that does not exist says so in words', async () => {
     expectOneLineError(await sandbox.run(['dags', 'create', '--env', 'dev', '--file', 'nope.yaml']), /cannot read nope\.yaml: no such file$/);
   });

@@ -278,7 +278,7 @@ async function findSpecOnVolume(environment: Environment, dagId: string): Promis
 }
 
 /** A DAG exists when a manifest on the volume declares it (the tick may not have parsed it yet). */
-async function assertDagExists(environment: Environment, dagId: string): Promise<void> {
+export async function assertDagExists(environment: Environment, dagId: string): Promise<void> {
   if (!(await knownDags(environment)).has(dagId)) throw new UnknownDagError(dagId, environment.name);
 }
 
