@@ -29,6 +29,8 @@ const seconds = (s) => (s === null || s === undefined ? '' : `${Number(s).toFixe
 
 const started = Date.now();
 let succeeded = false;
+/** The "where are the logs" lines, shown only when the environment is kept. */
+let keptHint = [];
 try {
   const config = path.join(home, 'config.yaml');
   fs.writeFileSync(config, 'provider: local\nscheduler:\n  interval_seconds: 1\nexecutor:\n  parallelism: 4\n');
@@ -56,8 +58,11 @@ try {
   console.log('\nXCom, as the last task of xcom_pipeline printed it:');
   const log = cli(['tasks', 'logs', '--env', ENV_NAME, '--dag-id', 'xcom_pipeline', '--run-id', xcomRun, '--task-id', 'report'], { quiet: true });
   console.log(`  ${log.split('\n').find((l) => l.startsWith('summary=')) ?? '(not found)'}`);
-  console.log(`\nLogs: ${path.join(home, 'envs', ENV_NAME, 'vol', 'logs')}`);
-  console.log(`Read one: AIRFLOW_SERVERLESS_HOME=${home} airflow-serverless tasks logs --env ${ENV_NAME} --dag-id xcom_pipeline --run-id '${xcomRun}' --task-id summarise`);
+  // Printed only if the environment survives the demo: a command pointing at a removed home would fail.
+  keptHint = [
+    `Logs: ${path.join(home, 'envs', ENV_NAME, 'vol', 'logs')}`,
+    `Read one: AIRFLOW_SERVERLESS_HOME=${home} airflow-serverless tasks logs --env ${ENV_NAME} --dag-id xcom_pipeline --run-id '${xcomRun}' --task-id summarise`,
+  ];
 
   const expected = { hourly_etl: 1, xcom_pipeline: 1, branching: 1, weekly_backfill: 7 };
   const failures = [];
@@ -74,6 +79,7 @@ try {
 } finally {
   if (keep || !succeeded) {
     console.log(`Environment kept in ${home}`);
+    for (const line of keptHint) console.log(line);
   } else {
     try {
       execFileSync(process.execPath, [path.join(repo, 'bin/run.js'), 'destroy', '--env', ENV_NAME, '--force'], { env, stdio: 'ignore' });
