@@ -87,8 +87,10 @@ export class LocalRuntime {
     await db?.close().catch(() => {});
   }
 
-  async tick(): Promise<TickResult> {
+  /** One tick; `fastFollow: false` when the caller runs another on every wake-up anyway (see TickDeps). */
+  async tick(options: { fastFollow?: boolean } = {}): Promise<TickResult> {
     return runTick({
+      ...options,
       db: await this.database(),
       dict: this.dict,
       spawner: this.spawner,

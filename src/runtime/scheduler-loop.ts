@@ -102,7 +102,9 @@ export async function runSchedulerLoop(options: SchedulerLoopOptions): Promise<S
       pendingWake = false;
       let delayMs = intervalMs;
       try {
-        const result = await runtime.tick();
+        // A request made during the tick also woke us (pendingWake): the next iteration serves it, so the
+        // tick's own fast-follow pass would be a second pass for the same request.
+        const result = await runtime.tick({ fastFollow: false });
         ticks++;
         consecutiveFailures = 0;
         options.onTick?.(result, ticks);

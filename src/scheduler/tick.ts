@@ -34,6 +34,11 @@ export interface TickDeps {
   /** Lock owner id (hostname:pid:random). */
   owner: string;
   logger?: Logger;
+  /**
+   * Run one more pass when a tick was requested during this one (default true). A caller woken by every
+   * request itself (the local scheduler loop) turns it off: otherwise each request costs it two passes.
+   */
+  fastFollow?: boolean;
 }
 
 export interface TickResult {
@@ -127,7 +132,7 @@ export async function runTick(deps: TickDeps): Promise<TickResult> {
     add(result, await runPass(deps, logger));
     result.passes = 1;
     // Fast-follow, bounded: a request written during the pass gets exactly one more pass.
-    if ((await deps.dict.get(TICK_REQUESTED_KEY)) !== undefined) {
+    if (deps.fastFollow !== false && (await deps.dict.get(TICK_REQUESTED_KEY)) !== undefined) {
       await deps.dict.delete(TICK_REQUESTED_KEY);
       result.requestedAgain = true;
       add(result, await runPass(deps, logger));
