@@ -16,7 +16,7 @@ export function printTable(head: string[], rows: Array<Array<string | number | b
   process.stdout.write(`${table.toString()}\n`);
 }
 
-/** `2024-01-02T03:04:05.678Z` → `2024-01-02 03:04:05`; empty for null. */
+/** `2024-01-02T03:04:05.678Z` → `2024-01-02 03:04:05` (UTC: the column headers say so); empty for null. */
 export function shortTime(iso: string | null | undefined): string {
   if (!iso) return '';
   return iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '').replace(/\+00:00$/, '');
@@ -27,6 +27,11 @@ export function formatSeconds(seconds: number | null | undefined): string {
   if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 2 : 1)}s`;
   const minutes = Math.floor(seconds / 60);
   return `${minutes}m${Math.round(seconds - minutes * 60)}s`;
+}
+
+/** `manifestsParsed` → `manifests_parsed`: JSON output uses snake_case keys, like Airflow's API. */
+export function snakeCaseKeys(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
 }
 
 export function printLine(line = ''): void {

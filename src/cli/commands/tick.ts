@@ -2,7 +2,7 @@ import { stderrLogger } from '../../logger.js';
 import { summariseTick, tickOnce } from '../../runtime/tick-once.js';
 import { debugEnabled } from '../errors.js';
 import { EnvCommand, envFlag, jsonFlag } from '../base-command.js';
-import { printJson, printLine } from '../output.js';
+import { printJson, printLine, snakeCaseKeys } from '../output.js';
 
 export default class Tick extends EnvCommand {
   static override description =
@@ -17,7 +17,7 @@ export default class Tick extends EnvCommand {
     const environment = await this.environment(flags.env);
     const outcome = await tickOnce(environment, stderrLogger({ debug: debugEnabled() }));
     if (outcome.ran === 'requested') return printLine(`Tick requested for ${environment.name} (provider ${environment.config.provider})`);
-    if (flags.json) return printJson(outcome.result);
+    if (flags.json) return printJson(snakeCaseKeys({ ...outcome.result }));
     printLine(`Tick: ${summariseTick(outcome.result)}`);
   }
 }

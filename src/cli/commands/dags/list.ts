@@ -17,7 +17,7 @@ export default class DagsList extends EnvCommand {
       printLine(`No DAGs yet. Upload one with \`dags create --env ${flags.env} --file <manifest.yaml>\`.`);
     } else if (listing.dags.length > 0) {
       printTable(
-        ['DAG', 'Paused', 'Schedule', 'Next run', 'File', 'Tags'],
+        ['DAG', 'Paused', 'Schedule', 'Next run (UTC)', 'File', 'Tags'],
         listing.dags.map((d) => [
           d.dag_id,
           d.is_paused ? 'yes' : 'no',

@@ -29,7 +29,7 @@ export default class RunsList extends EnvCommand {
     if (flags.json) return printJson({ dag_runs: runs, total_entries: runs.length });
     if (runs.length === 0) return printLine('No runs.');
     printTable(
-      ['DAG', 'Run id', 'State', 'Type', 'Logical date', 'Start', 'Duration'],
+      ['DAG', 'Run id', 'State', 'Type', 'Logical date (UTC)', 'Start (UTC)', 'Duration'],
       runs.map((r) => [r.dag_id, r.dag_run_id, r.state, r.run_type, shortTime(r.logical_date), shortTime(r.start_date), formatSeconds(r.duration)]),
     );
   }

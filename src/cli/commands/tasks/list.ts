@@ -16,7 +16,7 @@ export default class TasksList extends EnvCommand {
     const tasks = await listRunTasks(await this.environment(flags.env), flags['dag-id'], flags['run-id']);
     if (flags.json) return printJson({ task_instances: tasks, total_entries: tasks.length });
     printTable(
-      ['Task', 'State', 'Try', 'Operator', 'Start', 'Duration'],
+      ['Task', 'State', 'Try', 'Operator', 'Start (UTC)', 'Duration'],
       tasks.map((t) => [
         t.map_index >= 0 ? `${t.task_id}[${t.map_index}]` : t.task_id,
         t.state ?? 'none',
