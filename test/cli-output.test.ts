@@ -36,3 +36,23 @@ describe('CLI output', () => {
     expect(listing.stdout).toMatch(/Next run \(UTC\)/);
   });
 });
+
+describe('dags create checks template syntax', () => {
+  const sandbox = new CliSandbox();
+  beforeAll(async () => {
+    await sandbox.ok(['create', '--env', 'dev', '--config', sandbox.writeConfig()]);
+  });
+  afterAll(() => sandbox.cleanup());
+
+  it('refuses a manifest whose template cannot parse, naming DAG, task and field, and uploads nothing', async () => {
+    const file = sandbox.writeFile(
+      'dags/broken.yaml',
+      'broken:\n  tasks:\n    extract:\n      operator: BashOperator\n      bash_command: "echo {{ ds"\n',
+    );
+    const result = await sandbox.run(['dags', 'create', '--env', 'dev', '--file', file]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/broken\.yaml: dag 'broken': task 'extract': bash_command: template syntax error: expected variable end/);
+    const listing = await sandbox.ok(['dags', 'list', '--env', 'dev']);
+    expect(listing.stdout + listing.stderr).not.toMatch(/broken/);
+  });
+});

@@ -18,6 +18,7 @@ import { commandKey } from '../executor/protocol.js';
 import type { Progress } from '../providers/ports.js';
 import { generateRunId } from '../timetable/index.js';
 import { DAGS_DIR, dagFilePath } from '../volume-layout.js';
+import { templateSyntaxProblems } from '../worker/template-syntax.js';
 import { pendingCommands, pendingPauseStates, pendingTriggers, triggerCommandId, type TriggerCommand } from './commands.js';
 import { NoDatabaseYetError, withReadDatabase } from './database.js';
 import type { Environment } from './environments.js';
@@ -66,6 +67,10 @@ export async function uploadDagFile(
     throw error;
   }
   if (specs.length === 0) throw new UserInputError(`${localFile}: the manifest declares no DAG`);
+  const templateProblems = specs.flatMap((spec) =>
+    spec.tasks.flatMap((task) => templateSyntaxProblems(task).map((message) => ({ line: null, message: `dag '${spec.dag_id}': ${message}` }))),
+  );
+  if (templateProblems.length > 0) throw new ManifestError(localFile, templateProblems);
 
   const volume = environment.provider.volume();
   const exists = (await volume.get(dagFilePath(fileloc))) !== undefined;
