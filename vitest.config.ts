@@ -9,6 +9,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests spawn real processes; two cores, so keep file-level parallelism modest.
     maxWorkers: 2,
-    reporters: ['default'],
+    // The JSON report lets .ci/run print a plain 'N passed, N failed' closing line.
+    reporters: ['default', ['json', { outputFile: 'test-artifacts/vitest-results.json' }]],
   },
 });
