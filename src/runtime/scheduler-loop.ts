@@ -74,7 +74,12 @@ export async function runSchedulerLoop(options: SchedulerLoopOptions): Promise<S
     owner: `${os.hostname()}:scheduler-loop`,
     config: options.config,
     logger,
-    onTaskProcessExit: wake,
+    // A try that reported asked for a tick itself, and one that died is found by its heartbeat, not by a
+    // pass now: waking on every exit only bought an empty pass per try. What does wait on exits is the
+    // idle check of `--until-idle`, which needs every task process gone.
+    onTaskProcessExit: () => {
+      if (runtime.spawner.inFlight().length === 0) wake();
+    },
     warmWorkers:
       options.warmWorkers ?? Math.min(options.config.executor.parallelism, Math.max(2, Math.min(4, os.availableParallelism()))),
     ...(options.home !== undefined ? { home: options.home } : {}),

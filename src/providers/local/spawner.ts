@@ -45,10 +45,7 @@ export interface LocalTaskSpawnerOptions {
   warmCommand?: readonly string[];
   /** Extra environment for children (the home is always passed on). */
   childEnv?: NodeJS.ProcessEnv;
-  /**
-   * Called when a child exits, whatever the reason (the loop wakes to reconcile sooner), and when a warm
-   * worker finishes a try without having reported an outcome. A try that reported asked for a tick itself.
-   */
+  /** Called when a child exits, whatever the reason, and when a warm worker finishes a try. */
   onChildExit?: (callId: string, code: number | null, signal: NodeJS.Signals | null) => void;
   logger?: Logger;
 }
@@ -62,8 +59,7 @@ interface WarmWorker {
   tries: number;
 }
 
-/** `status`: the final status the try reported, or null when it reported none (not claimed, or taken away). */
-type WarmWorkerMessage = { type: 'ready' } | { type: 'done'; callId: string; status?: string | null };
+type WarmWorkerMessage = { type: 'ready' } | { type: 'done'; callId: string };
 
 export class LocalTaskSpawner implements TaskSpawner {
   /** Cold children: call id -> pid. */
@@ -132,8 +128,7 @@ export class LocalTaskSpawner implements TaskSpawner {
       } else if (message.type === 'done' && worker.busyWith === message.callId) {
         worker.busyWith = null;
         this.releaseSlot();
-        // A reported outcome already woke the loop; a second wake would only buy an empty pass.
-        if (message.status == null) this.options.onChildExit?.(message.callId, 0, null);
+        this.options.onChildExit?.(message.callId, 0, null);
       }
     });
     child.once('error', (error) => this.logger.warn('warm worker error', { pid: worker.pid, error: error.message }));
