@@ -190,6 +190,29 @@ process.send({ type: 'ready' });
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('exited-'))).toHaveLength(2);
   });
 
+  it("passes a warm worker's tick request to onTickRequested", async () => {
+    fs.writeFileSync(
+      path.join(dir, 'tick-warm.mjs'),
+      `process.on('disconnect', () => process.exit(0));\nprocess.send({ type: 'ready' });\nprocess.send({ type: 'tick' });\n`,
+    );
+    let requests = 0;
+    const warmSpawner = new LocalTaskSpawner({
+      paths,
+      parallelism: 1,
+      dict,
+      warmWorkers: 1,
+      warmCommand: [process.execPath, path.join(dir, 'tick-warm.mjs')],
+      onTickRequested: () => requests++,
+    });
+    try {
+      warmSpawner.startWarmWorkers();
+      await until(() => requests === 1);
+    } finally {
+      await warmSpawner.close();
+    }
+    expect(requests).toBe(1);
+  });
+
   it('cancel ignores call ids that are not ours', async () => {
     await spawner.cancel('modal-fc-123');
     await spawner.cancel(`local-${process.pid}`); // Our own pid does not lead its own group: never signalled.

@@ -31,6 +31,8 @@ export interface LocalRuntimeOptions {
   warmWorkers?: number;
   /** Called when a task process started by this runtime exits. */
   onTaskProcessExit?: () => void;
+  /** Called when a warm worker's try asks for a tick over IPC (default: the wake socket). */
+  onTickRequested?: () => void;
 }
 
 export class LocalRuntime {
@@ -60,6 +62,7 @@ export class LocalRuntime {
       logger: this.logger,
       warmWorkers: options.warmWorkers ?? 0,
       ...(options.onTaskProcessExit ? { onChildExit: () => options.onTaskProcessExit?.() } : {}),
+      ...(options.onTickRequested ? { onTickRequested: options.onTickRequested } : {}),
     });
   }
 

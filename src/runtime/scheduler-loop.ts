@@ -80,6 +80,7 @@ export async function runSchedulerLoop(options: SchedulerLoopOptions): Promise<S
     onTaskProcessExit: () => {
       if (runtime.spawner.inFlight().length === 0) wake();
     },
+    onTickRequested: wake,
     warmWorkers:
       options.warmWorkers ?? Math.min(options.config.executor.parallelism, Math.max(2, Math.min(4, os.availableParallelism()))),
     ...(options.home !== undefined ? { home: options.home } : {}),

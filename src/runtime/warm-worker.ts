@@ -4,7 +4,8 @@
  * starts without paying for a Node start and module loading. It runs one try at a time; each operator still
  * runs in its own process group with its own environment and working directory (the worker sees to that).
  *
- * Messages: parent -> `{type: 'run', payload, callId}`; worker -> `{type: 'ready'}`, `{type: 'done', callId}`.
+ * Messages: parent -> `{type: 'run', payload, callId}`; worker -> `{type: 'ready'}`, `{type: 'done', callId}`,
+ * `{type: 'tick'}` (a try asks the loop for a tick over this channel instead of the wake socket).
  * When the parent goes away (the loop stopped or was killed), the worker finishes its try, which reports
  * through the state dict as usual, and exits.
  */
@@ -15,7 +16,11 @@ import { stopOnSignals } from './child-groups.js';
 import { openLocalTaskPorts } from './task-ports.js';
 
 export type WarmWorkerRequest = { type: 'run'; payload: TaskPayload; callId: string };
-export type WarmWorkerMessage = { type: 'ready' } | { type: 'done'; callId: string; status: string | null };
+export type WarmWorkerMessage =
+  | { type: 'ready' }
+  | { type: 'done'; callId: string; status: string | null }
+  /** The try asks for a tick (after writing the dict's tick request): cheaper than a socket connection. */
+  | { type: 'tick' };
 
 const { values } = parseArgs({ options: { env: { type: 'string' } } });
 if (!values.env || !process.send) {
@@ -24,7 +29,16 @@ if (!values.env || !process.send) {
 }
 stopOnSignals();
 const logger = stderrLogger({ debug: process.env.AIRFLOW_SERVERLESS_DEBUG === '1' });
-const ports = openLocalTaskPorts(values.env, logger);
+const ports = openLocalTaskPorts(values.env, logger, {
+  wakeParent: () => {
+    if (!process.connected) return false;
+    try {
+      return process.send?.({ type: 'tick' } satisfies WarmWorkerMessage) ?? false;
+    } catch {
+      return false; // the channel closed between the check and the send
+    }
+  },
+});
 let busy = false;
 let parentGone = false;
 

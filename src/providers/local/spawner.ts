@@ -45,6 +45,8 @@ export interface LocalTaskSpawnerOptions {
   warmCommand?: readonly string[];
   /** Extra environment for children (the home is always passed on). */
   childEnv?: NodeJS.ProcessEnv;
+  /** Called when a warm worker's try asks for a tick (default: the environment's wake socket). */
+  onTickRequested?: () => void;
   /** Called when a child exits, whatever the reason, and when a warm worker finishes a try. */
   onChildExit?: (callId: string, code: number | null, signal: NodeJS.Signals | null) => void;
   logger?: Logger;
@@ -59,7 +61,7 @@ interface WarmWorker {
   tries: number;
 }
 
-type WarmWorkerMessage = { type: 'ready' } | { type: 'done'; callId: string };
+type WarmWorkerMessage = { type: 'ready' } | { type: 'done'; callId: string } | { type: 'tick' };
 
 export class LocalTaskSpawner implements TaskSpawner {
   /** Cold children: call id -> pid. */
@@ -125,6 +127,10 @@ export class LocalTaskSpawner implements TaskSpawner {
       if (message.type === 'ready') {
         worker.ready = true;
         this.releaseSlot();
+      } else if (message.type === 'tick') {
+        // The try wrote the dict's tick request already; this only replaces its socket connection.
+        if (this.options.onTickRequested) this.options.onTickRequested();
+        else void wakeScheduler(this.options.paths);
       } else if (message.type === 'done' && worker.busyWith === message.callId) {
         worker.busyWith = null;
         this.releaseSlot();
