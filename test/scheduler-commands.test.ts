@@ -3,6 +3,7 @@ import { afterEach, expect, it } from 'vitest';
 import { getCommandLog } from '../src/db/queries/command-log.js';
 import { commandResultKey } from '../src/executor/protocol.js';
 import type { CommandResult } from '../src/executor/protocol.js';
+import { silentLogger } from '../src/logger.js';
 import { describeEachBackend } from './helpers/backends.js';
 import { daily, dag, task } from './helpers/dag-builder.js';
 import { TickHarness } from './helpers/tick-harness.js';
@@ -34,7 +35,17 @@ describeEachBackend('commands', (factory) => {
     await h.command({ id: 'dup-id', kind: 'trigger', dag_id: 'd', run_id: 'manual__a', conf: {}, logical_date: null });
     await h.command({ id: 'dup-date', kind: 'trigger', dag_id: 'd', run_id: 'manual__b', conf: {}, logical_date: '2024-01-05T00:00:00Z' });
     await h.command({ id: 'nodag', kind: 'trigger', dag_id: 'nope', run_id: 'manual__c', conf: {}, logical_date: null });
+    const warnings: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    h.logger = { ...silentLogger, warn: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }) };
     const ticked = await h.tick();
+    // Each refusal is said where the tick's output goes, with its reason.
+    expect(warnings.filter((w) => w.message === 'command rejected').map((w) => [w.fields?.id, w.fields?.reason])).toEqual(
+      expect.arrayContaining([
+        ['dup-id', expect.stringMatching(/already exists/)],
+        ['dup-date', expect.stringMatching(/already exists/)],
+        ['nodag', expect.stringMatching(/DAG 'nope' not found/)],
+      ]),
+    );
     expect(ticked.commandsFailed).toBe(3);
     expect((await result('dup-id'))?.message).toMatch(/already exists/);
     expect((await result('dup-date'))?.message).toMatch(/already exists/);

@@ -64,11 +64,12 @@ export async function applyCommands(ctx: TickContext): Promise<CommandsResult> {
       outcome = { id, ok: true, message: applied.message, applied_at: ctx.nowIso };
       result.applied++;
     } catch (error) {
-      if (!(error instanceof Rejected)) {
-        if (error instanceof LeaseLostError) throw error;
-        ctx.logger.error('command failed', { id, error: (error as Error).message });
-      }
+      if (error instanceof LeaseLostError) throw error;
       const message = error instanceof Error ? error.message : String(error);
+      // A rejection is the user's request being refused (unknown DAG, duplicate run): say so where the
+      // tick's output goes, not only in command_log and cmdresult:, which nobody may read.
+      if (error instanceof Rejected) ctx.logger.warn('command rejected', { id, kind: command?.kind, dag_id: command?.dag_id, reason: message });
+      else ctx.logger.error('command failed', { id, error: message });
       await ctx.db.transaction((tx) => log(tx, ctx, id, command, false, message));
       outcome = { id, ok: false, message, applied_at: ctx.nowIso };
       result.failed++;

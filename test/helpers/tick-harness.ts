@@ -10,6 +10,7 @@ import { defaultConfig } from '../../src/config/index.js';
 import type { Config } from '../../src/config/model.js';
 import type { DagSpec } from '../../src/dag/model.js';
 import { dagHash, serializeDag } from '../../src/dag/index.js';
+import type { Logger } from '../../src/logger.js';
 import type { DatabaseBackend } from '../../src/db/backend.js';
 import { getDagRun, listDagRuns } from '../../src/db/queries/dag-runs.js';
 import type { DagRunRow } from '../../src/db/queries/dag-runs.js';
@@ -90,8 +91,20 @@ export class TickHarness {
   }
 
   /** One tick; pass another backend on the same database to play a second process. */
+  /** Where the tick logs; tests that assert on log lines set it. */
+  logger: Logger | undefined;
+
   tick(owner = 'test-owner', db: DatabaseBackend = this.db): Promise<TickResult> {
-    return runTick({ db, dict: this.dict, spawner: this.spawner, clock: this.clock, config: this.config, volume: this.volume, owner });
+    return runTick({
+      db,
+      dict: this.dict,
+      spawner: this.spawner,
+      clock: this.clock,
+      config: this.config,
+      volume: this.volume,
+      owner,
+      ...(this.logger ? { logger: this.logger } : {}),
+    });
   }
 
   /** Registers a DAG as a good parse would (no manifest file; the sync leaves such DAGs alone). */
