@@ -105,35 +105,7 @@ export interface DagUpsert {
 
 /** Inserts or refreshes a DAG from a good parse: clears `is_stale` and `has_import_errors`, keeps `is_paused`. */
 export async function upsertDag(q: Queryable, dag: DagUpsert): Promise<void> {
-  await q.run(
-    `INSERT INTO dag (dag_id, is_paused, is_stale, has_import_errors, fileloc, relative_fileloc, owners, description,
-       timetable_summary, timetable_description, timezone, max_active_tasks, max_active_runs, last_parsed_time,
-       last_parse_duration)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (dag_id) DO UPDATE SET is_stale = excluded.is_stale, has_import_errors = excluded.has_import_errors,
-       fileloc = excluded.fileloc, relative_fileloc = excluded.relative_fileloc, owners = excluded.owners,
-       description = excluded.description, timetable_summary = excluded.timetable_summary,
-       timetable_description = excluded.timetable_description, timezone = excluded.timezone,
-       max_active_tasks = excluded.max_active_tasks, max_active_runs = excluded.max_active_runs,
-       last_parsed_time = excluded.last_parsed_time, last_parse_duration = excluded.last_parse_duration`,
-    [
-      dag.dag_id,
-      dag.is_paused_at_creation,
-      false,
-      false,
-      dag.fileloc,
-      dag.relative_fileloc,
-      dag.owners,
-      dag.description,
-      dag.timetable_summary,
-      dag.timetable_description,
-      dag.timezone,
-      dag.max_active_tasks,
-      dag.max_active_runs,
-      dag.last_parsed_time,
-      dag.last_parse_duration,
-    ],
-  );
+  await upsertDags(q, [dag]);
 }
 
 const UPSERT_COLUMNS = `dag_id, is_paused, is_stale, has_import_errors, fileloc, relative_fileloc, owners, description,

@@ -45,24 +45,20 @@ export async function upsertSerializedDag(
   q: Queryable,
   row: { dag_id: string; fileloc: string; data: string; dag_hash: string; now: string },
 ): Promise<boolean> {
-  const result = await q.run(
-    `INSERT INTO serialized_dag (dag_id, fileloc, data, dag_hash, created_at, last_updated)
-     VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT (dag_id) DO UPDATE SET fileloc = excluded.fileloc, data = excluded.data,
-       dag_hash = excluded.dag_hash, last_updated = excluded.last_updated
-     WHERE serialized_dag.dag_hash <> excluded.dag_hash`,
-    [row.dag_id, row.fileloc, row.data, row.dag_hash, row.now, row.now],
-  );
-  return result.changes > 0;
+  return (await upsertSerializedDags(q, [row])) > 0;
 }
 
-/** `upsertSerializedDag` for many DAGs (distinct ids) in few statements; unchanged hashes are not rewritten. */
+/**
+ * `upsertSerializedDag` for many DAGs (distinct ids) in few statements; unchanged hashes are not rewritten.
+ * Returns how many rows were written.
+ */
 export async function upsertSerializedDags(
   q: Queryable,
   rows: ReadonlyArray<{ dag_id: string; fileloc: string; data: string; dag_hash: string; now: string }>,
-): Promise<void> {
+): Promise<number> {
+  let written = 0;
   for (const part of rowChunks(rows, 6)) {
-    await q.run(
+    const result = await q.run(
       `INSERT INTO serialized_dag (dag_id, fileloc, data, dag_hash, created_at, last_updated)
        VALUES ${valuesRows(part.length, 6)}
        ON CONFLICT (dag_id) DO UPDATE SET fileloc = excluded.fileloc, data = excluded.data,
@@ -70,5 +66,7 @@ export async function upsertSerializedDags(
        WHERE serialized_dag.dag_hash <> excluded.dag_hash`,
       part.flatMap((row) => [row.dag_id, row.fileloc, row.data, row.dag_hash, row.now, row.now]),
     );
+    written += result.changes;
   }
+  return written;
 }
