@@ -2,16 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CliSandbox, EXAMPLES_DIR, hasStackTrace } from './helpers/cli.js';
-import type { CliResult } from './helpers/cli.js';
-
-function expectOneLineError(result: CliResult, pattern: RegExp): void {
-  expect(result.code, result.stderr).not.toBe(0);
-  expect(hasStackTrace(result.stderr), result.stderr).toBe(false);
-  const errorLines = result.stderr.split('\n').filter((line) => line.startsWith('Error: '));
-  expect(errorLines, result.stderr).toHaveLength(1);
-  expect(errorLines[0]).toMatch(pattern);
-}
+import { CliSandbox, EXAMPLES_DIR, expectOneLineError } from './helpers/cli.js';
 
 describe('CLI errors', () => {
   const sandbox = new CliSandbox();

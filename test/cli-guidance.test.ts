@@ -4,16 +4,8 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CliSandbox, EXAMPLES_DIR, eventually, exited, hasStackTrace } from './helpers/cli.js';
+import { CliSandbox, EXAMPLES_DIR, eventually, exited, expectOneLineError } from './helpers/cli.js';
 import type { CliResult } from './helpers/cli.js';
-
-function expectOneLineError(result: CliResult, pattern: RegExp): void {
-  expect(result.code, result.stderr).not.toBe(0);
-  expect(hasStackTrace(result.stderr), result.stderr).toBe(false);
-  const errorLines = result.stderr.split('\n').filter((line) => line.startsWith('Error: '));
-  expect(errorLines, result.stderr).toHaveLength(1);
-  expect(errorLines[0]).toMatch(pattern);
-}
 
 describe('CLI guidance', () => {
   const sandbox = new CliSandbox();

@@ -4,7 +4,7 @@
  * and triggering a paused DAG says the run will wait.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CliSandbox, hasStackTrace } from './helpers/cli.js';
+import { CliSandbox, expectOneLineError } from './helpers/cli.js';
 import type { CliResult } from './helpers/cli.js';
 
 const MANIFEST = `once_more:
@@ -14,14 +14,6 @@ const MANIFEST = `once_more:
     noop:
       operator: EmptyOperator
 `;
-
-function expectOneLineError(result: CliResult, pattern: RegExp): void {
-  expect(result.code, result.stderr).not.toBe(0);
-  expect(hasStackTrace(result.stderr), result.stderr).toBe(false);
-  const errorLines = result.stderr.split('\n').filter((line) => line.startsWith('Error: '));
-  expect(errorLines, result.stderr).toHaveLength(1);
-  expect(errorLines[0]).toMatch(pattern);
-}
 
 describe('dags trigger', () => {
   const sandbox = new CliSandbox();

@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 export const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples/dags');
@@ -122,4 +123,13 @@ export async function eventually<T>(check: () => T | undefined | false | Promise
 /** True when stderr holds a stack trace (what a user mistake must never show). */
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+[(:]\d+/m.test(text);
+}
+
+/** A user mistake: non-zero exit, no stack trace, exactly one `Error: ` line on stderr, matching `pattern`. */
+export function expectOneLineError(result: CliResult, pattern: RegExp): void {
+  expect(result.code, result.stderr).not.toBe(0);
+  expect(hasStackTrace(result.stderr), result.stderr).toBe(false);
+  const errorLines = result.stderr.split('\n').filter((line) => line.startsWith('Error: '));
+  expect(errorLines, result.stderr).toHaveLength(1);
+  expect(errorLines[0]).toMatch(pattern);
 }
