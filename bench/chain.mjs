@@ -5,19 +5,19 @@
  * the period instead of the fast-follow wake-up shows up as a ~60 s gap (and a scheduler timeout).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import {
   bashTask,
   cli,
-  cliJson,
-  createEnvironment,
+  deployAndTrigger,
+  isoMs as parse,
   mean,
   median,
   ms,
   printTable,
   ratio,
+  readRun,
   removeTempDir,
   run,
   seconds,
@@ -55,31 +55,19 @@ async function makeBaseline(dir) {
   return median(samples);
 }
 
-const parse = (iso) => (iso ? Date.parse(iso) : NaN);
-
 async function oneRepeat(index) {
   const home = tempDir(`chain${index}`);
   try {
     const env = 'chain';
-    await createEnvironment(
-      home,
-      env,
-      `scheduler:\n  interval_seconds: 60\nexecutor:\n  parallelism: ${os.cpus().length}\n`,
-    );
-    const manifest = path.join(home, 'bench_chain.yaml');
-    fs.writeFileSync(manifest, chainManifest());
-    await cli(home, ['dags', 'create', '--env', env, '--file', manifest]);
-    await cli(home, ['dags', 'trigger', '--env', env, '--dag-id', DAG_ID]);
+    await deployAndTrigger(home, env, DAG_ID, chainManifest());
 
     const scheduler = await cli(home, ['scheduler', '--env', env, '--until-idle', '--timeout', String(SCHEDULER_TIMEOUT_S), '--quiet'], {
       allowFailure: true,
       timeoutMs: (SCHEDULER_TIMEOUT_S + 30) * 1000,
       sampleCpu: true,
     });
-    const runs = (await cliJson(home, ['runs', 'list', '--env', env])).dag_runs;
-    const dagRun = runs.find((r) => r.dag_id === DAG_ID);
+    const { dagRun, tis } = await readRun(home, env, DAG_ID);
     if (!dagRun) throw new Error(`chain: no run of ${DAG_ID} after the scheduler (exit ${scheduler.code}): ${scheduler.stderr.slice(-400)}`);
-    const tis = (await cliJson(home, ['tasks', 'list', '--env', env, '--dag-id', DAG_ID, '--run-id', dagRun.dag_run_id])).task_instances;
     tis.sort((a, b) => a.task_id.localeCompare(b.task_id));
 
     const hops = [];

@@ -197,6 +197,32 @@ export async function createEnvironment(home, env, configText) {
   return file;
 }
 
+/**
+ * A local environment whose loop runs with a 60 s interval (so a hop that waits for the period instead of
+ * the fast-follow wake-up shows) and executor.parallelism = the core count; the manifest is uploaded as
+ * `<dagId>.yaml` and one run of the DAG triggered.
+ */
+export async function deployAndTrigger(home, env, dagId, manifestYaml) {
+  await createEnvironment(home, env, `scheduler:\n  interval_seconds: 60\nexecutor:\n  parallelism: ${os.cpus().length}\n`);
+  const manifest = path.join(home, `${dagId}.yaml`);
+  fs.writeFileSync(manifest, manifestYaml);
+  await cli(home, ['dags', 'create', '--env', env, '--file', manifest]);
+  await cli(home, ['dags', 'trigger', '--env', env, '--dag-id', dagId]);
+}
+
+/** The run of `dagId` (undefined when there is none) and its task instances. */
+export async function readRun(home, env, dagId) {
+  const dagRun = (await cliJson(home, ['runs', 'list', '--env', env])).dag_runs.find((r) => r.dag_id === dagId);
+  if (!dagRun) return { dagRun, tis: [] };
+  const tis = (await cliJson(home, ['tasks', 'list', '--env', env, '--dag-id', dagId, '--run-id', dagRun.dag_run_id])).task_instances;
+  return { dagRun, tis };
+}
+
+/** Milliseconds since the epoch of an ISO date from the API; NaN for null. */
+export function isoMs(iso) {
+  return iso ? Date.parse(iso) : NaN;
+}
+
 /** A BashOperator task in dag-factory shape. */
 export function bashTask(command, dependencies = []) {
   return { operator: 'airflow.operators.bash.BashOperator', bash_command: command, ...(dependencies.length ? { dependencies } : {}) };

@@ -11,12 +11,13 @@ import YAML from 'yaml';
 import {
   bashTask,
   cli,
-  cliJson,
-  createEnvironment,
+  deployAndTrigger,
+  isoMs as parse,
   mean,
   ms,
   printTable,
   ratio,
+  readRun,
   removeTempDir,
   run,
   seconds,
@@ -46,16 +47,9 @@ function wideMakefile() {
   return `${lines.join('\n')}\n`;
 }
 
-const parse = (iso) => (iso ? Date.parse(iso) : NaN);
-
 /** Creates an environment, uploads and triggers the DAG, runs the loop until idle, reads the run back. */
 async function attemptRun(home, env, via) {
-  const n = os.cpus().length;
-  await createEnvironment(home, env, `scheduler:\n  interval_seconds: 60\nexecutor:\n  parallelism: ${n}\n`);
-  const manifest = path.join(home, `${DAG_ID}.yaml`);
-  fs.writeFileSync(manifest, wideManifest());
-  await cli(home, ['dags', 'create', '--env', env, '--file', manifest]);
-  await cli(home, ['dags', 'trigger', '--env', env, '--dag-id', DAG_ID]);
+  await deployAndTrigger(home, env, DAG_ID, wideManifest());
   const limits = { allowFailure: true, timeoutMs: (SCHEDULER_TIMEOUT_S + 60) * 1000, sampleCpu: true };
   let scheduler;
   let ticks;
@@ -66,9 +60,8 @@ async function attemptRun(home, env, via) {
     scheduler = await run(process.execPath, [LOOP_HOST, '--home', home, '--env', env, '--timeout', String(SCHEDULER_TIMEOUT_S)], limits);
     ticks = scheduler.code === 0 ? JSON.parse(scheduler.stdout).ticks : NaN;
   }
-  const dagRun = (await cliJson(home, ['runs', 'list', '--env', env])).dag_runs.find((r) => r.dag_id === DAG_ID);
+  const { dagRun, tis } = await readRun(home, env, DAG_ID);
   if (!dagRun) throw new Error(`wide: no run after the scheduler (exit ${scheduler.code}): ${scheduler.stderr.slice(-400)}`);
-  const tis = (await cliJson(home, ['tasks', 'list', '--env', env, '--dag-id', DAG_ID, '--run-id', dagRun.dag_run_id])).task_instances;
   const done = tis.filter((ti) => ti.state === 'success').length;
   // Exit 3 is `--until-idle` reaching its timeout: slow, not broken. Anything else before the run finished is a crash.
   const premature = dagRun.state !== 'success' && scheduler.code !== 0 && scheduler.code !== 3 && !scheduler.timedOut;
