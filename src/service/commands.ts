@@ -3,7 +3,7 @@
  * them; and the trigger command id, derived from (dag_id, run_id) so that two triggers of one run collide.
  */
 import { createHash } from 'node:crypto';
-import { KEY_PREFIX, type Command } from '../executor/protocol.js';
+import { commandKey, KEY_PREFIX, type Command } from '../executor/protocol.js';
 import type { StateDict } from '../providers/ports.js';
 
 export type TriggerCommand = Extract<Command, { kind: 'trigger' }>;
@@ -16,6 +16,16 @@ export function triggerCommandId(dagId: string, runId: string): string {
   const hex = createHash('sha256').update(`${dagId}\u0000${runId}`).digest('hex');
   // Shaped as an RFC 9562 version-8 (custom) UUID.
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** A trigger command whose id is `triggerCommandId` of its DAG and run id. */
+export function newTriggerCommand(fields: Omit<TriggerCommand, 'id' | 'kind'>): TriggerCommand {
+  return { id: triggerCommandId(fields.dag_id, fields.run_id), kind: 'trigger', ...fields };
+}
+
+/** Writes the command; false when a command with the same id is already pending. */
+export async function submitCommand(dict: StateDict, command: Command): Promise<boolean> {
+  return dict.putIfAbsent(commandKey(command.id), command);
 }
 
 export async function pendingCommands(dict: StateDict): Promise<Command[]> {

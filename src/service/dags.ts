@@ -19,7 +19,7 @@ import type { Progress } from '../providers/ports.js';
 import { generateRunId } from '../timetable/index.js';
 import { DAGS_DIR, dagFilePath } from '../volume-layout.js';
 import { templateSyntaxProblems } from '../worker/template-syntax.js';
-import { pendingCommands, pendingPauseStates, pendingTriggers, triggerCommandId, type TriggerCommand } from './commands.js';
+import { newTriggerCommand, pendingCommands, pendingPauseStates, pendingTriggers, submitCommand } from './commands.js';
 import { NoDatabaseYetError, withReadDatabase } from './database.js';
 import type { Environment } from './environments.js';
 import { UnknownDagError, UserInputError } from './errors.js';
@@ -319,18 +319,16 @@ export async function triggerDag(
   const dict = await environment.provider.stateDict();
   const pending = await pendingCommands(dict);
   const isPaused = await assertRunIsNew(environment, dagId, runId, logicalIso, pending);
-  const command: TriggerCommand = {
-    id: triggerCommandId(dagId, runId),
-    kind: 'trigger',
+  const command = newTriggerCommand({
     dag_id: dagId,
     run_id: runId,
     conf: options.conf ?? {},
     logical_date: logicalIso,
     requested_at: (options.now ?? new Date()).toISOString(),
     by: 'cli',
-  };
+  });
   // Same id for the same run id: of two concurrent identical triggers, exactly one is recorded.
-  if (!(await dict.putIfAbsent(commandKey(command.id), command))) throw new DuplicateRunError(dagId, runId, 'queued');
+  if (!(await submitCommand(dict, command))) throw new DuplicateRunError(dagId, runId, 'queued');
   await environment.provider.spawner().requestTick();
   const isPausedAfterPending = pendingPauseStates(pending).get(dagId) ?? isPaused;
   return { dag_id: dagId, dag_run_id: runId, logical_date: logicalIso, command_id: command.id, is_paused: isPausedAfterPending };

@@ -2,7 +2,7 @@
 import type { Hono } from 'hono';
 import type { UiEnv } from '../auth.js';
 import { parseTriggerBody, readJsonObject } from '../bodies.js';
-import { pendingCommands, pendingTriggers, submitCommand, triggerCommandId, type TriggerCommand } from '../commands.js';
+import { newTriggerCommand, pendingCommands, pendingTriggers, submitCommand, type TriggerCommand } from '../commands.js';
 import { nudgeTick, requireDag, type UiContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { QueryParams } from '../params.js';
@@ -134,9 +134,7 @@ export function registerDagRunRoutes(api: Hono<UiEnv>, ctx: UiContext): void {
       throw new HttpError(409, `DAG Run with logical_date: '${body.logical_date}' already exists for DAG: '${dagId}'`);
     }
 
-    const command: TriggerCommand = {
-      id: triggerCommandId(dagId, runId),
-      kind: 'trigger',
+    const command = newTriggerCommand({
       dag_id: dagId,
       run_id: runId,
       conf: body.conf ?? {},
@@ -144,7 +142,7 @@ export function registerDagRunRoutes(api: Hono<UiEnv>, ctx: UiContext): void {
       note: body.note,
       requested_at: now.toISOString(),
       by: c.get('actor'),
-    };
+    });
     // Same id for the same run id: of two concurrent identical triggers, exactly one is recorded.
     if (!(await submitCommand(ctx.dict, command))) {
       throw new HttpError(409, `DAG Run with dag_run_id: '${runId}' already exists for DAG: '${dagId}'`);
