@@ -58,6 +58,13 @@ export interface BackendFactory {
   cleanup(): Promise<void>;
 }
 
+/** The first backend on a new database; `open` gives it (and `openAnother`) a backend of its own. Migrated unless told not to. */
+async function firstBackend(open: () => Omit<TestBackend, 'openAnother'>, options: { migrate?: boolean }): Promise<TestBackend> {
+  const backend: TestBackend = Object.assign(open(), { openAnother: open });
+  if (options.migrate !== false) await backend.migrate();
+  return backend;
+}
+
 function sqliteFactory(): BackendFactory {
   const dirs: string[] = [];
   const opened: DatabaseBackend[] = [];
@@ -75,9 +82,7 @@ function sqliteFactory(): BackendFactory {
         opened.push(backend);
         return backend;
       };
-      const backend: TestBackend = Object.assign(open(), { openAnother: open });
-      if (options.migrate !== false) await backend.migrate();
-      return backend;
+      return firstBackend(open, options);
     },
     async cleanup() {
       for (const backend of opened.splice(0)) await backend.close();
@@ -134,9 +139,7 @@ function postgresFactory(connectionString: string): BackendFactory {
         opened.push(backend);
         return backend;
       };
-      const backend: TestBackend = Object.assign(open(), { openAnother: open });
-      if (options.migrate !== false) await backend.migrate();
-      return backend;
+      return firstBackend(open, options);
     },
     async cleanup() {
       for (const backend of opened.splice(0)) await backend.close();
