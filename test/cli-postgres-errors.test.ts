@@ -9,7 +9,7 @@ import net from 'node:net';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { POSTGRES_SKIP_MESSAGE } from './helpers/backends.js';
-import { CliSandbox, hasStackTrace } from './helpers/cli.js';
+import { CliSandbox, expectOneLineError } from './helpers/cli.js';
 import type { CliResult } from './helpers/cli.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL;
@@ -26,11 +26,7 @@ async function unusedPort(): Promise<number> {
 }
 
 function expectOneSecretFreeError(result: CliResult, pattern: RegExp): void {
-  expect(result.code, result.stderr).not.toBe(0);
-  expect(hasStackTrace(result.stderr), result.stderr).toBe(false);
-  const errorLines = result.stderr.split('\n').filter((line) => line.startsWith('Error: '));
-  expect(errorLines, result.stderr).toHaveLength(1);
-  expect(errorLines[0]).toMatch(pattern);
+  expectOneLineError(result, pattern);
   expect(result.stdout + result.stderr).not.toContain(PASSWORD);
 }
 
