@@ -139,6 +139,8 @@ function identitySuffix(id: TaskIdentity): string {
 }
 
 export const taskKey = (id: TaskIdentity): string => KEY_PREFIX.task + identitySuffix(id);
+/** The prefix of every `taskKey` of one DAG (task_id comes before run_id, so no narrower prefix exists). */
+export const dagTaskKeyPrefix = (dagId: string): string => `${KEY_PREFIX.task}${dagId}:`;
 export const claimKey = (id: TaskIdentity): string => KEY_PREFIX.claim + identitySuffix(id);
 export const commandKey = (id: string): string => KEY_PREFIX.command + id;
 export const commandResultKey = (id: string): string => KEY_PREFIX.commandResult + id;

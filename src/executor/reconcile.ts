@@ -33,10 +33,18 @@ export async function deleteReport(ctx: TickContext, record: TaskRecord, key: st
   await ctx.dict.delete(claimKey(record));
 }
 
-function isRecord(value: unknown): value is TaskRecord {
+export function isTaskRecord(value: unknown): value is TaskRecord {
   const r = value as Partial<TaskRecord> | null;
   return !!r && typeof r === 'object' && typeof r.dag_id === 'string' && typeof r.task_id === 'string' &&
     typeof r.run_id === 'string' && typeof r.try_number === 'number' && typeof r.status === 'string';
+}
+
+/**
+ * Whether a report speaks for the task instance as it stands: the same try, still queued or running.
+ * The tick records only such reports; readers that show reports before a tick (`tasks list`) use the same rule.
+ */
+export function reportCounts(ti: Pick<TaskInstanceRow, 'try_number' | 'state'> | undefined, record: Pick<TaskRecord, 'try_number'>): boolean {
+  return ti !== undefined && ti.try_number === record.try_number && IN_FLIGHT_STATES.includes(ti.state);
 }
 
 export async function reconcileReports(ctx: TickContext): Promise<ReconcileResult> {
@@ -49,7 +57,7 @@ export async function reconcileReports(ctx: TickContext): Promise<ReconcileResul
   };
 
   for (const [key, record] of await ctx.dict.entries<unknown>(KEY_PREFIX.task)) {
-    if (!isRecord(record)) {
+    if (!isTaskRecord(record)) {
       ctx.logger.warn('deleting a malformed task record', { key });
       await ctx.dict.delete(key);
       result.stale++;
@@ -57,8 +65,7 @@ export async function reconcileReports(ctx: TickContext): Promise<ReconcileResul
     }
     const ti = await getTaskInstance(ctx.db, { ...record, map_index: record.map_index ?? -1 });
     if (ti && ti.try_number === record.try_number && ti.state === 'scheduled') continue; // dispatch adopts it
-    const counts = ti !== undefined && ti.try_number === record.try_number && IN_FLIGHT_STATES.includes(ti.state);
-    if (!ti || !counts) {
+    if (!ti || !reportCounts(ti, record)) {
       await ctx.ensureLease();
       await deleteReport(ctx, record, key);
       result.stale++;

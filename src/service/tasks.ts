@@ -2,6 +2,10 @@
 import type { TaskInstanceState } from '../model.js';
 import { getDagRun } from '../db/queries/dag-runs.js';
 import { getTaskInstance, listTaskInstancesForRun } from '../db/queries/task-instances.js';
+import type { TaskInstanceRow } from '../db/queries/task-instances.js';
+import { dagTaskKeyPrefix, FINAL_STATUSES } from '../executor/protocol.js';
+import type { TaskRecord } from '../executor/protocol.js';
+import { isTaskRecord, reportCounts } from '../executor/reconcile.js';
 import { logPath } from '../volume-layout.js';
 import { withReadDatabase } from './database.js';
 import type { Environment } from './environments.js';
@@ -9,16 +13,67 @@ import { UnknownRunError, UnknownTaskError, UserInputError } from './errors.js';
 import type { TaskInstanceJson } from './shapes.js';
 import { taskInstanceJson } from './shapes.js';
 
-export async function listRunTasks(environment: Environment, dagId: string, runId: string): Promise<TaskInstanceJson[]> {
+/** The `note` of a task instance whose shown state is a task's final report the database does not hold yet. */
+export const UNRECORDED_REPORT_NOTE = 'reported by the task; the next tick records it';
+
+export interface ListedTaskInstance extends TaskInstanceJson {
+  /** Present only when `state` comes from a final report no tick has recorded yet (see UNRECORDED_REPORT_NOTE). */
+  note?: string;
+}
+
+/**
+ * The task instances of a run, with the reports their tasks already wrote to the state dict laid over the
+ * database rows, so a finished try does not show `queued` until the next tick.
+ */
+export async function listRunTasks(environment: Environment, dagId: string, runId: string): Promise<ListedTaskInstance[]> {
+  // The dict is read first: a report a tick records in between then shows as recorded, never as queued.
+  const reports = await runReports(environment, dagId, runId);
   return withReadDatabase(environment, async (db) => {
     const run = await getDagRun(db, dagId, runId);
     if (!run) throw new UnknownRunError(dagId, runId);
     const rows = await listTaskInstancesForRun(db, dagId, runId);
+    const listed = rows.map((row) => withReport(taskInstanceJson(row, run), row, reports.get(reportSlot(row))));
     // In the order they ran (not yet started last), which reads like the DAG for a finished run.
     const started = (iso: string | null): number => (iso ? Date.parse(iso) : Number.POSITIVE_INFINITY);
-    rows.sort((a, b) => started(a.start_date) - started(b.start_date) || a.task_id.localeCompare(b.task_id) || a.map_index - b.map_index);
-    return rows.map((row) => taskInstanceJson(row, run));
+    listed.sort((a, b) => started(a.start_date) - started(b.start_date) || a.task_id.localeCompare(b.task_id) || a.map_index - b.map_index);
+    return listed;
   });
+}
+
+const reportSlot = (ti: { task_id: string; map_index: number; try_number: number }): string =>
+  `${ti.task_id}\u0000${ti.map_index}\u0000${ti.try_number}`;
+
+/** The run's `task:*` records, by task, map index and try (records carry their identity; keys are not parsed). */
+async function runReports(environment: Environment, dagId: string, runId: string): Promise<Map<string, TaskRecord>> {
+  const dict = await environment.provider.stateDict();
+  const reports = new Map<string, TaskRecord>();
+  for (const [, record] of await dict.entries<unknown>(dagTaskKeyPrefix(dagId))) {
+    if (!isTaskRecord(record) || record.dag_id !== dagId || record.run_id !== runId) continue;
+    reports.set(reportSlot({ ...record, map_index: record.map_index ?? -1 }), record);
+  }
+  return reports;
+}
+
+/** Lays a report over its task instance under the tick's own rule (`reportCounts`); other reports are ignored. */
+function withReport(json: TaskInstanceJson, row: TaskInstanceRow, record: TaskRecord | undefined): ListedTaskInstance {
+  if (!record || !reportCounts(row, record)) return json;
+  if (record.status === 'RUNNING') {
+    return { ...json, state: 'running', start_date: record.started_at ?? json.start_date, hostname: record.hostname ?? json.hostname, pid: record.pid ?? json.pid };
+  }
+  if (!FINAL_STATUSES.has(record.status)) return json;
+  const start = record.started_at ?? json.start_date;
+  const end = record.ended_at ?? null;
+  return {
+    ...json,
+    // The task's own outcome; whether a failure becomes up_for_retry is the tick's decision, hence the note.
+    state: record.status === 'SUCCESS' ? 'success' : record.status === 'SKIPPED' ? 'skipped' : 'failed',
+    start_date: start,
+    end_date: end,
+    duration: start && end ? Math.max(0, (Date.parse(end) - Date.parse(start)) / 1000) : json.duration,
+    hostname: record.hostname ?? json.hostname,
+    pid: record.pid ?? json.pid,
+    note: UNRECORDED_REPORT_NOTE,
+  };
 }
 
 export interface TaskLog {

@@ -1,6 +1,6 @@
-import { listRunTasks } from '../../../service/tasks.js';
+import { listRunTasks, UNRECORDED_REPORT_NOTE } from '../../../service/tasks.js';
 import { dagIdFlag, EnvCommand, runIdFlag, envFlag, jsonFlag } from '../../base-command.js';
-import { formatSeconds, printJson, printTable, shortTime } from '../../output.js';
+import { formatSeconds, printJson, printLine, printTable, shortTime } from '../../output.js';
 
 export default class TasksList extends EnvCommand {
   static override description = 'List the task instances of one DAG run with their state, try number and duration.';
@@ -19,12 +19,16 @@ export default class TasksList extends EnvCommand {
       ['Task', 'State', 'Try', 'Operator', 'Start (UTC)', 'Duration'],
       tasks.map((t) => [
         t.map_index >= 0 ? `${t.task_id}[${t.map_index}]` : t.task_id,
-        t.state ?? 'none',
+        // A task's report not yet recorded by a tick is starred, with the footnote below.
+        `${t.state ?? 'none'}${t.note ? '*' : ''}`,
         t.try_number,
         t.operator,
         shortTime(t.start_date),
         formatSeconds(t.duration),
       ]),
     );
+    if (tasks.some((t) => t.note)) {
+      printLine(`* ${UNRECORDED_REPORT_NOTE} (a failure with retries left then becomes up_for_retry)`);
+    }
   }
 }
