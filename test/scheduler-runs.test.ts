@@ -33,6 +33,8 @@ describeEachBackend('dag runs', (factory) => {
     );
     expect(runs.map((r) => r.run_id)[0]).toBe('scheduled__2024-01-04T00:00:00+00:00');
     expect(runs.every((r) => r.state === 'success' && r.run_type === 'scheduled' && r.triggered_by === 'timetable')).toBe(true);
+    // Like a manual run, a scheduled run has a conf object (empty), never NULL.
+    expect(runs.map((r) => r.conf)).toEqual(runs.map(() => '{}'));
     expect((await getDag(h.db, 'cu'))!.next_dagrun).toBe('2024-01-11T00:00:00.000Z');
   });
 

@@ -61,7 +61,7 @@ async function createRunsForDag(ctx: TickContext, dag: DagRow, budget: number): 
         logical_date: current.logical,
         run_type: 'scheduled',
         triggered_by: 'timetable',
-        conf: null,
+        conf: {}, // a scheduled run has no conf of its own; like Airflow, it still gets an empty object
         data_interval_start: current.start,
         data_interval_end: current.end,
         run_after: current.after,

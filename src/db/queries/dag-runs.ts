@@ -48,7 +48,8 @@ export interface NewDagRun {
   run_type: RunType;
   triggered_by: string;
   triggering_user_name?: string | null;
-  conf: Record<string, unknown> | null;
+  /** Always an object (`{}` when none was given), as Airflow gives every run one. */
+  conf: Record<string, unknown>;
   data_interval_start: string | null;
   data_interval_end: string | null;
   run_after: string;
@@ -73,7 +74,7 @@ export async function insertDagRun(q: Queryable, run: NewDagRun): Promise<boolea
       run.run_type,
       run.triggered_by,
       run.triggering_user_name ?? null,
-      run.conf === null ? null : JSON.stringify(run.conf),
+      JSON.stringify(run.conf),
       run.data_interval_start,
       run.data_interval_end,
       run.run_after,
