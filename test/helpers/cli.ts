@@ -27,10 +27,18 @@ export class CliSandbox {
   constructor() {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'afs-cli-'));
     this.home = path.join(this.dir, 'home');
+    fs.mkdirSync(path.join(this.dir, 'tmp'));
   }
 
   get env(): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, AIRFLOW_SERVERLESS_HOME: this.home, NO_COLOR: '1' };
+    // TMPDIR inside the sandbox: a task killed mid-run (the zombie tests) leaves its temporary working
+    // directory behind, and this way the sandbox's removal takes it along.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      AIRFLOW_SERVERLESS_HOME: this.home,
+      TMPDIR: path.join(this.dir, 'tmp'),
+      NO_COLOR: '1',
+    };
     delete env.DEBUG;
     delete env.AIRFLOW_SERVERLESS_DEBUG;
     return env;
@@ -99,7 +107,38 @@ export class CliSandbox {
         await exited;
       }
     }
+    killProcessesNaming(this.dir);
     fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Task processes started by a one-shot `tick` outlive it by design (detached, in their own process groups),
+ * so they are not this sandbox's children. Every one of them names the sandbox in its command line (the
+ * payload path, the environment's files), which is how they are found and ended. Linux /proc only.
+ */
+function killProcessesNaming(dir: string): void {
+  let pids: string[];
+  try {
+    pids = fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return;
+  }
+  for (const pid of pids) {
+    let commandLine: string;
+    try {
+      commandLine = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (!commandLine.includes(dir) || Number(pid) === process.pid) continue;
+    for (const target of [-Number(pid), Number(pid)]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // not a group leader, or already gone
+      }
+    }
   }
 }
 
