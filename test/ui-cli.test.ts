@@ -26,7 +26,8 @@ describe('ui command', () => {
     const link = await eventually(() => /UI: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(ui.output.stdout)?.[1], 30_000);
     const token = new URL(link).searchParams.get('token')!;
     const base = new URL(link).origin;
-    expect(ui.output.stdout).toContain(`Authorization: Bearer ${token}`);
+    // The API line follows the UI line, possibly in a later chunk of output.
+    await eventually(() => ui.output.stdout.includes(`Authorization: Bearer ${token}`), 10_000);
 
     const dags = await fetch(`${base}/api/v2/dags`, { headers: { Authorization: `Bearer ${token}` } });
     expect(dags.status).toBe(200);
@@ -54,7 +55,8 @@ describe('ui command', () => {
 
     ui.kill('SIGINT');
     expect(await exited(ui)).toBe(0);
-    expect(ui.output.stderr).toContain('UI stopped');
+    // 'exit' can come before the last of the child's output has been read.
+    await eventually(() => ui.output.stderr.includes('UI stopped'), 5_000);
     await expect(fetch(`${base}/api/v2/monitor/health`)).rejects.toThrow();
   });
 
