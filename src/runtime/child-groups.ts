@@ -3,43 +3,15 @@
  * process group (so a timeout reaches everything the operator started); when the task process itself is
  * told to stop, it must pass that on, or the operator would run on, orphaned.
  */
-import fs from 'node:fs';
+import { listProcesses, signalGroupOrProcess } from '../process-table.js';
 
 /** Pids whose parent is `parentPid` (Linux /proc; elsewhere none are found). */
 export function childPids(parentPid: number): number[] {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  const children: number[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Field 4 (ppid) follows the command name, which may itself contain spaces or parentheses.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === parentPid) children.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return children;
+  return (listProcesses() ?? []).filter((p) => p.ppid === parentPid).map((p) => p.pid);
 }
 
 export function signalChildGroups(signal: NodeJS.Signals, parentPid: number = process.pid): void {
-  for (const pid of childPids(parentPid)) {
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      try {
-        process.kill(pid, signal);
-      } catch {
-        // Gone.
-      }
-    }
-  }
+  for (const pid of childPids(parentPid)) signalGroupOrProcess(pid, signal);
 }
 
 const STOP_GRACE_MS = 5_000;

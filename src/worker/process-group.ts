@@ -4,8 +4,8 @@
  * file's descriptor: nothing is buffered in memory and stdout/stderr stay interleaved as written.
  */
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
+import { listProcesses, signalGroup } from '../process-table.js';
 
 export interface ProcessGroupOptions {
   command: string;
@@ -48,25 +48,9 @@ const GROUP_POLL_MS = 50;
  * Reads /proc on Linux; elsewhere any member the kernel reports counts.
  */
 function liveMembers(pgid: number): number[] {
-  let pids: string[];
-  try {
-    pids = fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name));
-  } catch {
-    return signalReaches(pgid) ? [pgid] : [];
-  }
-  const live: number[] = [];
-  for (const pid of pids) {
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue; // exited while we looked
-    }
-    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so parse after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') live.push(Number(pid));
-  }
-  return live;
+  const processes = listProcesses();
+  if (processes === null) return signalReaches(pgid) ? [pgid] : [];
+  return processes.filter((p) => p.pgrp === pgid && p.state !== 'Z' && p.state !== 'X').map((p) => p.pid);
 }
 
 function signalReaches(pgid: number): boolean {
@@ -81,14 +65,6 @@ function signalReaches(pgid: number): boolean {
 /** True while any process of the group is still running. */
 export function groupAlive(pgid: number): boolean {
   return signalReaches(pgid) && liveMembers(pgid).length > 0;
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
-  }
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

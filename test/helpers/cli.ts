@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { processIds, signalGroupOrProcess } from '../../src/process-table.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 export const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples/dags');
@@ -118,27 +119,14 @@ export class CliSandbox {
  * payload path, the environment's files), which is how they are found and ended. Linux /proc only.
  */
 function killProcessesNaming(dir: string): void {
-  let pids: string[];
-  try {
-    pids = fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name));
-  } catch {
-    return;
-  }
-  for (const pid of pids) {
+  for (const pid of processIds() ?? []) {
     let commandLine: string;
     try {
       commandLine = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     } catch {
       continue; // gone meanwhile
     }
-    if (!commandLine.includes(dir) || Number(pid) === process.pid) continue;
-    for (const target of [-Number(pid), Number(pid)]) {
-      try {
-        process.kill(target, 'SIGKILL');
-      } catch {
-        // not a group leader, or already gone
-      }
-    }
+    if (commandLine.includes(dir) && pid !== process.pid) signalGroupOrProcess(pid, 'SIGKILL');
   }
 }
 

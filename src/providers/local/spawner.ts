@@ -15,6 +15,7 @@ import type { TaskPayload } from '../../executor/protocol.js';
 import { TICK_REQUESTED_KEY } from '../../executor/protocol.js';
 import type { Logger } from '../../logger.js';
 import { silentLogger } from '../../logger.js';
+import { readProcessStat, signalGroup } from '../../process-table.js';
 import type { StateDict, TaskSpawner } from '../ports.js';
 import type { LocalEnvironmentPaths } from './paths.js';
 import { wakeScheduler } from './wake.js';
@@ -306,18 +307,10 @@ export function parseCallId(callId: string): { pid: number; warmTry: number | nu
   return { pid: Number(match[1]), warmTry: match[2] === undefined ? null : Number(match[2]) };
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
 /**
  * Guards `cancel` against pid reuse: a call id from an earlier scheduler may name a pid the OS has since
- * given to an unrelated process. On Linux we check that the pid still leads its own group and runs node;
- * elsewhere we only check that it exists.
+ * given to an unrelated process. On Linux we check that the pid still leads its own process group (as our
+ * detached task processes do); elsewhere we only check that it exists.
  */
 function isOurTaskProcess(pid: number): boolean {
   try {
@@ -325,12 +318,6 @@ function isOurTaskProcess(pid: number): boolean {
   } catch {
     return false;
   }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const processGroup = Number(fields[2]);
-    return processGroup === pid;
-  } catch {
-    return true;
-  }
+  const stat = readProcessStat(pid);
+  return stat === null || stat.pgrp === pid;
 }
