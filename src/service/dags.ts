@@ -119,7 +119,7 @@ function callableFiles(specs: readonly DagSpec[]): string[] {
   const files = new Set<string>();
   for (const spec of specs) {
     for (const task of spec.tasks) {
-      if (task.operator === 'bash' || task.operator === 'empty') continue;
+      if (task.operator === 'bash' || task.operator === 'empty' || task.operator === 'python_file') continue;
       const file = task.args.python_callable_file;
       if (file && !path.isAbsolute(file)) files.add(file);
     }

@@ -45,5 +45,8 @@ function buildTimetable(schedule: ScheduleSpec, timezone: string, options: Timet
       return new OnceTimetable();
     case 'none':
       return new NullTimetable();
+    case 'multi_cron':
+      // Placeholder until timetable objects from Python DAG files land (issue 9).
+      throw new Error('MultipleCronTriggerTimetable is not supported yet');
   }
 }

@@ -75,6 +75,9 @@ async function runOperator(ctx: OperatorContext): Promise<OperatorOutcome> {
       case 'empty':
         ctx.log.line('EmptyOperator: nothing to run.');
         return { status: 'SUCCESS', exit_code: null };
+      case 'python_file':
+        // Placeholder until the Python task runner lands (issue 9): never reached by a DAG today.
+        return { status: 'FAILED', exit_code: null, error: 'tasks from Python DAG files are not supported yet', no_retry: true };
     }
   } catch (error) {
     if (error instanceof TemplateRenderError) {

@@ -38,7 +38,8 @@ function templatedStrings(task: TaskSpec): Array<[string, string]> {
     if (!/\.(sh|bash)$/.test(task.args.bash_command.trim())) stringsIn(task.args.bash_command, 'bash_command', out);
     stringsIn(task.args.env, 'env', out);
     stringsIn(task.args.cwd, 'cwd', out);
-  } else if (task.operator !== 'empty') {
+  } else if (task.operator !== 'empty' && task.operator !== 'python_file') {
+    // python_file tasks are rendered by the Python task runner (Jinja in Python), not here.
     stringsIn(task.args.op_args, 'op_args', out);
     stringsIn(task.args.op_kwargs, 'op_kwargs', out);
     stringsIn(task.args.templates_dict, 'templates_dict', out);

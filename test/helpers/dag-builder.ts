@@ -17,6 +17,7 @@ const OPERATOR_CLASS: Record<TaskSpec['operator'], string> = {
   branch_python: 'airflow.providers.standard.operators.python.BranchPythonOperator',
   short_circuit: 'airflow.providers.standard.operators.python.ShortCircuitOperator',
   empty: 'airflow.providers.standard.operators.empty.EmptyOperator',
+  python_file: 'airflow.providers.standard.operators.python.PythonOperator',
 };
 
 function defaultArgs(operator: TaskSpec['operator']): Record<string, unknown> {
