@@ -2,8 +2,10 @@
  * The one place errors become what a user sees: one line per problem on stderr and an exit code. Stack
  * traces only with AIRFLOW_SERVERLESS_DEBUG=1 (or DEBUG set), never for a mistake the user can fix.
  */
-import { ConfigError } from '../config/index.js';
-import { ManifestError } from '../dag/index.js';
+// The error classes' own modules, not the config/dag barrels: every command imports this file, and the
+// barrels bring the manifest parser and its packages with them.
+import { ConfigError } from '../config/errors.js';
+import { ManifestError } from '../dag/errors.js';
 
 export const EXIT = {
   /** Something went wrong (bad input, unknown name, failed operation). */

@@ -2,7 +2,7 @@
  * config.yaml's schema: every key, its default and what is allowed (the error messages quote ALLOWED).
  * Sections are strict: a misspelled key is an error, not a silently ignored setting.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { tryParseDuration } from '../dag/duration.js';
 import type { Config } from './model.js';
 

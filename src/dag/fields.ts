@@ -5,7 +5,7 @@
  * here (no e-mail, pools, queues or callbacks in a serverless environment).
  */
 import { posix } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TRIGGER_RULE_ALIASES, TRIGGER_RULES } from '../model.js';
 import type { TriggerRule } from '../model.js';
 import { tryParseDuration } from './duration.js';

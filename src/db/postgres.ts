@@ -3,7 +3,8 @@
  * started from the CLI), so the scheduler lock is a session advisory lock, and migrations serialise on a
  * transaction advisory lock. Rows are normalised to look exactly like SQLite's (see backend.ts).
  */
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { DatabaseBackend, Queryable, Row, SqlParam } from './backend.js';
 import { DatabaseUnavailableError, TransientDatabaseError } from './backend.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -112,7 +113,23 @@ const OID = {
   timestamptz: 1184,
 } as const;
 
-const parseDefaultTimestamptz = pg.types.getTypeParser(OID.timestamptz, 'text') as (value: string) => Date | number;
+/**
+ * The pg package, loaded on first use: every CLI command imports this module (through db/open.ts), and
+ * loading pg costs more start-up time than most commands take, yet only Postgres environments need it.
+ * A synchronous require (pg is CommonJS), because the backend's constructor is synchronous.
+ */
+let pgModule: typeof pg | undefined;
+function pgLib(): typeof pg {
+  // CommonJS builds of this module (tests bundle it so) have a require of their own and no import.meta.url.
+  pgModule ??= (typeof require === 'function' ? require : createRequire(import.meta.url))('pg') as typeof pg;
+  return pgModule;
+}
+
+let defaultTimestamptzParser: ((value: string) => Date | number) | undefined;
+function parseDefaultTimestamptz(value: string): Date | number {
+  defaultTimestamptzParser ??= pgLib().types.getTypeParser(OID.timestamptz, 'text') as (value: string) => Date | number;
+  return defaultTimestamptzParser(value);
+}
 
 function isoOrRaw(parsed: Date | number, raw: string): string {
   // 'infinity' parses to a number and year 0 / BC dates to an invalid or odd Date: keep the server's text.
@@ -125,7 +142,7 @@ function isoOrRaw(parsed: Date | number, raw: string): string {
  */
 const rowTypes = {
   getTypeParser(oid: number, format?: string): (value: string) => unknown {
-    if (format === 'binary') return pg.types.getTypeParser(oid, 'binary') as (value: string) => unknown;
+    if (format === 'binary') return pgLib().types.getTypeParser(oid, 'binary') as (value: string) => unknown;
     switch (oid) {
       case OID.timestamptz:
         return (v) => isoOrRaw(parseDefaultTimestamptz(v), v);
@@ -140,7 +157,7 @@ const rowTypes = {
       case OID.numeric:
         return (v) => Number(v);
       default:
-        return pg.types.getTypeParser(oid, 'text') as (value: string) => unknown;
+        return pgLib().types.getTypeParser(oid, 'text') as (value: string) => unknown;
     }
   },
 };
@@ -212,7 +229,7 @@ export class PostgresBackend implements DatabaseBackend {
       application_name: options.applicationName ?? 'airflow-serverless',
       types: rowTypes,
     };
-    this.pool = new pg.Pool({
+    this.pool = new (pgLib().Pool)({
       ...this.clientConfig,
       max: options.poolSize ?? 4,
       idleTimeoutMillis: 10_000,
@@ -354,7 +371,7 @@ export class PostgresBackend implements DatabaseBackend {
 
   private async openLockClient(): Promise<pg.Client> {
     if (this.lockClient) return this.lockClient;
-    const client = new pg.Client({
+    const client = new (pgLib().Client)({
       ...this.clientConfig,
       application_name: `${this.clientConfig.application_name ?? 'airflow-serverless'}:lock`,
     });

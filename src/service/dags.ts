@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ManifestError, manifestDefaultsFrom, parseManifest } from '../dag/index.js';
+import { ManifestError } from '../dag/errors.js';
 import type { DagSpec } from '../dag/model.js';
 import { findDagRunByLogicalDate, getDagRun } from '../db/queries/dag-runs.js';
 import { getDag, listDagTags, listDags } from '../db/queries/dags.js';
@@ -16,9 +16,8 @@ import { loadDagSpec } from '../db/queries/serialized-dags.js';
 import type { Command } from '../executor/protocol.js';
 import { commandKey } from '../executor/protocol.js';
 import type { Progress } from '../providers/ports.js';
-import { generateRunId } from '../timetable/index.js';
+import { generateRunId } from '../timetable/run-id.js';
 import { DAGS_DIR, dagFilePath } from '../volume-layout.js';
-import { templateSyntaxProblems } from '../worker/template-syntax.js';
 import { newTriggerCommand, pendingCommands, pendingPauseStates, pendingTriggers, submitCommand } from './commands.js';
 import { NoDatabaseYetError, withReadDatabase } from './database.js';
 import type { Environment } from './environments.js';
@@ -27,6 +26,16 @@ import type { DagDetailJson, DagJson } from './shapes.js';
 import { dagJson, dagTasksJson } from './shapes.js';
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml']);
+
+/**
+ * Parses a manifest's text into DAG specs. The parser (yaml, zod, cron) and the template checker (nunjucks)
+ * are imported when an operation needs them, not with this module: `dags list` and the other read
+ * commands import it too, and would pay their start-up time for nothing (see scripts/build-cli.mjs).
+ */
+async function parseManifestText(environment: Environment, text: string, fileloc: string): Promise<DagSpec[]> {
+  const { manifestDefaultsFrom, parseManifest } = await import('../dag/index.js');
+  return parseManifest(text, fileloc, manifestDefaultsFrom(environment.config));
+}
 
 export interface UploadResult {
   /** Manifest path relative to `dags/`. */
@@ -60,13 +69,14 @@ export async function uploadDagFile(
   progress.step(`validating ${localFile}`);
   let specs: DagSpec[];
   try {
-    specs = parseManifest(text, fileloc, manifestDefaultsFrom(environment.config));
+    specs = await parseManifestText(environment, text, fileloc);
   } catch (error) {
     // Name the file as the user gave it, so `path:line` points at their copy.
     if (error instanceof ManifestError) throw new ManifestError(localFile, error.problems, { cause: error });
     throw error;
   }
   if (specs.length === 0) throw new UserInputError(`${localFile}: the manifest declares no DAG`);
+  const { templateSyntaxProblems } = await import('../worker/template-syntax.js');
   const templateProblems = specs.flatMap((spec) =>
     spec.tasks.flatMap((task) => templateSyntaxProblems(task).map((message) => ({ line: null, message: `dag '${spec.dag_id}': ${message}` }))),
   );
@@ -146,7 +156,7 @@ async function knownDags(environment: Environment): Promise<Map<string, string>>
     const bytes = await volume.get(dagFilePath(relative));
     if (!bytes) continue;
     try {
-      for (const spec of parseManifest(Buffer.from(bytes).toString('utf8'), relative, manifestDefaultsFrom(environment.config))) {
+      for (const spec of await parseManifestText(environment, Buffer.from(bytes).toString('utf8'), relative)) {
         known.set(spec.dag_id, relative);
       }
     } catch {
@@ -275,9 +285,7 @@ async function findSpecOnVolume(environment: Environment, dagId: string): Promis
   const fileloc = (await knownDags(environment)).get(dagId);
   if (fileloc === undefined) throw new UnknownDagError(dagId, environment.name);
   const bytes = await environment.provider.volume().get(dagFilePath(fileloc));
-  const spec = parseManifest(Buffer.from(bytes ?? []).toString('utf8'), fileloc, manifestDefaultsFrom(environment.config)).find(
-    (s) => s.dag_id === dagId,
-  );
+  const spec = (await parseManifestText(environment, Buffer.from(bytes ?? []).toString('utf8'), fileloc)).find((s) => s.dag_id === dagId);
   if (!spec) throw new UnknownDagError(dagId, environment.name);
   return spec;
 }

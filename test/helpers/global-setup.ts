@@ -41,6 +41,8 @@ export default function setup(): void {
     const output = String((error as { stderr?: Buffer }).stderr ?? '');
     process.stderr.write(`global-setup: building assets failed (CLI tests go on):\n${output.slice(0, 1000)}\n`);
   }
+  // The CLI runs from its bundle and oclif.manifest.json (scripts/build-cli.mjs), built from src/ like dist/.
+  execFileSync(process.execPath, ['scripts/build-cli.mjs'], { cwd: repoRoot, stdio: 'pipe' });
   fs.mkdirSync(path.dirname(stampFile), { recursive: true });
   fs.writeFileSync(stampFile, new Date().toISOString());
 }
