@@ -1,7 +1,7 @@
 /**
  * Builds what the CLI starts from (part of `npm run build`, after tsc; the tests' global setup runs it too):
  *
- * 1. dist/cli-bundle/: the CLI (src/cli/main.ts and one entry per command), everything of src/ it imports,
+ * 1. dist/cli-bundle/: the CLI (src/cli/main.ts, one entry per command and per oclif hook), everything of src/ it imports,
  *    and the pure-JavaScript packages on that path, bundled by esbuild into a few ESM files. Loading them
  *    module by module (oclif alone is ~150 CommonJS files, zod ~150 ESM files, yaml ~80) was most of the
  *    start-up time of every command. Code splitting gives each command only the chunks it reaches, and a
@@ -72,7 +72,7 @@ const placement = {
 
 fs.rmSync(outdir, { recursive: true, force: true });
 const result = await esbuild.build({
-  entryPoints: [path.join(cliSource, 'main.ts'), ...commandFiles(path.join(cliSource, 'commands'))],
+  entryPoints: [path.join(cliSource, 'main.ts'), ...commandFiles(path.join(cliSource, 'commands')), ...commandFiles(path.join(cliSource, 'hooks'))],
   metafile: true,
   outbase: cliSource,
   outdir,
