@@ -61,9 +61,19 @@ export interface VolumeMount {
   commit(): Promise<void>;
 }
 
-/** Progress feedback for long steps (create, deploy, upload). */
+/**
+ * Progress feedback for long work (create, deploy, upload, backfill, cleanup). Where it goes is the
+ * caller's choice (src/service/progress.ts): a terminal shows it, a pipe or `--json` gets nothing.
+ */
 export interface Progress {
+  /** One step done or starting ("creating the state dict"). */
   step(message: string): void;
+  /**
+   * Item number `done` of `total` of one piece of work (`uploading`, 3, 40, `callables/x.py`: the third
+   * file is being uploaded); a terminal redraws one line and ends it at `done === total`. Optional for implementers: call it through `countProgress` (service/progress.ts),
+   * which falls back to `step`.
+   */
+  count?(label: string, done: number, total: number, item?: string): void;
 }
 
 /**

@@ -18,6 +18,7 @@ import { commandKey } from '../executor/protocol.js';
 import type { Progress } from '../providers/ports.js';
 import { generateRunId } from '../timetable/run-id.js';
 import { DAGS_DIR, dagFilePath } from '../volume-layout.js';
+import { countProgress } from './progress.js';
 import { newTriggerCommand, pendingCommands, pendingPauseStates, pendingTriggers, submitCommand } from './commands.js';
 import { NoDatabaseYetError, withReadDatabase } from './database.js';
 import type { Environment } from './environments.js';
@@ -100,11 +101,13 @@ export async function uploadDagFile(
       throw new UserInputError(`${localFile}: python_callable_file ${callable} not found (looked for ${source})`);
     }
   }
-  for (const callable of callables) {
-    progress.step(`uploading ${callable}`);
-    await volume.put(dagFilePath(callable), fs.readFileSync(path.resolve(manifestDir, callable)));
+  // Callables first, so the manifest never points at a missing file; counted, as there can be many.
+  const total = callables.length + 1;
+  for (const [index, file] of callables.entries()) {
+    countProgress(progress, 'uploading', index + 1, total, file);
+    await volume.put(dagFilePath(file), fs.readFileSync(path.resolve(manifestDir, file)));
   }
-  progress.step(`uploading ${fileloc}`);
+  countProgress(progress, 'uploading', total, total, fileloc);
   await volume.put(dagFilePath(fileloc), Buffer.from(text, 'utf8'));
   await volume.commit();
   await environment.provider.spawner().requestTick();
