@@ -267,6 +267,22 @@ describeEachBackend('database backend', (factory) => {
     expect(await b.holdsLock('scheduler', now)).toBe(true);
   });
 
+  it.runIf(factory.name === 'postgres')('keeps the lock connection between ticks and replaces one that died idle', async () => {
+    const a = await factory.create();
+    const b = a.openAnother();
+    const now = new Date(T0);
+    expect(await a.acquireLock('scheduler', { owner: 'tick-a', ttlMs: 60_000, now })).toBe(true);
+    await a.releaseLock('scheduler');
+    expect(await b.acquireLock('scheduler', { owner: 'tick-b', ttlMs: 60_000, now })).toBe(true);
+    await b.releaseLock('scheduler');
+    // Released, yet still connected: the next tick takes the lock without opening a connection.
+    expect(await a.terminateConnections!('lock')).toBe(1);
+    // That idle connection is now dead; taking the lock again neither fails nor reports it as lost.
+    expect(await a.acquireLock('scheduler', { owner: 'tick-a', ttlMs: 60_000, now })).toBe(true);
+    expect(await a.holdsLock('scheduler', now)).toBe(true);
+    expect(await b.acquireLock('scheduler', { owner: 'tick-b', ttlMs: 60_000, now })).toBe(false);
+  });
+
   it.runIf(factory.name === 'postgres')('frees the Postgres lock on close and keeps schemas apart', async () => {
     const a = await factory.create();
     const b = a.openAnother();

@@ -359,13 +359,19 @@ export class PostgresBackend implements DatabaseBackend {
    * A 64-bit advisory lock key: the schema namespaces it, because advisory locks are database-wide. Without
    * a `schema` option, the connection's own schema (what the URL's `options=-c search_path=...` selected, or
    * `public`) does, so two environments in two schemas of one database never share a scheduler lock.
+   * An SQL expression over $1 (schema) and $2 (name), so taking a lock computes its key in the same round trip.
    */
+  private static readonly LOCK_KEY_SQL = `((hashtext('airflow-serverless/' || COALESCE($1::text, current_schema(), ''))::bigint << 32)
+               | (hashtext($2)::bigint & 4294967295))`;
+
+  /** Keys already computed, by lock name: a backend's schema never changes. */
+  private readonly lockKeys = new Map<string, string>();
+
   private async lockKey(client: pg.ClientBase, name: string): Promise<string> {
-    const result = await client.query<{ key: string }>(
-      `SELECT ((hashtext('airflow-serverless/' || COALESCE($1::text, current_schema(), ''))::bigint << 32)
-               | (hashtext($2)::bigint & 4294967295))::text AS key`,
-      [this.schema ?? null, name],
-    );
+    const known = this.lockKeys.get(name);
+    if (known) return known;
+    const result = await client.query<{ key: string }>(`SELECT ${PostgresBackend.LOCK_KEY_SQL}::text AS key`, [this.schema ?? null, name]);
+    this.lockKeys.set(name, result.rows[0]!.key);
     return result.rows[0]!.key;
   }
 
@@ -407,18 +413,38 @@ export class PostgresBackend implements DatabaseBackend {
     if (this.closed) throw new Error(`PostgresBackend for ${this.description} is closed`);
     const held = this.heldLocks.get(name);
     if (held && (await this.holdsLock(name, options.now))) return held.owner === options.owner;
-    const client = await this.openLockClient();
+    // The lock connection outlives a release (see releaseLock), so it may have died while idle: then one
+    // more try on a fresh connection, rather than failing this tick for a connection nobody was using.
+    const reused = this.lockClient !== undefined;
     try {
-      const key = await this.lockKey(client, name);
-      const result = await client.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS taken', [key]);
-      const taken = result.rows[0]?.taken === true;
-      if (taken) this.heldLocks.set(name, { owner: options.owner, key });
-      else if (this.heldLocks.size === 0) await this.dropLockClient();
-      return taken;
+      return await this.tryAdvisoryLock(name, options.owner);
+    } catch (error) {
+      await this.dropLockClient();
+      if (!reused) throw this.translate(error);
+    }
+    try {
+      return await this.tryAdvisoryLock(name, options.owner);
     } catch (error) {
       await this.dropLockClient();
       throw this.translate(error);
     }
+  }
+
+  /** pg_try_advisory_lock in one round trip: the key is computed with the first try and remembered. */
+  private async tryAdvisoryLock(name: string, owner: string): Promise<boolean> {
+    const client = await this.openLockClient();
+    const known = this.lockKeys.get(name);
+    const result = known
+      ? await client.query<{ taken: boolean; key?: string }>('SELECT pg_try_advisory_lock($1::bigint) AS taken', [known])
+      : await client.query<{ taken: boolean; key: string }>(
+          `SELECT pg_try_advisory_lock(k) AS taken, k::text AS key FROM (SELECT ${PostgresBackend.LOCK_KEY_SQL} AS k) AS lock_key`,
+          [this.schema ?? null, name],
+        );
+    const key = known ?? result.rows[0]!.key!;
+    this.lockKeys.set(name, key);
+    const taken = result.rows[0]?.taken === true;
+    if (taken) this.heldLocks.set(name, { owner, key });
+    return taken;
   }
 
   async holdsLock(name: string, _now: Date): Promise<boolean> {
@@ -451,9 +477,9 @@ export class PostgresBackend implements DatabaseBackend {
     } catch {
       // A dead connection holds nothing; dropping it below is all that is left to do.
       await this.dropLockClient();
-      return;
     }
-    if (this.heldLocks.size === 0) await this.dropLockClient();
+    // The connection stays open for the next acquire (a scheduler loop ticks on it every pass, and opening
+    // one costs more than the whole idle tick); close() ends it, and a dead one is noticed and replaced.
   }
 
   async migrate(): Promise<void> {
