@@ -1,5 +1,6 @@
 /** The tick end to end over a real database, with the task function played by hand. */
 import { afterEach, expect, it } from 'vitest';
+import type { DatabaseBackend, Queryable, SqlParam } from '../src/db/backend.js';
 import { listTaskInstanceHistory } from '../src/db/queries/task-instance-history.js';
 import { getJob } from '../src/db/queries/jobs.js';
 import { TICK_REQUESTED_KEY } from '../src/executor/protocol.js';
@@ -90,5 +91,48 @@ describeEachBackend('tick lease and fast-follow', (factory) => {
     expect(result).toMatchObject({ ran: true, leaseLost: true, commandsApplied: 0 });
     expect(await h.runs('lost')).toHaveLength(0);
     expect(h.dict.data.has('cmd:trigger-lost-manual__1')).toBe(true);
+  });
+});
+
+/** The statements a backend runs (top level and inside transactions), for counting what a pass costs. */
+function recordingStatements(db: DatabaseBackend, statements: string[]): DatabaseBackend {
+  const wrap = <Q extends Queryable>(q: Q): Q =>
+    new Proxy(q, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target) as unknown;
+        if (typeof value !== 'function') return value;
+        if (prop === 'all' || prop === 'get' || prop === 'run') {
+          return (sql: string, params?: readonly SqlParam[]) => {
+            statements.push(sql.replace(/\s+/g, ' ').trim());
+            return (value as Queryable['all']).call(target, sql, params);
+          };
+        }
+        if (prop === 'transaction') {
+          return <T>(fn: (tx: Queryable) => Promise<T>) => (value as DatabaseBackend['transaction']).call(target, (tx) => fn(wrap(tx)));
+        }
+        return (value as (...args: unknown[]) => unknown).bind(target);
+      },
+    });
+  return wrap(db);
+}
+
+describeEachBackend('idle tick', (factory) => {
+  let h: TickHarness;
+  afterEach(() => h?.dispose());
+
+  it('with no queued or running run, one count replaces every step on active runs', async () => {
+    h = new TickHarness(await factory.create());
+    for (let i = 0; i < 5; i++) await h.addDag(dag(`d${i}`, [task('a'), task('b', ['a'])]));
+    await h.tick();
+    const statements: string[] = [];
+    const idle = await h.tick('test-owner', recordingStatements(h.db, statements));
+    expect(idle).toMatchObject({ ran: true, runsStarted: 0, tasksScheduled: 0, dispatched: 0 });
+    expect(statements.filter((sql) => /\bdag_run\b/.test(sql))).toEqual([
+      "SELECT COUNT(*) AS n FROM dag_run WHERE state IN (?, ?)",
+    ]);
+
+    // A queued run brings the steps back in the same pass: it starts, and its first task goes out.
+    await h.trigger('d0', 'manual__1');
+    expect(await h.tick()).toMatchObject({ runsStarted: 1, dispatched: 1 });
   });
 });
