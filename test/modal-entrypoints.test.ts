@@ -147,7 +147,7 @@ describe('tick entrypoint', () => {
       return { ok: true };
     });
     const outcome = await runModalTick({ env: containerEnv(), ...common(), runTick });
-    expect(outcome).toEqual({ ran: true, result: { ok: true } });
+    expect(outcome).toMatchObject({ ran: true, result: { ok: true } });
     expect(runTick).toHaveBeenCalledOnce();
     expect(seen.lockOwner).toMatch(/:/);
     expect(seen.requested).toBeUndefined();

@@ -5,6 +5,7 @@
  *
  * The one module that knows the Function/FunctionCall SDK calls.
  */
+import { randomUUID } from 'node:crypto';
 import type { Function_ } from 'modal';
 import type { TaskPayload } from '../../executor/protocol.js';
 import { TICK_REQUESTED_KEY } from '../../executor/protocol.js';
@@ -14,6 +15,8 @@ import type { ModalConnection } from './client.js';
 import { isNotFound } from './client.js';
 import { ModalEnvironmentNotFoundError } from './errors.js';
 import { MODAL_FUNCTIONS } from './names.js';
+import type { RawDict } from './wake.js';
+import { writeWake } from './wake.js';
 
 /**
  * A pending tick request older than this is treated as lost (the tick it started never ran) and replaced.
@@ -21,13 +24,18 @@ import { MODAL_FUNCTIONS } from './names.js';
  */
 export const STALE_TICK_REQUEST_MS = 5 * 60_000;
 
+interface TickRequest {
+  requested_at: string;
+  nonce: string;
+}
+
 export class ModalTaskSpawner implements TaskSpawner {
   private readonly functions = new Map<string, Promise<Function_>>();
 
   constructor(
     private readonly connection: ModalConnection,
     private readonly appName: string,
-    private readonly dict: StateDict,
+    private readonly dict: StateDict & RawDict,
     private readonly clock: Clock = systemClock,
   ) {}
 
@@ -90,17 +98,26 @@ export class ModalTaskSpawner implements TaskSpawner {
   /**
    * At most one spawned tick per pending request: the `tick:requested` key is the gate (STYLE 5: a
    * recurring singleton is gated by a key written atomically). The tick entrypoint deletes the key when it
-   * starts, so requests made while it runs start (or fold into) the next one.
+   * starts, so requests made while it runs start (or fold into) the next one. Every request, gated or not,
+   * then marks the wake entry due (after the gate: see wake.ts for why that order loses nothing), so the
+   * next scheduled launcher call runs the tick even if this spawn is lost.
    */
   async requestTick(): Promise<void> {
-    // The value is the request's ISO timestamp (DESIGN.md state dict protocol), as runTick writes it too.
-    const request = this.clock.now().toISOString();
+    // The request's timestamp (DESIGN.md state dict protocol), with a nonce: putIfAbsent reads back on
+    // `created: false` and counts equal bytes as its own write, so two requests in the same millisecond
+    // must not write equal values. runTick writes a bare timestamp string; both forms are read below.
+    const now = this.clock.now();
+    const request: TickRequest = { requested_at: now.toISOString(), nonce: randomUUID() };
     if (!(await this.dict.putIfAbsent(TICK_REQUESTED_KEY, request))) {
       const pending = await this.dict.get<unknown>(TICK_REQUESTED_KEY);
-      const age = typeof pending === 'string' ? this.clock.now().getTime() - Date.parse(pending) : 0;
+      const at = typeof pending === 'string' ? pending : (pending as Partial<TickRequest> | undefined)?.requested_at;
+      const age = typeof at === 'string' ? this.clock.now().getTime() - Date.parse(at) : 0;
+      await writeWake(this.dict, now);
       if (!(age > STALE_TICK_REQUEST_MS)) return;
       await this.dict.delete(TICK_REQUESTED_KEY);
       if (!(await this.dict.putIfAbsent(TICK_REQUESTED_KEY, request))) return;
+    } else {
+      await writeWake(this.dict, now);
     }
     try {
       await this.spawnTick();

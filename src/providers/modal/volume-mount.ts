@@ -74,29 +74,29 @@ export class PipeVolumeSync implements VolumeSync {
 }
 
 export class ModalVolumeMount implements VolumeMount {
-  private beforeSyncHooks: Array<() => Promise<void>> = [];
+  private beforeSyncHooks: Array<(operation: 'commit' | 'reload') => Promise<void>> = [];
 
   constructor(
     readonly root: string,
     private readonly sync: VolumeSync,
   ) {}
 
-  /** Runs before every commit and reload (close files on the volume there). */
-  beforeSync(hook: () => Promise<void>): void {
+  /** Runs before every commit and reload (close files on the volume there; write back before a commit). */
+  beforeSync(hook: (operation: 'commit' | 'reload') => Promise<void>): void {
     this.beforeSyncHooks.push(hook);
   }
 
-  private async prepare(): Promise<void> {
-    for (const hook of this.beforeSyncHooks) await hook();
+  private async prepare(operation: 'commit' | 'reload'): Promise<void> {
+    for (const hook of this.beforeSyncHooks) await hook(operation);
   }
 
   async reload(): Promise<void> {
-    await this.prepare();
+    await this.prepare('reload');
     await this.sync.request('reload');
   }
 
   async commit(): Promise<void> {
-    await this.prepare();
+    await this.prepare('commit');
     await this.sync.request('commit');
   }
 }
