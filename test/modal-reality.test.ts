@@ -1,0 +1,194 @@
+/**
+ * Issue 12: the container entrypoints against the behaviours of real Modal that the first fake lacked.
+ * The volume is a FakeMountedVolume (background commits, "volume busy" with open files, an empty view
+ * during a reload), the API runs under the SDK's own retry and auth middleware, and Modal re-delivers
+ * preempted inputs. Each test names the defect it catches.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../src/config/load.js';
+import type { Config } from '../src/config/model.js';
+import { SCHEDULER_LOCK_KEY, type TaskRecord } from '../src/executor/protocol.js';
+import { ModalConnection } from '../src/providers/modal/client.js';
+import { runModalTask } from '../src/providers/modal/entrypoints/task.js';
+import { runModalTick } from '../src/providers/modal/entrypoints/tick.js';
+import { ModalTaskSpawner } from '../src/providers/modal/spawner.js';
+import { ModalStateDict } from '../src/providers/modal/state-dict.js';
+import { readWake } from '../src/providers/modal/wake.js';
+import type { TickDeps } from '../src/scheduler/tick.js';
+import { DATABASE_FILE } from '../src/volume-layout.js';
+import { claimTry } from '../src/worker/claim.js';
+import { silentLogger } from '../src/logger.js';
+import { systemClock } from '../src/providers/ports.js';
+import { FakeModal } from './fakes/modal-api.js';
+import { FakeMountedVolume } from './fakes/modal-volume.js';
+import { bashTask, makePayload, queuedRecord } from './worker-harness.js';
+
+const APP = 'airflow-serverless-dev';
+const DICT = 'airflow-state-dev';
+
+let fake: FakeModal;
+let volumeRoot: string;
+let mount: FakeMountedVolume;
+let connection: ModalConnection;
+let dict: ModalStateDict;
+
+function config(): Config {
+  return { ...defaultConfig(), provider: 'modal', modal: { environment: null } };
+}
+
+function containerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    AIRFLOW_SERVERLESS_ENV: 'dev',
+    AIRFLOW_SERVERLESS_APP: APP,
+    AIRFLOW_SERVERLESS_DICT: DICT,
+    AIRFLOW_SERVERLESS_CONFIG: JSON.stringify(config()),
+    AIRFLOW_SERVERLESS_VOLUME_ROOT: volumeRoot,
+    MODAL_TOKEN_ID: 'ak-container',
+    MODAL_TOKEN_SECRET: 'as-container',
+    ...extra,
+  };
+}
+
+const common = () => ({ grpcMiddleware: [fake.middleware], volumeSync: mount, logger: silentLogger });
+
+beforeEach(async () => {
+  fake = await new FakeModal().start();
+  fake.deployApp(APP, ['tick', 'run_task', 'ui']);
+  volumeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'modal-vol-'));
+  fs.mkdirSync(path.join(volumeRoot, 'dags'));
+  mount = new FakeMountedVolume(volumeRoot);
+  connection = new ModalConnection({ tokenId: 'a', tokenSecret: 'b', grpcMiddleware: [fake.middleware] });
+  dict = await ModalStateDict.open(connection, DICT, { create: true });
+});
+
+afterEach(async () => {
+  connection.close();
+  await fake.close();
+  fs.rmSync(volumeRoot, { recursive: true, force: true });
+});
+
+describe('SQLite is never open on the volume (issue 12.1)', () => {
+  it('a background commit in the middle of a transaction captures a whole database and no journal', async () => {
+    const runTick = async (args: TickDeps) => {
+      await args.db.run('CREATE TABLE IF NOT EXISTS probe (x INTEGER)');
+      await args.volume.commit();
+      await args.db.transaction(async (tx) => {
+        await tx.run('INSERT INTO probe VALUES (1)');
+        // Modal commits the mount on its own, whenever it likes.
+        mount.backgroundCommit();
+        await tx.run('INSERT INTO probe VALUES (2)');
+      });
+      await args.volume.commit();
+      return {};
+    };
+    const outcome = await runModalTick({ env: containerEnv(), ...common(), runTick });
+    expect(outcome.ran).toBe(true);
+    const background = mount.commits.filter((c) => c.kind === 'background');
+    expect(background).toHaveLength(1);
+    for (const commit of mount.commits) {
+      expect(commit.openFiles).toEqual([]);
+      expect([...commit.files.keys()].filter((p) => p.includes('journal') || p.endsWith('.tmp'))).toEqual([]);
+    }
+    // The background snapshot holds the database as of the last write-back: the table, no half transaction.
+    const snap = path.join(volumeRoot, '..', `snap-${path.basename(volumeRoot)}.db`);
+    fs.writeFileSync(snap, background[0]!.files.get(DATABASE_FILE)!);
+    const { SqliteBackend } = await import('../src/db/sqlite.js');
+    const db = new SqliteBackend({ file: snap, readonly: true });
+    try {
+      expect(await db.get('SELECT count(*) AS n FROM probe')).toEqual({ n: 0 });
+    } finally {
+      await db.close();
+      fs.rmSync(snap, { force: true });
+    }
+    const final = new SqliteBackend({ file: path.join(volumeRoot, DATABASE_FILE), readonly: true });
+    try {
+      expect(await final.get('SELECT count(*) AS n FROM probe')).toEqual({ n: 2 });
+    } finally {
+      await final.close();
+    }
+  });
+});
+
+describe('preemption (issue 12.3, 12.6)', () => {
+  it('a run_task re-delivered after preemption (same call id) runs the try instead of refusing its own claim', async () => {
+    const spawner = new ModalTaskSpawner(connection, APP, dict);
+    const payload = makePayload(bashTask({ bash_command: 'echo second delivery' }));
+    await dict.putIfAbsent(payload.key, queuedRecord(payload, new Date().toISOString()));
+    fake.preemptNext('run_task');
+    fake.onFunction('run_task', async (args, _kwargs, ctx) => {
+      if (ctx.preempted) {
+        // The first container claims the try, marks it RUNNING, and is stopped before the operator ends.
+        const claim = await claimTry(payload, dict, ctx.callId, systemClock, silentLogger);
+        if (!claim.claimed) throw new Error('first delivery could not claim');
+        await dict.put(payload.key, { ...claim.record, status: 'RUNNING', call_id: ctx.callId, started_at: new Date().toISOString() });
+        return null;
+      }
+      const file = path.join(os.tmpdir(), `payload-${ctx.callId}-${ctx.attempt}.json`);
+      fs.writeFileSync(file, args[0] as string);
+      const record = await runModalTask({ env: containerEnv({ AIRFLOW_SERVERLESS_PAYLOAD_FILE: file, AIRFLOW_SERVERLESS_CALL_ID: ctx.callId }), ...common() });
+      return { status: record?.status ?? null, attempt: ctx.attempt };
+    });
+    const callId = await spawner.spawn(payload);
+    expect(await spawner.waitFor(callId, 30_000)).toEqual({ status: 'SUCCESS', attempt: 2 });
+    expect((await dict.get<TaskRecord>(payload.key))!.status).toBe('SUCCESS');
+  });
+
+  it('a tick re-delivered after preemption takes over the lease its first delivery left, at once', async () => {
+    await dict.put(SCHEDULER_LOCK_KEY, {
+      owner: 'dead-container:1:ta-1',
+      expires_at: new Date(Date.now() + 60_000).toISOString(),
+      call_id: 'fc-tick-1',
+    });
+    let ran = false;
+    const outcome = await runModalTick({
+      env: containerEnv({ AIRFLOW_SERVERLESS_CALL_ID: 'fc-tick-1' }),
+      ...common(),
+      runTick: async () => {
+        ran = true;
+        return {};
+      },
+    });
+    expect(outcome.ran).toBe(true);
+    expect(ran).toBe(true);
+    // Another call does not: the holder may be alive.
+    await dict.put(SCHEDULER_LOCK_KEY, { owner: 'live:1:ta-2', expires_at: new Date(Date.now() + 60_000).toISOString(), call_id: 'fc-tick-2' });
+    const other = await runModalTick({ env: containerEnv({ AIRFLOW_SERVERLESS_CALL_ID: 'fc-tick-3' }), ...common(), runTick: async () => ({}) });
+    expect(other).toEqual({ ran: false, reason: 'lease held by another tick' });
+  });
+});
+
+describe('secrets (issue 12.7)', () => {
+  it("an operator's process sees neither the workspace token nor the database URL", async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, containerEnv({ AIRFLOW_SERVERLESS_DATABASE_URL: 'postgres://secret@db/x' }));
+    try {
+      const payload = makePayload(bashTask({ bash_command: 'echo "token=${MODAL_TOKEN_SECRET:-none} url=${AIRFLOW_SERVERLESS_DATABASE_URL:-none}"' }));
+      await dict.putIfAbsent(payload.key, queuedRecord(payload, new Date().toISOString()));
+      const file = path.join(os.tmpdir(), `payload-secrets-${process.pid}.json`);
+      fs.writeFileSync(file, JSON.stringify(payload));
+      process.env.AIRFLOW_SERVERLESS_PAYLOAD_FILE = file;
+      process.env.AIRFLOW_SERVERLESS_CALL_ID = 'fc-secrets';
+      const record = await runModalTask({ env: process.env, ...common() });
+      expect(record!.status).toBe('SUCCESS');
+      const logs = fs.readdirSync(volumeRoot, { recursive: true }).map(String).filter((p) => p.endsWith('.log'));
+      expect(fs.readFileSync(path.join(volumeRoot, logs[0]!), 'utf8')).toContain('token=none url=none');
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+  });
+});
+
+describe('the idle fast path (issue 12.8)', () => {
+  it('an idle tick records a due time in the future; a request makes it due now', async () => {
+    const outcome = await runModalTick({ env: containerEnv(), ...common() });
+    expect(outcome.ran).toBe(true);
+    const wake = await readWake(dict);
+    expect(Date.parse(wake!.due_at)).toBeGreaterThan(Date.now() + 30 * 60_000);
+    await new ModalTaskSpawner(connection, APP, dict).requestTick();
+    expect(Date.parse((await readWake(dict))!.due_at)).toBeLessThanOrEqual(Date.now());
+  });
+});
