@@ -7,13 +7,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defaultConfig } from '../src/config/load.js';
 import type { Config } from '../src/config/model.js';
 import { SCHEDULER_LOCK_KEY, type TaskRecord } from '../src/executor/protocol.js';
 import { ModalConnection } from '../src/providers/modal/client.js';
 import { runModalTask } from '../src/providers/modal/entrypoints/task.js';
 import { runModalTick } from '../src/providers/modal/entrypoints/tick.js';
+import { runModalUi } from '../src/providers/modal/entrypoints/ui.js';
 import { ModalTaskSpawner } from '../src/providers/modal/spawner.js';
 import { ModalStateDict } from '../src/providers/modal/state-dict.js';
 import { readWake } from '../src/providers/modal/wake.js';
@@ -190,5 +191,48 @@ describe('the idle fast path (issue 12.8)', () => {
     expect(Date.parse(wake!.due_at)).toBeGreaterThan(Date.now() + 30 * 60_000);
     await new ModalTaskSpawner(connection, APP, dict).requestTick();
     expect(Date.parse((await readWake(dict))!.due_at)).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe('the UI against reloads (issue 12.5)', () => {
+  it('requests never see the empty view of a reload, and a reload never meets an open file', async () => {
+    const { SqliteBackend } = await import('../src/db/sqlite.js');
+    fs.mkdirSync(path.join(volumeRoot, 'data'), { recursive: true });
+    const seed = new SqliteBackend({ file: path.join(volumeRoot, DATABASE_FILE), journalMode: 'delete' });
+    await seed.run('CREATE TABLE probe (x INTEGER)');
+    await seed.run('INSERT INTO probe VALUES (7)');
+    await seed.close();
+    fs.mkdirSync(path.join(volumeRoot, 'logs'), { recursive: true });
+    fs.writeFileSync(path.join(volumeRoot, 'logs/a.log'), 'x'.repeat(1 << 20));
+    mount.emptyViewMs = 15;
+    let served: { db: import('../src/db/backend.js').DatabaseBackend; files: import('../src/ui/server/index.js').VolumeReader } | undefined;
+    let stop!: () => void;
+    const ui = runModalUi({
+      env: containerEnv({ AIRFLOW_SERVERLESS_UI_SESSION: 's1', AIRFLOW_SERVERLESS_UI_TOKEN: 't', AIRFLOW_SERVERLESS_UI_URL: 'https://u.modal.host' }),
+      ...common(),
+      refreshMs: 10,
+      until: new Promise<void>((resolve) => (stop = resolve)),
+      startUiServer: async (options) => {
+        served = { db: options.db, files: options.files! };
+        return { close: async () => undefined };
+      },
+    });
+    await vi.waitFor(() => expect(served).toBeDefined());
+    const failures: string[] = [];
+    const deadline = Date.now() + 600;
+    while (Date.now() < deadline || mount.requests.filter((r) => r === 'reload').length < 5) {
+      const [row, log, listed] = await Promise.all([
+        served!.db.get<{ x: number }>('SELECT x FROM probe').catch((e: unknown) => String(e)),
+        served!.files.readFile('logs/a.log').catch((e: unknown) => String(e)),
+        served!.files.listFiles('logs').catch((e: unknown) => String(e)),
+      ]);
+      if (JSON.stringify(row) !== '{"x":7}') failures.push(`db: ${JSON.stringify(row)}`);
+      if (!(log instanceof Uint8Array) || log.length !== 1 << 20) failures.push(`log: ${typeof log === 'string' ? log : log?.length}`);
+      if (JSON.stringify(listed) !== '["a.log"]') failures.push(`list: ${JSON.stringify(listed)}`);
+    }
+    stop();
+    await ui;
+    expect(failures).toEqual([]);
+    expect(mount.requests.filter((r) => r === 'reload').length).toBeGreaterThanOrEqual(5);
   });
 });
