@@ -19,6 +19,8 @@ import { ModalTaskSpawner } from '../src/providers/modal/spawner.js';
 import { ModalStateDict } from '../src/providers/modal/state-dict.js';
 import { readWake } from '../src/providers/modal/wake.js';
 import type { TickDeps } from '../src/scheduler/tick.js';
+import type { DatabaseBackend } from '../src/db/backend.js';
+import type { VolumeReader } from '../src/ui/server/index.js';
 import { DATABASE_FILE } from '../src/volume-layout.js';
 import { claimTry } from '../src/worker/claim.js';
 import { silentLogger } from '../src/logger.js';
@@ -205,7 +207,7 @@ describe('the UI against reloads (issue 12.5)', () => {
     fs.mkdirSync(path.join(volumeRoot, 'logs'), { recursive: true });
     fs.writeFileSync(path.join(volumeRoot, 'logs/a.log'), 'x'.repeat(1 << 20));
     mount.emptyViewMs = 15;
-    let served: { db: import('../src/db/backend.js').DatabaseBackend; files: import('../src/ui/server/index.js').VolumeReader } | undefined;
+    let served: { db: DatabaseBackend; files: VolumeReader } | undefined;
     let stop!: () => void;
     const ui = runModalUi({
       env: containerEnv({ AIRFLOW_SERVERLESS_UI_SESSION: 's1', AIRFLOW_SERVERLESS_UI_TOKEN: 't', AIRFLOW_SERVERLESS_UI_URL: 'https://u.modal.host' }),
