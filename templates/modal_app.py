@@ -126,12 +126,16 @@ def _tick_due():
     return due_at <= datetime.now(timezone.utc)
 
 
-def _serve_volume_requests(requests_fd, replies_fd):
-    """Answers the entrypoint's `commit` / `reload` lines: only Python can sync a mounted volume."""
+def _serve_volume_requests(requests_fd, replies_fd, state):
+    """Answers the entrypoint's `commit` / `reload` lines: only Python can sync a mounted volume. `clean`
+    means nothing was written since Node's last commit, so the commit after Node exits can be skipped."""
     with os.fdopen(requests_fd, "r") as requests, os.fdopen(replies_fd, "w") as replies:
         for line in requests:
             try:
-                _sync(line.strip())
+                operation = line.strip()
+                state["clean"] = operation == "clean"
+                if operation != "clean":
+                    _sync(operation)
                 replies.write("ok\n")
             except Exception as exc:  # reported to the entrypoint, which decides
                 replies.write("error " + " ".join(str(exc).split()) + "\n")
@@ -158,14 +162,16 @@ def _run(entrypoint, extra_env=None):
     os.close(replies_r)
     os.close(requests_w)
     # A daemon thread: an operator's background child may keep the pipe open after Node exits.
-    threading.Thread(target=_serve_volume_requests, args=(requests_r, replies_w), daemon=True).start()
+    state = {"clean": False}
+    threading.Thread(target=_serve_volume_requests, args=(requests_r, replies_w, state), daemon=True).start()
     try:
         code = process.wait()
     finally:
         if process.poll() is None:
             process.terminate()
     _end_escaped_processes()
-    _sync("commit")
+    if not (code == 0 and state["clean"]):
+        _sync("commit")
     return code
 
 

@@ -185,9 +185,15 @@ export class VolumeSqliteDatabase extends ReopenableDatabase {
   /** The entrypoint took the lease and releases it after its last write-back; runTick's release must not. */
   override async releaseLock(): Promise<void> {}
 
+  /** True when close() wrote the copy back (the launcher must then commit once more). */
+  wroteBackAtClose = false;
+
   override async close(): Promise<void> {
     await this.suspend();
-    if (this.copied && changeCounter(this.localFile) !== this.writtenCounter && (await this.mayWriteBack())) this.writeBack();
+    if (this.copied && changeCounter(this.localFile) !== this.writtenCounter && (await this.mayWriteBack())) {
+      this.writeBack();
+      this.wroteBackAtClose = true;
+    }
     fs.rmSync(path.dirname(this.localFile), { recursive: true, force: true });
   }
 }

@@ -12,7 +12,8 @@
  *    volume commit (VolumeSqliteDatabase);
  * 4. record in the wake entry when the scheduler can next have work (wake.ts): until then the scheduled
  *    launcher returns after one Dict read;
- * 5. close (a last write-back if a pass stopped before its commit, and the lease still ours), release.
+ * 5. close (a last write-back if a pass stopped before its commit, and the lease still ours); when there
+ *    was none, tell the launcher its final commit is not needed; release.
  * Postgres needs only 2-4: its advisory lock is taken by runTick and nothing lives on the volume.
  */
 import os from 'node:os';
@@ -65,6 +66,7 @@ export async function runModalTick(options: ContainerOptions & { runTick?: RunTi
       lease,
     });
     if (db instanceof VolumeSqliteDatabase) ctx.volume.beforeSync((operation) => db.beforeSync(operation));
+    let outcome: ModalTickOutcome;
     try {
       await db.migrate();
       const result = await runTick({
@@ -79,10 +81,13 @@ export async function runModalTick(options: ContainerOptions & { runTick?: RunTi
       });
       const now = ctx.clock.now();
       const due = await recordNextDue(ctx.dict, await nextDue(db, now), now);
-      return { ran: true, result, dueAt: due.toISOString() };
+      outcome = { ran: true, result, dueAt: due.toISOString() };
     } finally {
       await db.close();
     }
+    // The pass ended with a commit and nothing was written since: the launcher can skip its own commit.
+    if (!(db instanceof VolumeSqliteDatabase && db.wroteBackAtClose)) await ctx.volume.declareClean();
+    return outcome;
   } finally {
     if (sqlite) await lease.release().catch(() => undefined);
     ctx.close();
