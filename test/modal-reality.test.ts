@@ -17,7 +17,7 @@ import { runModalTick } from '../src/providers/modal/entrypoints/tick.js';
 import { runModalUi } from '../src/providers/modal/entrypoints/ui.js';
 import { ModalTaskSpawner } from '../src/providers/modal/spawner.js';
 import { ModalStateDict } from '../src/providers/modal/state-dict.js';
-import { readWake } from '../src/providers/modal/wake.js';
+import { MAX_IDLE_MS, nextDue, readWake } from '../src/providers/modal/wake.js';
 import type { TickDeps } from '../src/scheduler/tick.js';
 import type { DatabaseBackend } from '../src/db/backend.js';
 import type { VolumeReader } from '../src/ui/server/index.js';
@@ -236,5 +236,21 @@ describe('the UI against reloads (issue 12.5)', () => {
     await ui;
     expect(failures).toEqual([]);
     expect(mount.requests.filter((r) => r === 'reload').length).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('nextDue (issue 12.8)', () => {
+  it('is now while work is in flight, the next scheduled run of an unpaused DAG otherwise, and at most an hour away', async () => {
+    const { SqliteBackend } = await import('../src/db/sqlite.js');
+    const db = new SqliteBackend({ file: ':memory:' });
+    await db.migrate();
+    const now = new Date('2024-06-01T12:00:00Z');
+    expect((await nextDue(db, now)).toISOString()).toBe(new Date(now.getTime() + MAX_IDLE_MS).toISOString());
+    await db.run(`INSERT INTO dag (dag_id, fileloc, is_paused, next_dagrun_create_after) VALUES ('a', 'a.yaml', ?, ?)`, [false, '2024-06-01T12:20:00.000Z']);
+    await db.run(`INSERT INTO dag (dag_id, fileloc, is_paused, next_dagrun_create_after) VALUES ('b', 'b.yaml', ?, ?)`, [true, '2024-06-01T12:05:00.000Z']);
+    expect((await nextDue(db, now)).toISOString()).toBe('2024-06-01T12:20:00.000Z');
+    await db.run(`INSERT INTO dag_run (dag_id, run_id, state, run_type, run_after, updated_at) VALUES ('a', 'r1', 'running', 'manual', ?, ?)`, [now.toISOString(), now.toISOString()]);
+    expect((await nextDue(db, now)).toISOString()).toBe(now.toISOString());
+    await db.close();
   });
 });

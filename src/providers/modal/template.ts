@@ -16,8 +16,8 @@ export const MODAL_APP_TEMPLATE = fileURLToPath(new URL('../../../templates/moda
 const MAX_TIMEOUT_SECONDS = 24 * 3600;
 /** The task entrypoint enforces the try's own timeout; Modal's hard stop comes this much later, so the entrypoint can still report. */
 export const TASK_TIMEOUT_GRACE_SECONDS = 120;
-/** Billing runs while a container idles before scaling down; a tick container has nothing to wait for. */
-export const TICK_SCALEDOWN_SECONDS = 2;
+/** Billing runs while a container idles before scaling down; a tick container has nothing to wait for (Modal requires > 0). */
+export const TICK_SCALEDOWN_SECONDS = 1;
 export const UI_PORT = 8080;
 
 export interface ModalAppOptions {
