@@ -4,6 +4,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Status } from 'nice-grpc';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SCHEDULER_LOCK_KEY, TICK_REQUESTED_KEY } from '../src/executor/protocol.js';
@@ -15,6 +18,7 @@ import {
   ModalUnavailableError,
   UnsupportedVolumeVersionError,
 } from '../src/providers/modal/errors.js';
+import { downloadDatabaseCopy } from '../src/providers/modal/database.js';
 import { DictSchedulerLease, leaseTtlMs } from '../src/providers/modal/lease.js';
 import { ModalTaskSpawner } from '../src/providers/modal/spawner.js';
 import { ModalStateDict } from '../src/providers/modal/state-dict.js';
@@ -204,6 +208,29 @@ describe('error mapping and retries', () => {
 });
 
 describe('ModalVolumeClient', () => {
+  it('the CLI reads the database as one snapshot: one download of one file, no journal paired from another moment', async () => {
+    const { SqliteBackend } = await import('../src/db/sqlite.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modal-cli-db-'));
+    try {
+      const file = path.join(dir, 'src.db');
+      const db = new SqliteBackend({ file, journalMode: 'delete' });
+      await db.run('CREATE TABLE t (x INTEGER)');
+      await db.run('INSERT INTO t VALUES (1)');
+      await db.close();
+      const volume = await ModalVolumeClient.open(connection, 'v', { create: true });
+      await volume.put('data/airflow.db', fs.readFileSync(file));
+      // A journal from another moment (an older version kept the database open on the volume).
+      await volume.put('data/airflow.db-journal', Buffer.alloc(512, 7));
+      const before = fake.rpcLog.length;
+      const copy = await downloadDatabaseCopy(volume, path.join(dir, 'copy', 'airflow.db'));
+      expect(fake.rpcLog.slice(before)).toEqual(['VolumeGetFile2']);
+      expect(await copy!.get('SELECT x FROM t')).toEqual({ x: 1 });
+      await copy!.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('creates a v2 volume and round-trips small files, listing and removing them', async () => {
     const volume = await ModalVolumeClient.open(connection, 'airflow-dags-dev', { create: true });
     expect(fake.volumeByName('airflow-dags-dev')!.version).toBe(2);
