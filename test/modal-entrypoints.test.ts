@@ -182,7 +182,12 @@ describe('tick entrypoint', () => {
   it('runs the real scheduler with the Modal ports: manifest sync, trigger, dispatch to run_task, reconcile', async () => {
     const connection = new ModalConnection({ tokenId: 'a', tokenSecret: 'b', grpcMiddleware: [fake.middleware] });
     const dict = await ModalStateDict.open(connection, DICT, { create: true });
+    // The task runs once the tick is done: in this one process, a task's open log would otherwise show up
+    // in the tick's open-file check (in Modal they are different containers).
+    let tickDone!: () => void;
+    const firstTickDone = new Promise<void>((resolve) => (tickDone = resolve));
     fake.onFunction('run_task', async (args, _kwargs, ctx) => {
+      await firstTickDone;
       const file = path.join(os.tmpdir(), `payload-${ctx.callId}.json`);
       fs.writeFileSync(file, args[0] as string);
       await runModalTask({ env: containerEnv({ AIRFLOW_SERVERLESS_PAYLOAD_FILE: file, AIRFLOW_SERVERLESS_CALL_ID: ctx.callId }), ...common() });
@@ -203,6 +208,7 @@ describe('tick entrypoint', () => {
       by: 'cli',
     });
     const first = await runModalTick({ env: containerEnv(), ...common() });
+    tickDone();
     expect(first.ran).toBe(true);
     expect(fake.callsOf('run_task')).toHaveLength(1);
     await fake.callsOf('run_task')[0]!.done;
