@@ -69,6 +69,7 @@ fs.writeFileSync(${JSON.stringify(report)}, JSON.stringify({
   const out = execFileSync(
     'python3',
     [
+      '-B',
       '-c',
       `import sys, json
 sys.path.insert(0, sys.argv[1])
@@ -118,6 +119,7 @@ function runLauncherTick(dictEntries: Array<[Uint8Array, Uint8Array]>, env: Reco
   const out = execFileSync(
     'python3',
     [
+      '-B',
       '-c',
       `import sys, json
 sys.path.insert(0, sys.argv[1])

@@ -48,6 +48,7 @@ if args and args[0] == "deploy":
                 sys.exit(2)
         else:
             app_file = arg
+    sys.dont_write_bytecode = True  # no __pycache__ in the source tree
     sys.path.insert(0, ${JSON.stringify(MODAL_STUB_DIR)})
     spec = importlib.util.spec_from_file_location("modal_app", app_file)
     spec.loader.exec_module(importlib.util.module_from_spec(spec))

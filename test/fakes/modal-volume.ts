@@ -42,6 +42,10 @@ function snapshot(root: string): Snapshot {
 export class FakeMountedVolume implements VolumeSync {
   readonly commits: Array<{ kind: 'commit' | 'background'; files: Snapshot; openFiles: string[] }> = [];
   readonly requests: string[] = [];
+  /** Syncs Modal refused because a file was open ("volume busy"). */
+  readonly refused: string[] = [];
+  /** Reloads that completed (the mount showed the committed state again). */
+  reloads = 0;
   /** How long a reload shows an empty mount. */
   emptyViewMs = 20;
 
@@ -53,6 +57,7 @@ export class FakeMountedVolume implements VolumeSync {
 
   private refuseWhenBusy(operation: string): void {
     const open = openFilesUnder(this.root);
+    if (open.length > 0) this.refused.push(`${operation}: ${open[0]}`);
     if (open.length > 0) throw new Error(`volume ${operation} failed: there are open files preventing the operation: ${open[0]}`);
   }
 
@@ -65,10 +70,12 @@ export class FakeMountedVolume implements VolumeSync {
     fs.rmSync(aside, { recursive: true, force: true });
   }
 
-  async request(operation: 'commit' | 'reload'): Promise<void> {
+  async request(operation: 'commit' | 'reload' | 'clean'): Promise<void> {
     this.requests.push(operation);
+    if (operation === 'clean') return;
     this.refuseWhenBusy(operation);
     if (operation === 'commit') this.commits.push({ kind: 'commit', files: snapshot(this.root), openFiles: [] });
     await this.reloadView();
+    this.reloads++;
   }
 }
