@@ -362,6 +362,15 @@ describe('ModalTaskSpawner', () => {
     expect(fake.callsOf('tick')).toHaveLength(3);
   });
 
+  it('an app deployed by a modal CLI older than 1.2 is one clear line, not the SDK\'s message', async () => {
+    fake.deployApp('airflow-serverless-dev', ['tick', 'run_task', 'ui'], '', { inputFormats: [1] });
+    const dict = await ModalStateDict.open(connection, 'airflow-state-dev', { create: true });
+    const spawner = new ModalTaskSpawner(connection, 'airflow-serverless-dev', dict);
+    await expect(spawner.spawn(payload())).rejects.toThrow(
+      /^the app on Modal was deployed by a modal CLI older than 1\.2, which this runtime cannot call: run `airflow-serverless create` again with modal >= 1\.4\.0$/,
+    );
+  });
+
   it('reopens the gate when the spawn fails, and names a missing app as run create', async () => {
     const dict = await ModalStateDict.open(connection, 'airflow-state-dev', { create: true });
     const spawner = new ModalTaskSpawner(connection, 'airflow-serverless-dev', dict);

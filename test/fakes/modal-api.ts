@@ -44,6 +44,8 @@ interface FakeApp {
   state: 'deployed' | 'stopped';
   functions: Map<string, string>;
   deployments: number;
+  /** Input formats the deployed functions accept: [1] (pickle only) is what a modal CLI older than 1.2 deploys. */
+  inputFormats: number[];
 }
 interface FakeFunction {
   functionId: string;
@@ -195,13 +197,14 @@ export class FakeModal {
   }
 
   /** What `modal deploy` would leave behind: a deployed app with these functions. Redeploying keeps ids. */
-  deployApp(name: string, functionNames: readonly string[], env = ''): FakeApp {
+  deployApp(name: string, functionNames: readonly string[], env = '', options: { inputFormats?: number[] } = {}): FakeApp {
     const key = FakeModal.key(env, name);
     let app = this.apps.get(key);
     if (!app || app.state === 'stopped') {
-      app = { appId: this.id('ap'), name, env, state: 'deployed', functions: new Map(), deployments: 0 };
+      app = { appId: this.id('ap'), name, env, state: 'deployed', functions: new Map(), deployments: 0, inputFormats: [4] };
       this.apps.set(key, app);
     }
+    app.inputFormats = options.inputFormats ?? [1, 4];
     app.deployments++;
     for (const fn of functionNames) {
       if (app.functions.has(fn)) continue;
@@ -358,7 +361,7 @@ export class FakeModal {
         const app = this.apps.get(FakeModal.key(r.environmentName, r.appName));
         const functionId = app?.state === 'deployed' ? app.functions.get(r.objectTag) : undefined;
         if (!functionId) throw notFound(method, `Function ${r.appName}/${r.objectTag} not found`);
-        return { functionId, handleMetadata: { supportedInputFormats: [4], appId: app!.appId } };
+        return { functionId, handleMetadata: { supportedInputFormats: app!.inputFormats, appId: app!.appId } };
       }
       case 'BlobCreate': {
         const blobId = this.id('bl');

@@ -13,7 +13,8 @@ import type { Clock, StateDict, TaskSpawner } from '../ports.js';
 import { systemClock } from '../ports.js';
 import type { ModalConnection } from './client.js';
 import { isNotFound } from './client.js';
-import { ModalEnvironmentNotFoundError } from './errors.js';
+import { MIN_MODAL_CLI_VERSION } from './deploy.js';
+import { ModalDeployError, ModalEnvironmentNotFoundError } from './errors.js';
 import { MODAL_FUNCTIONS } from './names.js';
 import type { RawDict } from './wake.js';
 import { writeWake } from './wake.js';
@@ -23,6 +24,24 @@ import { writeWake } from './wake.js';
  * The Period tick clears the gate anyway; this only shortens the wait when ticks are far apart.
  */
 export const STALE_TICK_REQUEST_MS = 5 * 60_000;
+
+/**
+ * An app deployed by a `modal` CLI older than 1.2 takes only pickled inputs, and the JS SDK refuses to call
+ * it with a message about the Python SDK; say what to do in our terms instead.
+ */
+async function spawnOrExplain(fn: Function_, args: unknown[]): Promise<{ functionCallId: string }> {
+  try {
+    return await fn.spawn(args);
+  } catch (error) {
+    if (error instanceof Error && /deployed with an incompatible Python SDK/.test(error.message)) {
+      throw new ModalDeployError(
+        `the app on Modal was deployed by a modal CLI older than 1.2, which this runtime cannot call: run \`airflow-serverless create\` again with modal >= ${MIN_MODAL_CLI_VERSION.join('.')}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
 
 interface TickRequest {
   requested_at: string;
@@ -65,14 +84,14 @@ export class ModalTaskSpawner implements TaskSpawner {
     const fn = await this.lookup(MODAL_FUNCTIONS.task);
     // Not retried by us: a repeated spawn could start the try twice. The dispatch record written before
     // this call (putIfAbsent) lets the tick notice a try that never reported.
-    const call = await fn.spawn([JSON.stringify(payload)]);
+    const call = await spawnOrExplain(fn, [JSON.stringify(payload)]);
     return call.functionCallId;
   }
 
   /** Spawns one `tick` run and returns its call id. */
   async spawnTick(): Promise<string> {
     const fn = await this.lookup(MODAL_FUNCTIONS.tick);
-    const call = await fn.spawn([]);
+    const call = await spawnOrExplain(fn, []);
     return call.functionCallId;
   }
 

@@ -80,7 +80,9 @@ export async function runModalTick(options: ContainerOptions & { runTick?: RunTi
         logger: ctx.logger,
       });
       const now = ctx.clock.now();
-      const due = await recordNextDue(ctx.dict, await nextDue(db, now), now);
+      // A pass that lost the lease leaves the wake entry to the holder: our copy of the database is stale.
+      const leaseLost = (result as { leaseLost?: unknown } | null)?.leaseLost === true;
+      const due = leaseLost ? now : await recordNextDue(ctx.dict, await nextDue(db, now), now);
       outcome = { ran: true, result, dueAt: due.toISOString() };
     } finally {
       await db.close();
