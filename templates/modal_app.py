@@ -83,8 +83,10 @@ common = dict(image=image, volumes={VOLUME_PATH: volume}, secrets=[secret])
 _sync_lock = threading.Lock()
 
 
-def _sync(operation):
-    """Commit or reload, retrying a bounded number of times while the volume is busy (open files)."""
+def _sync(operation, spare=()):
+    """Commit or reload, retrying a bounded number of times while the volume is busy (open files). Node
+    closes its own files before it asks, so a refusal means a process that outlived its task (an
+    operator's escaped background child holding its log): it is ended, sparing `spare`, before a retry."""
     if operation not in ("commit", "reload"):
         raise ValueError(f"unknown volume operation {operation!r}")
     for attempt in range(VOLUME_BUSY_ATTEMPTS):
@@ -95,15 +97,16 @@ def _sync(operation):
         except Exception as exc:
             if "open files" not in str(exc) or attempt == VOLUME_BUSY_ATTEMPTS - 1:
                 raise
+            _end_escaped_processes(spare)
             time.sleep(0.2 * 2**attempt)
 
 
-def _end_escaped_processes():
+def _end_escaped_processes(spare=()):
     """Ends processes left holding files on the volume (an operator's escaped background child): they would
-    make the final commit, and the next input's reload on this warm container, fail as "volume busy"."""
+    make a commit, and the next input's reload on this warm container, fail as "volume busy"."""
     me = os.getpid()
     for pid in filter(str.isdigit, os.listdir("/proc")):
-        if int(pid) == me:
+        if int(pid) == me or int(pid) in spare:
             continue
         try:
             targets = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
@@ -135,7 +138,7 @@ def _serve_volume_requests(requests_fd, replies_fd, state):
                 operation = line.strip()
                 state["clean"] = operation == "clean"
                 if operation != "clean":
-                    _sync(operation)
+                    _sync(operation, spare=(state["node"],))
                 replies.write("ok\n")
             except Exception as exc:  # reported to the entrypoint, which decides
                 replies.write("error " + " ".join(str(exc).split()) + "\n")
@@ -162,7 +165,7 @@ def _run(entrypoint, extra_env=None):
     os.close(replies_r)
     os.close(requests_w)
     # A daemon thread: an operator's background child may keep the pipe open after Node exits.
-    state = {"clean": False}
+    state = {"clean": False, "node": process.pid}
     threading.Thread(target=_serve_volume_requests, args=(requests_r, replies_w, state), daemon=True).start()
     try:
         code = process.wait()

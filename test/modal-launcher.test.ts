@@ -176,3 +176,70 @@ describe('volume busy (issue 12.5)', () => {
 function runLauncherTickSync(env: Record<string, string>) {
   return runLauncherTick([], env);
 }
+
+describe('an escaped operator child (issue 12.5)', () => {
+  it('holding its log open makes Modal refuse the commit: the launcher ends it and the commit goes through', () => {
+    const stubs = path.join(dir, 'stubs');
+    fs.mkdirSync(stubs, { recursive: true });
+    const vol = path.join(dir, 'vol');
+    fs.mkdirSync(path.join(vol, 'logs'), { recursive: true });
+    const config = { ...defaultConfig(), provider: 'modal' as const };
+    fs.writeFileSync(path.join(stubs, 'modal_app.py'), renderModalApp({ env: 'dev', config, nodeVersion: '20.19.2' }));
+    const entrypoints = path.join(dir, 'runtime/dist/providers/modal/entrypoints');
+    buildSync({
+      entryPoints: [path.join(import.meta.dirname, '../src/providers/modal/volume-mount.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: path.join(entrypoints, 'volume-mount.mjs'),
+      logLevel: 'silent',
+    });
+    fs.writeFileSync(path.join(entrypoints, 'package.json'), '{"type":"module"}');
+    const report = path.join(dir, 'report.json');
+    // The operator left a background child that holds its log open, then the task commits.
+    fs.writeFileSync(
+      path.join(entrypoints, 'task.js'),
+      `import fs from 'node:fs';
+import { spawn } from 'node:child_process';
+import { ModalVolumeMount, PipeVolumeSync } from './volume-mount.mjs';
+const root = process.env.AIRFLOW_SERVERLESS_VOLUME_ROOT;
+const child = spawn('sh', ['-c', 'exec 3>>' + root + '/logs/x.log; exec sleep 60'], { detached: true, stdio: 'ignore' });
+child.unref();
+await new Promise((resolve) => setTimeout(resolve, 300));
+const sync = PipeVolumeSync.fromEnv();
+const mount = new ModalVolumeMount(root, sync);
+let error = null;
+try { await mount.commit(); } catch (e) { error = String(e); }
+sync.close();
+fs.rmSync(process.env.AIRFLOW_SERVERLESS_PAYLOAD_FILE, { force: true });
+fs.writeFileSync(${JSON.stringify(report)}, JSON.stringify({ error, child: child.pid }));
+`,
+    );
+    const out = execFileSync(
+      'python3',
+      [
+        '-B',
+        '-c',
+        `import sys, json
+sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, sys.argv[3])
+import modal, modal_app
+modal_app.RUNTIME_DIR = sys.argv[2]
+modal_app.VOLUME_PATH = sys.argv[4]
+result = modal_app.run_task('{}')
+print(json.dumps({"result": result, "events": modal.events}))`,
+        stubs,
+        path.join(dir, 'runtime'),
+        MODAL_STUB_DIR,
+        vol,
+      ],
+      { encoding: 'utf8', env: { ...process.env, FAKE_MODAL_VOLUME_PATH: vol } },
+    );
+    const { result, events } = JSON.parse(out) as { result: unknown; events: string[] };
+    const { error, child } = JSON.parse(fs.readFileSync(report, 'utf8')) as { error: string | null; child: number };
+    expect(error).toBeNull();
+    expect(result).toEqual({ exit_code: 0 });
+    expect(events).toEqual(['reload', 'commit:busy', 'commit', 'commit']);
+    expect(fs.existsSync(`/proc/${child}`) && !fs.readFileSync(`/proc/${child}/stat`, 'utf8').includes(') Z ')).toBe(false);
+  });
+});

@@ -6,7 +6,9 @@ would in `modal deploy`. Nothing talks to Modal.
 Test hooks (environment variables):
 - FAKE_MODAL_DICT_FILE: a JSON file {hex(key bytes): hex(value bytes)}; Dict.get pickles the key exactly as
   Modal's `serialize` does (protocol 4) and unpickles the value, like the real client;
-- FAKE_MODAL_BUSY_RELOADS: how many reloads/commits fail with Modal's "open files" error first.
+- FAKE_MODAL_BUSY_RELOADS: how many reloads/commits fail with Modal's "open files" error first;
+- FAKE_MODAL_VOLUME_PATH: reloads/commits fail with that error while any process holds a file under this
+  folder open, as Modal's do (Python's commit() reloads too).
 """
 
 import json
@@ -20,7 +22,23 @@ dict_gets = []
 _busy = {"left": int(os.environ.get("FAKE_MODAL_BUSY_RELOADS", "0"))}
 
 
+def _open_under(root):
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            targets = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        except OSError:
+            continue
+        found += [t for t in targets if t.startswith(root + "/")]
+    return found
+
+
 def _maybe_busy(operation):
+    root = os.environ.get("FAKE_MODAL_VOLUME_PATH")
+    open_files = _open_under(root) if root else []
+    if open_files:
+        events.append(operation + ":busy")
+        raise RuntimeError(f"there are open files preventing the operation: {open_files[0]}")
     if _busy["left"] > 0:
         _busy["left"] -= 1
         events.append(operation + ":busy")
