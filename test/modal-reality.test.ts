@@ -115,6 +115,37 @@ describe('SQLite is never open on the volume (issue 12.1)', () => {
   });
 });
 
+describe('commit on shutdown (issue 12.1)', () => {
+  it('a tick killed in the middle of a transaction leaves the last whole database as the committed state', async () => {
+    const runTick = async (args: TickDeps) => {
+      await args.db.run('CREATE TABLE IF NOT EXISTS probe (x INTEGER)');
+      await args.db.run('INSERT INTO probe VALUES (1)');
+      await args.volume.commit();
+      await args.db.transaction(async (tx) => {
+        await tx.run('INSERT INTO probe VALUES (2)');
+        // Modal's timeout (or a preemption) stops the container here; it commits the mount as it is.
+        mount.shutdownCommit();
+        throw new Error('killed');
+      });
+      return {};
+    };
+    await expect(runModalTick({ env: containerEnv(), ...common(), runTick })).rejects.toThrow('killed');
+    const shutdown = mount.commits.find((c) => c.kind === 'shutdown')!;
+    expect(shutdown.openFiles).toEqual([]);
+    expect([...shutdown.files.keys()].filter((p) => p.startsWith('data/'))).toEqual([DATABASE_FILE]);
+    const snap = path.join(volumeRoot, '..', `shutdown-${path.basename(volumeRoot)}.db`);
+    fs.writeFileSync(snap, shutdown.files.get(DATABASE_FILE)!);
+    const { SqliteBackend } = await import('../src/db/sqlite.js');
+    const db = new SqliteBackend({ file: snap, readonly: true });
+    try {
+      expect(await db.get('SELECT count(*) AS n FROM probe')).toEqual({ n: 1 });
+    } finally {
+      await db.close();
+      fs.rmSync(snap, { force: true });
+    }
+  });
+});
+
 describe('preemption (issue 12.3, 12.6)', () => {
   it('a run_task re-delivered after preemption (same call id) runs the try instead of refusing its own claim', async () => {
     const spawner = new ModalTaskSpawner(connection, APP, dict);

@@ -2,8 +2,8 @@
  * A mounted Modal volume as a container sees it, standing in for the launcher's commit/reload pipe
  * (VolumeSync). It models what Modal's docs and client source describe:
  * - background commits: Modal commits a mount every few seconds on its own, and again when the container
- *   stops; `backgroundCommit()` takes such a snapshot at any instant a test chooses (it never waits for
- *   open files), and `commits` keeps every committed snapshot;
+ *   stops; `backgroundCommit()` and `shutdownCommit()` take such a snapshot at any instant a test chooses
+ *   (they never wait for open files), and `commits` keeps every committed snapshot;
  * - "volume busy": a reload, and a commit (which reloads after committing), fail while a file under the
  *   mount is open ("there are open files preventing the operation");
  * - the empty view during a reload: the mount shows nothing until the reload completes.
@@ -40,7 +40,7 @@ function snapshot(root: string): Snapshot {
 }
 
 export class FakeMountedVolume implements VolumeSync {
-  readonly commits: Array<{ kind: 'commit' | 'background'; files: Snapshot; openFiles: string[] }> = [];
+  readonly commits: Array<{ kind: 'commit' | 'background' | 'shutdown'; files: Snapshot; openFiles: string[] }> = [];
   readonly requests: string[] = [];
   /** Syncs Modal refused because a file was open ("volume busy"). */
   readonly refused: string[] = [];
@@ -53,6 +53,11 @@ export class FakeMountedVolume implements VolumeSync {
 
   backgroundCommit(): void {
     this.commits.push({ kind: 'background', files: snapshot(this.root), openFiles: openFilesUnder(this.root) });
+  }
+
+  /** What Modal commits when the container stops, killed or not: the mount as it is at that instant. */
+  shutdownCommit(): void {
+    this.commits.push({ kind: 'shutdown', files: snapshot(this.root), openFiles: openFilesUnder(this.root) });
   }
 
   private refuseWhenBusy(operation: string): void {
