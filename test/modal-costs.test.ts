@@ -7,35 +7,22 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { defaultConfig } from '../src/config/load.js';
-import type { Config } from '../src/config/model.js';
 import { silentLogger } from '../src/logger.js';
 import { ModalConnection } from '../src/providers/modal/client.js';
 import { runModalTask } from '../src/providers/modal/entrypoints/task.js';
 import { runModalTick } from '../src/providers/modal/entrypoints/tick.js';
 import { ModalStateDict } from '../src/providers/modal/state-dict.js';
 import { FakeModal } from './fakes/modal-api.js';
+import { MODAL_TEST_APP, MODAL_TEST_DICT, makeVolumeRoot, modalContainerEnv } from './fakes/modal-container.js';
 import { FakeMountedVolume } from './fakes/modal-volume.js';
 
-const APP = 'airflow-serverless-dev';
-const DICT = 'airflow-state-dev';
+const APP = MODAL_TEST_APP;
+const DICT = MODAL_TEST_DICT;
 let fake: FakeModal;
 let volumeRoot: string;
 let mount: FakeMountedVolume;
 
-function containerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const config: Config = { ...defaultConfig(), provider: 'modal', modal: { environment: null } };
-  return {
-    AIRFLOW_SERVERLESS_ENV: 'dev',
-    AIRFLOW_SERVERLESS_APP: APP,
-    AIRFLOW_SERVERLESS_DICT: DICT,
-    AIRFLOW_SERVERLESS_CONFIG: JSON.stringify(config),
-    AIRFLOW_SERVERLESS_VOLUME_ROOT: volumeRoot,
-    MODAL_TOKEN_ID: 'ak-container',
-    MODAL_TOKEN_SECRET: 'as-container',
-    ...extra,
-  };
-}
+const containerEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => modalContainerEnv(volumeRoot, extra);
 
 interface Count {
   rpcs: number;
@@ -59,8 +46,7 @@ async function counted(fn: () => Promise<unknown>): Promise<Count> {
 beforeEach(async () => {
   fake = await new FakeModal().start();
   fake.deployApp(APP, ['tick', 'run_task', 'ui']);
-  volumeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'modal-vol-'));
-  fs.mkdirSync(path.join(volumeRoot, 'dags'));
+  volumeRoot = makeVolumeRoot();
   mount = new FakeMountedVolume(volumeRoot);
   mount.emptyViewMs = 0;
 });

@@ -23,6 +23,8 @@ import type { VolumeSync } from '../src/providers/modal/volume-mount.js';
 import type { TickDeps } from '../src/scheduler/tick.js';
 import { DATABASE_FILE } from '../src/volume-layout.js';
 import { FakeModal } from './fakes/modal-api.js';
+import { modalContainerEnv } from './fakes/modal-container.js';
+import { openFilesUnder } from './fakes/modal-volume.js';
 import { bashTask, makePayload, queuedRecord } from './worker-harness.js';
 
 const APP = 'airflow-serverless-dev';
@@ -38,18 +40,7 @@ function config(): Config {
 }
 
 /** Files under the volume root this process holds open (Linux /proc). */
-function openVolumeFiles(): string[] {
-  return fs
-    .readdirSync('/proc/self/fd')
-    .map((fd) => {
-      try {
-        return fs.readlinkSync(`/proc/self/fd/${fd}`);
-      } catch {
-        return '';
-      }
-    })
-    .filter((target) => target.startsWith(volumeRoot));
-}
+const openVolumeFiles = (): string[] => openFilesUnder(volumeRoot);
 
 const volumeSync: VolumeSync = {
   async request(operation) {
@@ -58,18 +49,7 @@ const volumeSync: VolumeSync = {
   },
 };
 
-function containerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    AIRFLOW_SERVERLESS_ENV: 'dev',
-    AIRFLOW_SERVERLESS_APP: APP,
-    AIRFLOW_SERVERLESS_DICT: DICT,
-    AIRFLOW_SERVERLESS_CONFIG: JSON.stringify(config()),
-    AIRFLOW_SERVERLESS_VOLUME_ROOT: volumeRoot,
-    MODAL_TOKEN_ID: 'ak-container',
-    MODAL_TOKEN_SECRET: 'as-container',
-    ...extra,
-  };
-}
+const containerEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => modalContainerEnv(volumeRoot, extra);
 
 const common = () => ({ grpcMiddleware: [fake.middleware], volumeSync, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
 

@@ -18,6 +18,45 @@ import { MODAL_STUB_DIR } from './fakes/modal-cli.js';
 
 let dir: string;
 
+/** Imports the rendered launcher from `stubs` under real Python with the stub `modal`, and evaluates `call`. */
+function runLauncher(stubs: string, call: string, options: { volumePath?: string; env?: Record<string, string> } = {}) {
+  const out = execFileSync(
+    'python3',
+    [
+      '-B',
+      '-c',
+      `import sys, json
+sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, sys.argv[3])
+import modal, modal_app
+modal_app.RUNTIME_DIR = sys.argv[2]
+if sys.argv[4]:
+    modal_app.VOLUME_PATH = sys.argv[4]
+result = ${call}
+print(json.dumps({"result": result, "events": modal.events, "gets": modal.dict_gets}))`,
+      stubs,
+      path.join(dir, 'runtime'),
+      MODAL_STUB_DIR,
+      options.volumePath ?? '',
+    ],
+    { encoding: 'utf8', env: { ...process.env, ...options.env } },
+  );
+  return JSON.parse(out) as { result: unknown; events: string[]; gets: string[] };
+}
+
+/** PipeVolumeSync and ModalVolumeMount as one ES module next to a stand-in entrypoint. */
+function bundleVolumeMount(entrypoints: string): void {
+  buildSync({
+    entryPoints: [path.join(import.meta.dirname, '../src/providers/modal/volume-mount.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: path.join(entrypoints, 'volume-mount.mjs'),
+    logLevel: 'silent',
+  });
+  fs.writeFileSync(path.join(entrypoints, 'package.json'), '{"type":"module"}');
+}
+
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modal-launcher-'));
 });
@@ -33,14 +72,7 @@ it('reloads, serves the entrypoint commit/reload requests over the pipe, then co
 
   const runtime = path.join(dir, 'runtime');
   const entrypoints = path.join(runtime, 'dist/providers/modal/entrypoints');
-  buildSync({
-    entryPoints: [path.join(import.meta.dirname, '../src/providers/modal/volume-mount.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile: path.join(entrypoints, 'volume-mount.mjs'),
-    logLevel: 'silent',
-  });
+  bundleVolumeMount(entrypoints);
   const report = path.join(dir, 'report.json');
   // Stands in for entrypoints/task.js: two syncs through the launcher, then report what it was given.
   fs.writeFileSync(
@@ -64,27 +96,8 @@ fs.writeFileSync(${JSON.stringify(report)}, JSON.stringify({
 }));
 `,
   );
-  fs.writeFileSync(path.join(entrypoints, 'package.json'), '{"type":"module"}');
 
-  const out = execFileSync(
-    'python3',
-    [
-      '-B',
-      '-c',
-      `import sys, json
-sys.path.insert(0, sys.argv[1])
-sys.path.insert(0, sys.argv[3])
-import modal, modal_app
-modal_app.RUNTIME_DIR = sys.argv[2]
-result = modal_app.run_task('{"dag_id": "d"}')
-print(json.dumps({"result": result, "events": modal.events}))`,
-      stubs,
-      runtime,
-      MODAL_STUB_DIR,
-    ],
-    { encoding: 'utf8' },
-  );
-  const { result, events } = JSON.parse(out) as { result: unknown; events: string[] };
+  const { result, events } = runLauncher(stubs, `modal_app.run_task('{"dag_id": "d"}')`);
   expect(result).toEqual({ exit_code: 0 });
   // Node's commit, then (after the freshness window) its reload; Node declared itself clean, so the
   // launcher's own final commit is skipped.
@@ -116,25 +129,7 @@ function runLauncherTick(dictEntries: Array<[Uint8Array, Uint8Array]>, env: Reco
   );
   const dictFile = path.join(dir, 'dict.json');
   fs.writeFileSync(dictFile, JSON.stringify(Object.fromEntries(dictEntries.map(([k, v]) => [Buffer.from(k).toString('hex'), Buffer.from(v).toString('hex')]))));
-  const out = execFileSync(
-    'python3',
-    [
-      '-B',
-      '-c',
-      `import sys, json
-sys.path.insert(0, sys.argv[1])
-sys.path.insert(0, sys.argv[3])
-import modal, modal_app
-modal_app.RUNTIME_DIR = sys.argv[2]
-result = modal_app.tick()
-print(json.dumps({"result": result, "events": modal.events, "gets": modal.dict_gets}))`,
-      stubs,
-      path.join(dir, 'runtime'),
-      MODAL_STUB_DIR,
-    ],
-    { encoding: 'utf8', env: { ...process.env, FAKE_MODAL_DICT_FILE: dictFile, ...env } },
-  );
-  const parsed = JSON.parse(out) as { result: unknown; events: string[]; gets: string[] };
+  const parsed = runLauncher(stubs, 'modal_app.tick()', { env: { FAKE_MODAL_DICT_FILE: dictFile, ...env } });
   return { ...parsed, ran: fs.existsSync(marker) ? (JSON.parse(fs.readFileSync(marker, 'utf8')) as Record<string, string>) : null };
 }
 
@@ -186,15 +181,7 @@ describe('an escaped operator child (issue 12.5)', () => {
     const config = { ...defaultConfig(), provider: 'modal' as const };
     fs.writeFileSync(path.join(stubs, 'modal_app.py'), renderModalApp({ env: 'dev', config, nodeVersion: '20.19.2' }));
     const entrypoints = path.join(dir, 'runtime/dist/providers/modal/entrypoints');
-    buildSync({
-      entryPoints: [path.join(import.meta.dirname, '../src/providers/modal/volume-mount.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      outfile: path.join(entrypoints, 'volume-mount.mjs'),
-      logLevel: 'silent',
-    });
-    fs.writeFileSync(path.join(entrypoints, 'package.json'), '{"type":"module"}');
+    bundleVolumeMount(entrypoints);
     const report = path.join(dir, 'report.json');
     // The operator left a background child that holds its log open, then the task commits.
     fs.writeFileSync(
@@ -215,27 +202,7 @@ fs.rmSync(process.env.AIRFLOW_SERVERLESS_PAYLOAD_FILE, { force: true });
 fs.writeFileSync(${JSON.stringify(report)}, JSON.stringify({ error, child: child.pid }));
 `,
     );
-    const out = execFileSync(
-      'python3',
-      [
-        '-B',
-        '-c',
-        `import sys, json
-sys.path.insert(0, sys.argv[1])
-sys.path.insert(0, sys.argv[3])
-import modal, modal_app
-modal_app.RUNTIME_DIR = sys.argv[2]
-modal_app.VOLUME_PATH = sys.argv[4]
-result = modal_app.run_task('{}')
-print(json.dumps({"result": result, "events": modal.events}))`,
-        stubs,
-        path.join(dir, 'runtime'),
-        MODAL_STUB_DIR,
-        vol,
-      ],
-      { encoding: 'utf8', env: { ...process.env, FAKE_MODAL_VOLUME_PATH: vol } },
-    );
-    const { result, events } = JSON.parse(out) as { result: unknown; events: string[] };
+    const { result, events } = runLauncher(stubs, "modal_app.run_task('{}')", { volumePath: vol, env: { FAKE_MODAL_VOLUME_PATH: vol } });
     const { error, child } = JSON.parse(fs.readFileSync(report, 'utf8')) as { error: string | null; child: number };
     expect(error).toBeNull();
     expect(result).toEqual({ exit_code: 0 });

@@ -8,8 +8,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { defaultConfig } from '../src/config/load.js';
-import type { Config } from '../src/config/model.js';
 import { SCHEDULER_LOCK_KEY, type TaskRecord } from '../src/executor/protocol.js';
 import { ModalConnection } from '../src/providers/modal/client.js';
 import { runModalTask } from '../src/providers/modal/entrypoints/task.js';
@@ -26,11 +24,12 @@ import { claimTry } from '../src/worker/claim.js';
 import { silentLogger } from '../src/logger.js';
 import { systemClock } from '../src/providers/ports.js';
 import { FakeModal } from './fakes/modal-api.js';
+import { MODAL_TEST_APP, MODAL_TEST_DICT, makeVolumeRoot, modalContainerEnv, querySnapshot } from './fakes/modal-container.js';
 import { FakeMountedVolume } from './fakes/modal-volume.js';
 import { bashTask, makePayload, queuedRecord } from './worker-harness.js';
 
-const APP = 'airflow-serverless-dev';
-const DICT = 'airflow-state-dev';
+const APP = MODAL_TEST_APP;
+const DICT = MODAL_TEST_DICT;
 
 let fake: FakeModal;
 let volumeRoot: string;
@@ -38,30 +37,14 @@ let mount: FakeMountedVolume;
 let connection: ModalConnection;
 let dict: ModalStateDict;
 
-function config(): Config {
-  return { ...defaultConfig(), provider: 'modal', modal: { environment: null } };
-}
-
-function containerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    AIRFLOW_SERVERLESS_ENV: 'dev',
-    AIRFLOW_SERVERLESS_APP: APP,
-    AIRFLOW_SERVERLESS_DICT: DICT,
-    AIRFLOW_SERVERLESS_CONFIG: JSON.stringify(config()),
-    AIRFLOW_SERVERLESS_VOLUME_ROOT: volumeRoot,
-    MODAL_TOKEN_ID: 'ak-container',
-    MODAL_TOKEN_SECRET: 'as-container',
-    ...extra,
-  };
-}
+const containerEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => modalContainerEnv(volumeRoot, extra);
 
 const common = () => ({ grpcMiddleware: [fake.middleware], volumeSync: mount, logger: silentLogger });
 
 beforeEach(async () => {
   fake = await new FakeModal().start();
   fake.deployApp(APP, ['tick', 'run_task', 'ui']);
-  volumeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'modal-vol-'));
-  fs.mkdirSync(path.join(volumeRoot, 'dags'));
+  volumeRoot = makeVolumeRoot();
   mount = new FakeMountedVolume(volumeRoot);
   connection = new ModalConnection({ tokenId: 'a', tokenSecret: 'b', grpcMiddleware: [fake.middleware] });
   dict = await ModalStateDict.open(connection, DICT, { create: true });
@@ -96,22 +79,9 @@ describe('SQLite is never open on the volume (issue 12.1)', () => {
       expect([...commit.files.keys()].filter((p) => p.includes('journal') || p.endsWith('.tmp'))).toEqual([]);
     }
     // The background snapshot holds the database as of the last write-back: the table, no half transaction.
-    const snap = path.join(volumeRoot, '..', `snap-${path.basename(volumeRoot)}.db`);
-    fs.writeFileSync(snap, background[0]!.files.get(DATABASE_FILE)!);
-    const { SqliteBackend } = await import('../src/db/sqlite.js');
-    const db = new SqliteBackend({ file: snap, readonly: true });
-    try {
-      expect(await db.get('SELECT count(*) AS n FROM probe')).toEqual({ n: 0 });
-    } finally {
-      await db.close();
-      fs.rmSync(snap, { force: true });
-    }
-    const final = new SqliteBackend({ file: path.join(volumeRoot, DATABASE_FILE), readonly: true });
-    try {
-      expect(await final.get('SELECT count(*) AS n FROM probe')).toEqual({ n: 2 });
-    } finally {
-      await final.close();
-    }
+    const count = 'SELECT count(*) AS n FROM probe';
+    expect(await querySnapshot(background[0]!.files.get(DATABASE_FILE)!, count)).toEqual({ n: 0 });
+    expect(await querySnapshot(fs.readFileSync(path.join(volumeRoot, DATABASE_FILE)), count)).toEqual({ n: 2 });
   });
 });
 
@@ -133,16 +103,7 @@ describe('commit on shutdown (issue 12.1)', () => {
     const shutdown = mount.commits.find((c) => c.kind === 'shutdown')!;
     expect(shutdown.openFiles).toEqual([]);
     expect([...shutdown.files.keys()].filter((p) => p.startsWith('data/'))).toEqual([DATABASE_FILE]);
-    const snap = path.join(volumeRoot, '..', `shutdown-${path.basename(volumeRoot)}.db`);
-    fs.writeFileSync(snap, shutdown.files.get(DATABASE_FILE)!);
-    const { SqliteBackend } = await import('../src/db/sqlite.js');
-    const db = new SqliteBackend({ file: snap, readonly: true });
-    try {
-      expect(await db.get('SELECT count(*) AS n FROM probe')).toEqual({ n: 1 });
-    } finally {
-      await db.close();
-      fs.rmSync(snap, { force: true });
-    }
+    expect(await querySnapshot(shutdown.files.get(DATABASE_FILE)!, 'SELECT count(*) AS n FROM probe')).toEqual({ n: 1 });
   });
 });
 
