@@ -21,7 +21,8 @@ import { DATABASE_FILE } from '../../../volume-layout.js';
 import type { ContainerOptions } from '../container.js';
 import { containerContext, isProcessEntry, runMain } from '../container.js';
 import { PACKAGE_ROOT } from '../build.js';
-import { openSqliteCopy, ReopenableDatabase } from '../database.js';
+import { SqliteBackend } from '../../../db/sqlite.js';
+import { ReopenableDatabase } from '../database.js';
 import { ModalProviderError } from '../errors.js';
 import { VolumeReadGate } from '../read-gate.js';
 import type { UiSessionRecord } from '../remote-ui.js';
@@ -61,7 +62,9 @@ export async function runModalUi(options: ModalUiOptions = {}): Promise<void> {
   let generation = 0;
   let latest: string | null = null;
   /** Inside the gate, after a reload: one copy of the database file as committed. */
+  const sqlite = ctx.config.database.type === 'sqlite';
   const copyDatabase = (): void => {
+    if (!sqlite) return;
     const source = path.join(ctx.volume.root, DATABASE_FILE);
     if (!fs.existsSync(source)) return;
     const copy = path.join(copies, `airflow-${++generation}.db`);
@@ -74,7 +77,7 @@ export async function runModalUi(options: ModalUiOptions = {}): Promise<void> {
       : new ReopenableDatabase(
           () => {
             if (!latest) throw new ModalProviderError('no database on the volume yet: wait for the first tick');
-            return openSqliteCopy({ database: fs.readFileSync(latest) }, path.join(copies, `open-${generation}`, 'airflow.db'));
+            return new SqliteBackend({ file: latest, readonly: true });
           },
           { dialect: 'sqlite', description: `${DATABASE_FILE} (read-only copy)` },
         );
@@ -118,7 +121,7 @@ export async function runModalUi(options: ModalUiOptions = {}): Promise<void> {
       })
       .then(() => {
         for (const name of fs.readdirSync(copies)) {
-          if (name !== `airflow-${generation}.db` && name !== `open-${generation}`) fs.rmSync(path.join(copies, name), { recursive: true, force: true });
+          if (name !== `airflow-${generation}.db`) fs.rmSync(path.join(copies, name), { recursive: true, force: true });
         }
       })
       .catch((error: unknown) => ctx.logger.warn('ui: refresh failed; trying again later', { error: String(error) }));
