@@ -204,7 +204,7 @@ describe('the UI against reloads (issue 12.5)', () => {
     const ui = runModalUi({
       env: containerEnv({ AIRFLOW_SERVERLESS_UI_SESSION: 's1', AIRFLOW_SERVERLESS_UI_TOKEN: 't', AIRFLOW_SERVERLESS_UI_URL: 'https://u.modal.host' }),
       ...common(),
-      refreshMs: 40,
+      refreshMs: 10, // shorter than a reload (50 ms empty view): refreshes must not queue up
       until: new Promise<void>((resolve) => (stop = resolve)),
       startUiServer: async (options) => {
         served = { db: options.db, files: options.files! };

@@ -123,9 +123,8 @@ export class VolumeSqliteDatabase extends ReopenableDatabase {
   constructor(
     private readonly volumeFile: string,
     private readonly localFile: string,
-    /** Checked before a write-back at close (the pass may have stopped because the lease was lost). */
-    private readonly mayWriteBack: () => Promise<boolean>,
-    leaseFor?: (name: string, owner: string, ttlMs: number) => DictSchedulerLease,
+    /** The tick's lease, taken by the entrypoint before this database opens, and renewed while it works. */
+    private readonly lease: DictSchedulerLease,
   ) {
     super(
       () => {
@@ -133,7 +132,6 @@ export class VolumeSqliteDatabase extends ReopenableDatabase {
         return new SqliteBackend({ file: this.localFile, journalMode: 'delete' });
       },
       { dialect: 'sqlite', description: `${DATABASE_FILE} (container copy of the Modal volume's file)` },
-      leaseFor,
     );
   }
 
@@ -182,7 +180,16 @@ export class VolumeSqliteDatabase extends ReopenableDatabase {
     if (operation === 'commit') this.writeBack();
   }
 
-  /** The entrypoint took the lease and releases it after its last write-back; runTick's release must not. */
+  /**
+   * The scheduler lock is the entrypoint's lease: runTick's acquire and its checks before each commit only
+   * confirm it is still ours (one read), and its release is left to the entrypoint, after the last write-back.
+   */
+  override async acquireLock(): Promise<boolean> {
+    return this.lease.held();
+  }
+  override async holdsLock(): Promise<boolean> {
+    return this.lease.held();
+  }
   override async releaseLock(): Promise<void> {}
 
   /** True when close() wrote the copy back (the launcher must then commit once more). */
@@ -190,7 +197,8 @@ export class VolumeSqliteDatabase extends ReopenableDatabase {
 
   override async close(): Promise<void> {
     await this.suspend();
-    if (this.copied && changeCounter(this.localFile) !== this.writtenCounter && (await this.mayWriteBack())) {
+    // The pass may have stopped because the lease was lost: then the copy is not ours to write.
+    if (this.copied && changeCounter(this.localFile) !== this.writtenCounter && (await this.lease.held())) {
       this.writeBack();
       this.wroteBackAtClose = true;
     }
@@ -212,12 +220,7 @@ export function openTickDatabase(options: {
     return openDatabase(options.database, { sqliteFile: '', applicationName: `airflow-serverless-${options.env}-tick` });
   }
   const local = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airflow-tick-')), 'airflow.db');
-  return new VolumeSqliteDatabase(
-    path.join(options.volumeRoot, DATABASE_FILE),
-    local,
-    () => options.lease.held(),
-    () => options.lease,
-  );
+  return new VolumeSqliteDatabase(path.join(options.volumeRoot, DATABASE_FILE), local, options.lease);
 }
 
 /**

@@ -111,7 +111,12 @@ export async function runModalUi(options: ModalUiOptions = {}): Promise<void> {
   await ctx.dict.put(uiSessionKey(session), record);
   ctx.logger.info('ui serving', { url });
 
+  // One refresh at a time: a reload slower than the interval (busy retries) must not queue reloads behind
+  // it, or the gate would keep every request waiting.
+  let refreshing = false;
   const refresh = setInterval(() => {
+    if (refreshing) return;
+    refreshing = true;
     void gate
       .reload(async () => {
         await ctx.volume.reload();
@@ -124,7 +129,8 @@ export async function runModalUi(options: ModalUiOptions = {}): Promise<void> {
           if (name !== `airflow-${generation}.db`) fs.rmSync(path.join(copies, name), { recursive: true, force: true });
         }
       })
-      .catch((error: unknown) => ctx.logger.warn('ui: refresh failed; trying again later', { error: String(error) }));
+      .catch((error: unknown) => ctx.logger.warn('ui: refresh failed; trying again later', { error: String(error) }))
+      .finally(() => (refreshing = false));
   }, options.refreshMs ?? UI_REFRESH_MS);
 
   const until =
