@@ -48,8 +48,8 @@ LOCAL_RUNTIME = Path(__file__).parent / "runtime"
 
 app = modal.App(APP_NAME)
 volume = modal.Volume.from_name(VOLUME_NAME, create_if_missing=True, version=2)
-# The state dict is read and written only by the Node runtime (by name); declared here so the app and the
-# objects it depends on are listed in one place.
+# The state dict is the Node runtime's (UTF-8 JSON entries, opened by name). The launcher reads one entry
+# of it, the pickled wake entry (src/providers/modal/wake.ts), through the public `Dict.get`.
 state_dict = modal.Dict.from_name(DICT_NAME, create_if_missing=True)
 secret = modal.Secret.from_name(SECRET_NAME)
 
