@@ -4,12 +4,20 @@ A launcher only. Each function reloads the volume, runs one Node entrypoint of t
 commits the volume; all scheduling and task logic is TypeScript. The constants below are baked in when the
 file is rendered because Modal imports this module again inside every container, where the machine that
 ran `create` (its environment variables, its config file) is not available.
+
+The scheduled tick first reads one Dict entry (the wake entry, see src/providers/modal/wake.ts) and returns
+at once when the scheduler has nothing due: no volume reload, no Node. That is what an idle environment
+costs (docs/modal.md "Cost").
 """
 
+import json
 import os
+import signal
 import subprocess
 import tempfile
 import threading
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import modal
@@ -28,22 +36,28 @@ TASK_TIMEOUT_SECONDS = __TASK_TIMEOUT_SECONDS__
 PARALLELISM = __PARALLELISM__
 UI_PORT = __UI_PORT__
 UI_TIMEOUT_SECONDS = __UI_TIMEOUT_SECONDS__
+WAKE_KEY = __WAKE_KEY__
+SHIP_PYTHON = __SHIP_PYTHON__
 
 VOLUME_PATH = "/vol"
 RUNTIME_DIR = "/opt/airflow-serverless"
+# Modal refuses a reload (and a commit, which reloads) while a file on the volume is open.
+VOLUME_BUSY_ATTEMPTS = 5
 # Next to this file in the build folder `create` prepares; read only when deploying (not in containers).
 LOCAL_RUNTIME = Path(__file__).parent / "runtime"
 
 app = modal.App(APP_NAME)
 volume = modal.Volume.from_name(VOLUME_NAME, create_if_missing=True, version=2)
-# The state dict is read and written only by the Node runtime (by name); declared here so the app and the
-# objects it depends on are listed in one place.
+# The state dict is the Node runtime's (UTF-8 JSON entries, opened by name). The launcher reads one entry
+# of it, the pickled wake entry (src/providers/modal/wake.ts), through the public `Dict.get`.
 state_dict = modal.Dict.from_name(DICT_NAME, create_if_missing=True)
 secret = modal.Secret.from_name(SECRET_NAME)
 
 image = (
     modal.Image.debian_slim(python_version="3.12")
     .apt_install("ca-certificates", "curl", "xz-utils")
+    # Python DAG files and Python tasks run python3 with the authoring package and pendulum (Airflow's dates).
+    .pip_install("pendulum")
     .run_commands(
         f"curl -fsSL https://nodejs.org/dist/v{NODE_VERSION}/node-v{NODE_VERSION}-linux-x64.tar.xz"
         " | tar -xJ -C /usr/local --strip-components=1",
@@ -56,31 +70,75 @@ image = (
         f"cd {RUNTIME_DIR} && if [ -s package-lock.json ]; then npm ci --omit=dev --no-audit --no-fund;"
         " else rm -f package-lock.json && npm install --omit=dev --no-audit --no-fund; fi"
     )
-    # Last, so a code change rebuilds only this layer.
-    .add_local_dir(LOCAL_RUNTIME / "dist", f"{RUNTIME_DIR}/dist")
 )
+if SHIP_PYTHON:
+    # The authoring package, next to dist/ as in the installed package.
+    image = image.add_local_dir(LOCAL_RUNTIME / "python", f"{RUNTIME_DIR}/python", copy=True)
+# Last, so a code change rebuilds only this layer; copied into the image (copy=True) rather than mounted
+# at every container start, which a cold tick would pay for.
+image = image.add_local_dir(LOCAL_RUNTIME / "dist", f"{RUNTIME_DIR}/dist", copy=True)
 
 common = dict(image=image, volumes={VOLUME_PATH: volume}, secrets=[secret])
 
 _sync_lock = threading.Lock()
 
 
-def _sync(operation):
-    with _sync_lock:
-        if operation == "commit":
-            volume.commit()
-        elif operation == "reload":
-            volume.reload()
-        else:
-            raise ValueError(f"unknown volume operation {operation!r}")
+def _sync(operation, spare=()):
+    """Commit or reload, retrying a bounded number of times while the volume is busy (open files). Node
+    closes its own files before it asks, so a refusal means a process that outlived its task (an
+    operator's escaped background child holding its log): it is ended, sparing `spare`, before a retry."""
+    if operation not in ("commit", "reload"):
+        raise ValueError(f"unknown volume operation {operation!r}")
+    for attempt in range(VOLUME_BUSY_ATTEMPTS):
+        try:
+            with _sync_lock:
+                volume.commit() if operation == "commit" else volume.reload()
+            return
+        except Exception as exc:
+            if "open files" not in str(exc) or attempt == VOLUME_BUSY_ATTEMPTS - 1:
+                raise
+            _end_escaped_processes(spare)
+            time.sleep(0.2 * 2**attempt)
 
 
-def _serve_volume_requests(requests_fd, replies_fd):
-    """Answers the entrypoint's `commit` / `reload` lines: only Python can sync a mounted volume."""
+def _end_escaped_processes(spare=()):
+    """Ends processes left holding files on the volume (an operator's escaped background child): they would
+    make a commit, and the next input's reload on this warm container, fail as "volume busy"."""
+    me = os.getpid()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        if int(pid) == me or int(pid) in spare:
+            continue
+        try:
+            targets = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        except OSError:
+            continue
+        if any(t == VOLUME_PATH or t.startswith(VOLUME_PATH + "/") for t in targets):
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def _tick_due():
+    """One Dict read: is the scheduler due? Anything missing or unreadable counts as due."""
+    try:
+        record = json.loads(state_dict.get(WAKE_KEY))
+        due_at = datetime.fromisoformat(record["due_at"].replace("Z", "+00:00"))
+    except Exception:
+        return True
+    return due_at <= datetime.now(timezone.utc)
+
+
+def _serve_volume_requests(requests_fd, replies_fd, state):
+    """Answers the entrypoint's `commit` / `reload` lines: only Python can sync a mounted volume. `clean`
+    means nothing was written since Node's last commit, so the commit after Node exits can be skipped."""
     with os.fdopen(requests_fd, "r") as requests, os.fdopen(replies_fd, "w") as replies:
         for line in requests:
             try:
-                _sync(line.strip())
+                operation = line.strip()
+                state["clean"] = operation == "clean"
+                if operation != "clean":
+                    _sync(operation, spare=(state["node"],))
                 replies.write("ok\n")
             except Exception as exc:  # reported to the entrypoint, which decides
                 replies.write("error " + " ".join(str(exc).split()) + "\n")
@@ -107,13 +165,16 @@ def _run(entrypoint, extra_env=None):
     os.close(replies_r)
     os.close(requests_w)
     # A daemon thread: an operator's background child may keep the pipe open after Node exits.
-    threading.Thread(target=_serve_volume_requests, args=(requests_r, replies_w), daemon=True).start()
+    state = {"clean": False, "node": process.pid}
+    threading.Thread(target=_serve_volume_requests, args=(requests_r, replies_w, state), daemon=True).start()
     try:
         code = process.wait()
     finally:
         if process.poll() is None:
             process.terminate()
-    _sync("commit")
+    _end_escaped_processes()
+    if not (code == 0 and state["clean"]):
+        _sync("commit")
     return code
 
 
@@ -125,7 +186,13 @@ def _run(entrypoint, extra_env=None):
     **common,
 )
 def tick() -> dict:
-    code = _run("tick")
+    if not _tick_due():
+        return {"skipped": True}
+    extra = {
+        "AIRFLOW_SERVERLESS_CALL_ID": modal.current_function_call_id() or "",
+        "AIRFLOW_SERVERLESS_TICK_TIMEOUT_SECONDS": str(TICK_TIMEOUT_SECONDS),
+    }
+    code = _run("tick", extra)
     if code != 0:
         raise RuntimeError(f"tick exited with code {code}")
     return {"exit_code": code}

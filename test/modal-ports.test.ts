@@ -2,9 +2,13 @@
  * The Modal ports (state dict, volume client, spawner, lease) against the in-process fake of Modal's API.
  * Every call goes through the real JS SDK client; only the transport is replaced.
  */
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Status } from 'nice-grpc';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SCHEDULER_LOCK_KEY, TICK_REQUESTED_KEY } from '../src/executor/protocol.js';
 import type { TaskPayload } from '../src/executor/protocol.js';
 import { ModalConnection } from '../src/providers/modal/client.js';
@@ -14,12 +18,21 @@ import {
   ModalUnavailableError,
   UnsupportedVolumeVersionError,
 } from '../src/providers/modal/errors.js';
-import { DictSchedulerLease } from '../src/providers/modal/lease.js';
+import { downloadDatabaseCopy } from '../src/providers/modal/database.js';
+import { DictSchedulerLease, leaseTtlMs } from '../src/providers/modal/lease.js';
 import { ModalTaskSpawner } from '../src/providers/modal/spawner.js';
 import { ModalStateDict } from '../src/providers/modal/state-dict.js';
 import { ModalVolumeClient, VOLUME_BLOCK_SIZE, splitIntoBlocks } from '../src/providers/modal/volume-client.js';
+import { pickleString, readWake, unpickleString, writeWake } from '../src/providers/modal/wake.js';
 import { FakeModal } from './fakes/modal-api.js';
 import { ManualClock } from './fakes/ports.js';
+
+/** CPython's own pickle of a str, protocol 4, as Modal's `serialize` writes Dict keys and values. */
+function pythonPickle(text: string): string {
+  return execFileSync('python3', ['-c', 'import pickle, sys; sys.stdout.write(pickle.dumps(sys.argv[1], protocol=4).hex())', text], {
+    encoding: 'utf8',
+  });
+}
 
 let fake: FakeModal;
 let connection: ModalConnection;
@@ -76,34 +89,59 @@ describe('ModalStateDict', () => {
     expect(await dict.get('lock')).toEqual({ owner: winners[0]!.owner });
   });
 
-  it('putIfAbsent retried after UNAVAILABLE counts our own earlier write as a win, and a rival write as a loss', async () => {
+  it('putIfAbsent whose reply was lost: the SDK retries the write inside one call, and the read-back counts it as ours', async () => {
     const dict = await ModalStateDict.open(connection, 'd', { create: true });
+    // The write lands, its reply is lost, the SDK's retry middleware repeats it (same idempotency key):
+    // the server answers `created: false` to our own write.
+    fake.loseReplyNext('DictUpdate');
+    expect(await dict.putIfAbsent('fresh', { token: 'mine' })).toBe(true);
+    const updates = fake.requests.filter((r) => r.method === 'DictUpdate');
+    expect(updates).toHaveLength(2);
+    // A rival's value under the key is still a loss, lost reply or not.
     await dict.put('taken', { token: 'theirs' });
-    fake.failNext('DictUpdate', Status.UNAVAILABLE, 1);
+    fake.loseReplyNext('DictUpdate');
     expect(await dict.putIfAbsent('taken', { token: 'mine' })).toBe(false);
-    // Our write landed, then the answer was lost: the retry sees the key, reads it back, and finds our bytes.
-    const original = fake.middleware;
-    let dropped = false;
-    const lossy = new ModalConnection({
-      tokenId: 'x',
-      tokenSecret: 'y',
-      retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
-      grpcMiddleware: [
-        (async function* (call: { method: { path: string } }, options: unknown) {
-          const result = yield* (original as unknown as (c: unknown, o: unknown) => AsyncGenerator<unknown, unknown>)(call, options);
-          if (!dropped && call.method.path.endsWith('/DictUpdate')) {
-            dropped = true;
-            const { ClientError } = await import('nice-grpc');
-            throw new ClientError(call.method.path, Status.UNAVAILABLE, 'connection reset after commit');
-          }
-          return result;
-        }) as never,
-      ],
-    });
-    const lossyDict = await ModalStateDict.open(lossy, 'd', { create: false });
-    expect(await lossyDict.putIfAbsent('fresh', { token: 'mine' })).toBe(true);
-    expect(dropped).toBe(true);
-    lossy.close();
+    expect(await dict.get('taken')).toEqual({ token: 'theirs' });
+  });
+
+  it('runs under the SDK auth middleware: one auth token exchange, the token in every call, a rejected token is one clear error', async () => {
+    const dict = await ModalStateDict.open(connection, 'd', { create: true });
+    await dict.put('k', 1);
+    expect(fake.authTokenGets).toBe(1);
+    fake.rejectToken('ak-revoked');
+    const revoked = new ModalConnection({ tokenId: 'ak-revoked', tokenSecret: 'as-revoked', grpcMiddleware: [fake.middleware] });
+    const error = await ModalStateDict.open(revoked, 'd', { create: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModalAuthError);
+    expect((error as Error).message).not.toContain('as-revoked');
+    revoked.close();
+  });
+
+  it('skips a foreign (pickled) entry with one warning instead of failing every read of the Dict', async () => {
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (m: string) => void warnings.push(m) };
+    const dict = await ModalStateDict.open(connection, 'd', { create: true, logger });
+    await dict.put('task:a', 1);
+    // What `modal dict put d task:b 1` or Python's `d["task:b"] = 1` stores: pickles, not UTF-8 JSON.
+    fake.putForeign(fake.dictByName('d')!, pickleString('task:b'), Buffer.from('80044b012e', 'hex'));
+    fake.putForeign(fake.dictByName('d')!, Buffer.from('task:c'), Buffer.from('80044b012e', 'hex'));
+    expect(await dict.entries('task:')).toEqual([['task:a', 1]]);
+    expect(await dict.entries('task:')).toEqual([['task:a', 1]]);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/not UTF-8 JSON/);
+  });
+
+  it('the wake entry is a pickled str key and value, readable by Python modal.Dict.get', async () => {
+    expect(Buffer.from(pickleString('airflow-serverless:wake')).toString('hex')).toBe(
+      pythonPickle('airflow-serverless:wake'),
+    );
+    const long = JSON.stringify({ due_at: 'x'.repeat(300) });
+    expect(Buffer.from(pickleString(long)).toString('hex')).toBe(pythonPickle(long));
+    expect(unpickleString(pickleString(long))).toBe(long);
+    const dict = await ModalStateDict.open(connection, 'd', { create: true });
+    await writeWake(dict, new Date('2024-01-01T00:00:00Z'));
+    expect(await readWake(dict)).toEqual({ due_at: '2024-01-01T00:00:00.000Z' });
+    // Our own entries() never trips over it.
+    expect(await dict.entries('')).toEqual([]);
   });
 
   it('entries(prefix) filters the streamed contents and sorts by key', async () => {
@@ -130,12 +168,23 @@ describe('ModalStateDict', () => {
 });
 
 describe('error mapping and retries', () => {
-  it('retries UNAVAILABLE and succeeds when Modal recovers', async () => {
+  it('retries UNAVAILABLE and succeeds when Modal recovers (the SDK retries unary calls, we retry streams)', async () => {
     const dict = await ModalStateDict.open(connection, 'd', { create: true });
     fake.failNext('DictGet', Status.UNAVAILABLE, 2);
     await dict.put('k', 'v');
     expect(await dict.get('k')).toBe('v');
     expect(fake.rpcLog.filter((m) => m === 'DictGet')).toHaveLength(3);
+    fake.failNext('DictContents', Status.UNAVAILABLE, 2);
+    expect(await dict.entries('')).toEqual([['k', 'v']]);
+    expect(fake.rpcLog.filter((m) => m === 'DictContents')).toHaveLength(3);
+  });
+
+  it('a unary call that stays unavailable fails after the SDK retries, without our retries on top (4 attempts, not 16)', async () => {
+    const dict = await ModalStateDict.open(connection, 'd', { create: true });
+    fake.failNext('DictGet', Status.UNAVAILABLE, 100);
+    const error = await dict.get('k').catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/^Modal is unavailable \(DictGet failed 4 times: .*\)/);
+    expect(fake.rpcLog.filter((m) => m === 'DictGet')).toHaveLength(4);
   });
 
   it('gives up after the retry budget with a clear message', async () => {
@@ -159,6 +208,29 @@ describe('error mapping and retries', () => {
 });
 
 describe('ModalVolumeClient', () => {
+  it('the CLI reads the database as one snapshot: one download of one file, no journal paired from another moment', async () => {
+    const { SqliteBackend } = await import('../src/db/sqlite.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modal-cli-db-'));
+    try {
+      const file = path.join(dir, 'src.db');
+      const db = new SqliteBackend({ file, journalMode: 'delete' });
+      await db.run('CREATE TABLE t (x INTEGER)');
+      await db.run('INSERT INTO t VALUES (1)');
+      await db.close();
+      const volume = await ModalVolumeClient.open(connection, 'v', { create: true });
+      await volume.put('data/airflow.db', fs.readFileSync(file));
+      // A journal from another moment (an older version kept the database open on the volume).
+      await volume.put('data/airflow.db-journal', Buffer.alloc(512, 7));
+      const before = fake.rpcLog.length;
+      const copy = await downloadDatabaseCopy(volume, path.join(dir, 'copy', 'airflow.db'));
+      expect(fake.rpcLog.slice(before)).toEqual(['VolumeGetFile2']);
+      expect(await copy!.get('SELECT x FROM t')).toEqual({ x: 1 });
+      await copy!.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('creates a v2 volume and round-trips small files, listing and removing them', async () => {
     const volume = await ModalVolumeClient.open(connection, 'airflow-dags-dev', { create: true });
     expect(fake.volumeByName('airflow-dags-dev')!.version).toBe(2);
@@ -277,7 +349,9 @@ describe('ModalTaskSpawner', () => {
     const spawner = new ModalTaskSpawner(connection, 'airflow-serverless-dev', dict, clock);
     await Promise.all(Array.from({ length: 8 }, () => spawner.requestTick()));
     expect(fake.callsOf('tick')).toHaveLength(1);
-    expect(await dict.get(TICK_REQUESTED_KEY)).toBe('2024-01-01T00:00:00.000Z');
+    expect(await dict.get(TICK_REQUESTED_KEY)).toMatchObject({ requested_at: '2024-01-01T00:00:00.000Z' });
+    // Every request marks the wake entry due, gate open or not.
+    expect(await readWake(dict)).toEqual({ due_at: '2024-01-01T00:00:00.000Z' });
     // The tick clears the gate when it starts; the next request starts another tick.
     await dict.delete(TICK_REQUESTED_KEY);
     await spawner.requestTick();
@@ -286,6 +360,15 @@ describe('ModalTaskSpawner', () => {
     clock.advance(6 * 60_000);
     await spawner.requestTick();
     expect(fake.callsOf('tick')).toHaveLength(3);
+  });
+
+  it('an app deployed by a modal CLI older than 1.2 is one clear line, not the SDK\'s message', async () => {
+    fake.deployApp('airflow-serverless-dev', ['tick', 'run_task', 'ui'], '', { inputFormats: [1] });
+    const dict = await ModalStateDict.open(connection, 'airflow-state-dev', { create: true });
+    const spawner = new ModalTaskSpawner(connection, 'airflow-serverless-dev', dict);
+    await expect(spawner.spawn(payload())).rejects.toThrow(
+      /^the app on Modal was deployed by a modal CLI older than 1\.2, which this runtime cannot call: run `airflow-serverless create` again with modal >= 1\.4\.0$/,
+    );
   });
 
   it('reopens the gate when the spawn fails, and names a missing app as run create', async () => {
@@ -317,5 +400,51 @@ describe('DictSchedulerLease', () => {
     expect((await dict.get<{ owner: string }>(SCHEDULER_LOCK_KEY))!.owner).toBe(other.owner);
     await other.release();
     expect(await dict.get(SCHEDULER_LOCK_KEY)).toBeUndefined();
+  });
+});
+
+describe('DictSchedulerLease lifetime (issue 12)', () => {
+  it('the TTL comes from the tick timeout and is short; renewal keeps a working tick; a silent one expires within the TTL', async () => {
+    expect(leaseTtlMs(600)).toBe(90_000);
+    expect(leaseTtlMs(10)).toBe(40_000);
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const dict = await ModalStateDict.open(connection, 'd', { create: true });
+      const clock = new ManualClock('2024-01-01T00:00:00Z');
+      const worker = new DictSchedulerLease(dict, 'tick-a', leaseTtlMs(600), clock, { tickTimeoutMs: 600_000 });
+      expect(await worker.acquire()).toBe(true);
+      worker.startRenewing();
+      for (let i = 0; i < 4; i++) {
+        clock.advance(30_000);
+        const before = (await dict.get<{ expires_at: string }>(SCHEDULER_LOCK_KEY))!.expires_at;
+        vi.advanceTimersByTime(30_000);
+        await vi.waitFor(async () => expect((await dict.get<{ expires_at: string }>(SCHEDULER_LOCK_KEY))!.expires_at).not.toBe(before));
+      }
+      // Two minutes in, still ours: renewed.
+      expect(await worker.held()).toBe(true);
+      // The tick dies (no more renewals): another tick takes over within one TTL, not 11 minutes.
+      worker.stopRenewing();
+      const next = new DictSchedulerLease(dict, 'tick-b', leaseTtlMs(600), clock, { tickTimeoutMs: 600_000 });
+      expect(await next.acquire()).toBe(false);
+      clock.advance(leaseTtlMs(600) + 1);
+      expect(await next.acquire()).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('renewals never outlive the tick timeout; a lease of our own preempted call is taken over at once', async () => {
+    const dict = await ModalStateDict.open(connection, 'd', { create: true });
+    const clock = new ManualClock('2024-01-01T00:00:00Z');
+    const stuck = new DictSchedulerLease(dict, 'tick-a', 90_000, clock, { callId: 'fc-1', tickTimeoutMs: 60_000 });
+    expect(await stuck.acquire()).toBe(true);
+    clock.advance(80_000);
+    expect(await stuck.renew()).toBe(true);
+    // expires_at is capped at start + timeout + grace (90 s), not now + TTL (170 s).
+    expect((await dict.get<{ expires_at: string }>(SCHEDULER_LOCK_KEY))!.expires_at).toBe('2024-01-01T00:01:30.000Z');
+    const redelivered = new DictSchedulerLease(dict, 'tick-a2', 90_000, clock, { callId: 'fc-1', tickTimeoutMs: 60_000 });
+    const stranger = new DictSchedulerLease(dict, 'tick-b', 90_000, clock, { callId: 'fc-2', tickTimeoutMs: 60_000 });
+    expect(await stranger.acquire()).toBe(false);
+    expect(await redelivered.acquire()).toBe(true);
   });
 });

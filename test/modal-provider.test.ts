@@ -13,10 +13,12 @@ import { createModalProvider } from '../src/providers/modal/index.js';
 import type { ModalProvider, ModalProviderOptions } from '../src/providers/modal/index.js';
 import {
   ModalCliMissingError,
+  ModalCliVersionError,
   ModalCredentialsMissingError,
   ModalDeployError,
   ModalEnvironmentNotFoundError,
 } from '../src/providers/modal/errors.js';
+import { parseModalVersion } from '../src/providers/modal/deploy.js';
 import { pythonString, renderModalApp } from '../src/providers/modal/template.js';
 import { FakeModal } from './fakes/modal-api.js';
 import { deployingRunner, installFakeModalCli, type FakeModalCli } from './fakes/modal-cli.js';
@@ -100,10 +102,13 @@ describe('renderModalApp', () => {
       expect(source).not.toMatch(/__[A-Z_]+__/);
       // The connection string travels in the secret, never in the file.
       expect(source).not.toContain('pw@db');
-      // The runtime is the image's last layer.
-      const lines = source.split('\n');
-      const lastLayer = lines.findIndex((l) => l.includes('.add_local_dir(LOCAL_RUNTIME / "dist"'));
-      expect(lines[lastLayer + 1]!.trim()).toBe(')');
+      // The runtime is the image's last layer, baked into the image (copy=True), not mounted at each start.
+      const layers = source.split('\n').filter((l) => /^image = image\./.test(l));
+      expect(layers.at(-1)).toBe('image = image.add_local_dir(LOCAL_RUNTIME / "dist", f"{RUNTIME_DIR}/dist", copy=True)');
+      expect(source).not.toMatch(/add_local_dir\([^)]*\)(?<!copy=True\))\n/);
+      // Python DAG files need python3 with pendulum; the authoring package ships when the package has it.
+      expect(source).toContain('.pip_install("pendulum")');
+      expect(source).toContain('SHIP_PYTHON = False');
       // CONFIG_JSON evaluates, in Python, to the JSON of the deployed config.
       const printed = execFileSync('python3', ['-c', `import ast,sys;src=open(sys.argv[1]).read();tree=ast.parse(src)
 for node in tree.body:
@@ -128,6 +133,42 @@ for node in tree.body:
   });
 });
 
+describe('the modal CLI version and the deploy (issue 12.4, 12.9)', () => {
+  it('an old modal CLI is refused with one clear line before anything is created or deployed', async () => {
+    for (const version of ['1.1.3', '1.2.6', '0.73.1']) {
+      cli.cleanup();
+      cli = installFakeModalCli({ version });
+      fake.rpcLog.length = 0;
+      const error = await provider('dev', modalConfig()).create(modalConfig(), progress).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ModalCliVersionError);
+      expect((error as Error).message).toBe(
+        `the modal CLI is version ${version}; airflow-serverless needs 1.4.0 or newer: run \`pip install -U "modal>=1.4.0"\` (Modal needs Python 3.10 or newer)`,
+      );
+      expect(cli.invocations().map((argv) => argv[0])).toEqual(['--version']);
+      expect(fake.rpcLog.filter((m) => m.endsWith('GetOrCreate'))).toEqual([]);
+    }
+    expect(parseModalVersion('modal client version: 1.4.2')).toEqual([1, 4, 2]);
+    expect(parseModalVersion('1.10')).toEqual([1, 10, 0]);
+  });
+
+  it('the fake CLI imports the rendered app under a stub with Modal\'s signatures: an unknown argument fails the deploy', async () => {
+    const app = renderModalApp({ env: 'dev', config: modalConfig(), nodeVersion: '20.19.2' });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modal-stub-'));
+    try {
+      const good = path.join(dir, 'good.py');
+      fs.writeFileSync(good, app);
+      const out = execFileSync(path.join(cli.binDir, 'modal'), ['deploy', good, '--name', 'x', '--strategy', 'recreate'], { encoding: 'utf8' });
+      expect(out).toContain('Created objects: run_task, tick, ui');
+      const bad = path.join(dir, 'bad.py');
+      fs.writeFileSync(bad, app.replace('scaledown_window=TICK_SCALEDOWN_SECONDS', 'scaledown_windows=TICK_SCALEDOWN_SECONDS'));
+      expect(() => execFileSync(path.join(cli.binDir, 'modal'), ['deploy', bad, '--name', 'x'], { stdio: 'pipe' })).toThrow(/scaledown_windows/);
+      expect(() => execFileSync(path.join(cli.binDir, 'modal'), ['deploy', good, '--strategy', 'blue-green'], { stdio: 'pipe' })).toThrow();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('ModalProvider.create / destroy', () => {
   it('creates volume, dict, secret, deploys, and initialises SQLite through the first tick', async () => {
     const p = provider('dev', modalConfig());
@@ -141,7 +182,7 @@ describe('ModalProvider.create / destroy', () => {
       MODAL_TOKEN_SECRET: 'as-very-secret',
     });
     const deploy = cli.invocations().find((argv) => argv[0] === 'deploy')!;
-    expect(deploy.slice(2)).toEqual(['--name', 'airflow-serverless-dev', '-e', 'staging']);
+    expect(deploy.slice(2)).toEqual(['--name', 'airflow-serverless-dev', '--strategy', 'recreate', '-e', 'staging']);
     const build = path.join(home, 'envs/dev/modal-build');
     expect(deploy[1]).toBe(path.join(build, 'modal_app.py'));
     expect(fs.existsSync(path.join(build, 'runtime/dist/providers/modal/entrypoints/tick.js'))).toBe(true);
@@ -213,7 +254,9 @@ describe('ModalProvider.create / destroy', () => {
     const p = provider('dev', modalConfig(), { env: { PATH: '/nonexistent', MODAL_TOKEN_ID: 'a', MODAL_TOKEN_SECRET: 'b' }, runCommand: undefined });
     const error = await p.create(modalConfig(), progress).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModalCliMissingError);
-    expect((error as Error).message).toBe('the `modal` command is not installed: run `pip install modal` and then `modal token new`');
+    expect((error as Error).message).toBe(
+      'the `modal` command is not installed: run `pip install "modal>=1.4"` (Python 3.10 or newer) and then `modal token new`',
+    );
     expect(fake.rpcLog).not.toContain('VolumeGetOrCreate');
   });
 

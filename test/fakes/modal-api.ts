@@ -1,19 +1,26 @@
 /**
- * An in-memory Modal, plugged into the JS SDK through `ModalClientParams.grpcMiddleware`: the middleware
- * answers every RPC itself (it never calls `call.next`), so no network, protos or credentials are used.
- * Responses are plain objects shaped like the SDK's message interfaces. Volume blocks and function-input
- * blobs move over a real HTTP server on 127.0.0.1, as they do against Modal (signed URLs).
+ * An in-memory Modal, plugged into the JS SDK through `ModalClientParams.grpcMiddleware`. The SDK runs
+ * custom middleware outside its own, so the fake re-runs the SDK's genuine retry and auth middleware
+ * (taken from the client it is bound to, see `bindClient`) in front of its in-memory transport: retries
+ * with one idempotency key, the `AuthTokenGet` exchange and the token metadata all happen as against
+ * Modal. No network, protos or credentials are used. Responses are plain objects shaped like the SDK's
+ * message interfaces. Volume blocks and function-input blobs move over a real HTTP server on 127.0.0.1,
+ * as they do against Modal (signed URLs).
  *
- * Semantics modelled on what modal-sdk.md documents: Dict `ifNotExists` is atomic, volumes are v1 unless
- * v2 is asked for, v2 uploads are content-addressed 8 MiB blocks hashed without trailing zeros, a missing
- * file or object is NOT_FOUND, a stopped app is gone for lookups.
+ * Semantics modelled on what modal-sdk.md and Modal's docs describe: Dict `ifNotExists` is atomic, volumes
+ * are v1 unless v2 is asked for, v2 uploads are content-addressed 8 MiB blocks hashed without trailing
+ * zeros, a missing file or object is NOT_FOUND, a stopped app is gone for lookups. Injectable realities:
+ * transient failures (`failNext`), writes whose reply is lost after they landed (`loseReplyNext`: the
+ * SDK then retries the same write), rejected tokens (`rejectToken`), foreign (pickled) Dict entries
+ * (`putForeign`), and inputs preempted and re-delivered with the same call id (`preemptNext`).
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Encoder, decode as cborDecode } from 'cbor-x';
 import { ClientError, Status } from 'nice-grpc';
-import type { GrpcMiddleware } from '../../src/providers/modal/client.js';
+import type { ModalClient } from 'modal';
+import type { BindableGrpcMiddleware, GrpcMiddleware } from '../../src/providers/modal/client.js';
 
 const BLOCK_SIZE = 8 * 1024 * 1024;
 const cbor = new Encoder({ mapsAsObjects: true, useRecords: false, tagUint8Array: false });
@@ -23,6 +30,10 @@ export interface FakeCallContext {
   appName: string;
   functionName: string;
   signal: AbortSignal;
+  /** 1, or 2 when Modal re-delivers the input after preempting the first container (same call id). */
+  attempt: number;
+  /** True for a delivery whose container Modal preempts: the handler plays a container that dies mid-way. */
+  preempted: boolean;
 }
 export type FakeFunctionHandler = (args: unknown[], kwargs: Record<string, unknown>, ctx: FakeCallContext) => unknown;
 
@@ -33,6 +44,8 @@ interface FakeApp {
   state: 'deployed' | 'stopped';
   functions: Map<string, string>;
   deployments: number;
+  /** Input formats the deployed functions accept: [1] (pickle only) is what a modal CLI older than 1.2 deploys. */
+  inputFormats: number[];
 }
 interface FakeFunction {
   functionId: string;
@@ -84,6 +97,17 @@ export interface FakeSecret {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Req = Record<string, any>;
 
+interface Call {
+  method: { path: string };
+  request: unknown;
+  responseStream: boolean;
+  next?: unknown;
+}
+interface CallOptions {
+  metadata?: { get(key: string): unknown };
+  [key: string]: unknown;
+}
+
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const notFound = (method: string, what: string): ClientError => new ClientError(`/modal.client.ModalClient/${method}`, Status.NOT_FOUND, what);
 
@@ -110,6 +134,11 @@ export class FakeModal {
   blockUploads = 0;
   private readonly handlers = new Map<string, FakeFunctionHandler>();
   private readonly failures: Array<{ method: string; code: Status; remaining: number }> = [];
+  private readonly lostReplies: Array<{ method: string; remaining: number }> = [];
+  private readonly rejectedTokens = new Set<string>();
+  private readonly preemptions = new Map<string, number>();
+  /** How many auth tokens the SDK fetched (AuthTokenGet, kept out of rpcLog so RPC order stays readable). */
+  authTokenGets = 0;
   private nextId = 1;
   private server: http.Server | null = null;
   private baseUrl = '';
@@ -144,14 +173,38 @@ export class FakeModal {
     this.failures.push({ method, code, remaining: times });
   }
 
+  /**
+   * The next `times` calls of `method` take effect, then their reply is lost (UNAVAILABLE): the SDK's
+   * retry middleware repeats the call with the same idempotency key, which the server does not dedupe.
+   */
+  loseReplyNext(method: string, times = 1): void {
+    this.lostReplies.push({ method, remaining: times });
+  }
+
+  /** Calls presenting this token id are UNAUTHENTICATED (a revoked or mistyped token). */
+  rejectToken(tokenId: string): void {
+    this.rejectedTokens.add(tokenId);
+  }
+
+  /** The next call of `functionName` is preempted once: delivered, abandoned mid-way, and re-delivered. */
+  preemptNext(functionName: string): void {
+    this.preemptions.set(functionName, (this.preemptions.get(functionName) ?? 0) + 1);
+  }
+
+  /** A raw entry as Python's `modal.Dict` or `modal dict put` writes it (pickled key and value bytes). */
+  putForeign(dict: FakeDict, key: Uint8Array, value: Uint8Array): void {
+    dict.data.set(hex(key), { key: new Uint8Array(key), value: new Uint8Array(value) });
+  }
+
   /** What `modal deploy` would leave behind: a deployed app with these functions. Redeploying keeps ids. */
-  deployApp(name: string, functionNames: readonly string[], env = ''): FakeApp {
+  deployApp(name: string, functionNames: readonly string[], env = '', options: { inputFormats?: number[] } = {}): FakeApp {
     const key = FakeModal.key(env, name);
     let app = this.apps.get(key);
     if (!app || app.state === 'stopped') {
-      app = { appId: this.id('ap'), name, env, state: 'deployed', functions: new Map(), deployments: 0 };
+      app = { appId: this.id('ap'), name, env, state: 'deployed', functions: new Map(), deployments: 0, inputFormats: [4] };
       this.apps.set(key, app);
     }
+    app.inputFormats = options.inputFormats ?? [1, 4];
     app.deployments++;
     for (const fn of functionNames) {
       if (app.functions.has(fn)) continue;
@@ -200,30 +253,70 @@ export class FakeModal {
     return out;
   }
 
-  readonly middleware: GrpcMiddleware = this.createMiddleware();
-
-  private createMiddleware(): GrpcMiddleware {
+  /**
+   * A fresh middleware for one ModalConnection, which binds it to its client: calls then run through the
+   * SDK's own retry and auth middleware before reaching the in-memory transport. Unbound (a bare
+   * ModalClient), it answers directly.
+   */
+  get middleware(): GrpcMiddleware {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const fake = this;
-    const middleware = async function* (call: { method: { path: string }; request: unknown; responseStream: boolean }) {
-      const method = call.method.path.split('/').pop() ?? '';
-      const request = (call.request ?? {}) as Record<string, unknown>;
-      fake.rpcLog.push(method);
-      fake.requests.push({ method, request });
-      // Let concurrent callers interleave at RPC boundaries, as they would over a network.
-      await new Promise((resolve) => setImmediate(resolve));
-      const failure = fake.failures.find((f) => f.method === method && f.remaining > 0);
-      if (failure) {
-        failure.remaining--;
-        throw new ClientError(call.method.path, failure.code, `injected ${Status[failure.code]}`);
-      }
-      if (call.responseStream) {
-        yield* fake.stream(method, request);
-        return;
-      }
-      return await fake.unary(method, request);
+    type Mw = (call: Call, options: CallOptions) => AsyncGenerator<unknown, unknown, undefined>;
+    let chain: Mw | null = null;
+    const transport: Mw = (call, options) => fake.transport(call, options);
+    const middleware = async function* (call: Call, options: CallOptions) {
+      return yield* (chain ?? transport)(call, options);
+    } as unknown as BindableGrpcMiddleware;
+    middleware.bindClient = (client: ModalClient) => {
+      // Private in the SDK's typings; these are the exact functions the SDK puts in front of its channel.
+      const sdk = client as unknown as { retryMiddleware(): Mw; authMiddleware(profile: unknown): Mw; profile: unknown };
+      const retry = sdk.retryMiddleware();
+      const auth = sdk.authMiddleware(sdk.profile);
+      chain = (call, options) =>
+        retry(
+          {
+            ...call,
+            next: (request: unknown, o1: CallOptions) =>
+              auth({ ...call, request, next: (r2: unknown, o2: CallOptions) => transport({ ...call, request: r2 }, o2) }, o1),
+          },
+          options,
+        );
     };
-    return middleware as unknown as GrpcMiddleware;
+    return middleware;
+  }
+
+  private async *transport(call: Call, options: CallOptions): AsyncGenerator<unknown, unknown, undefined> {
+    const method = call.method.path.split('/').pop() ?? '';
+    const request = (call.request ?? {}) as Record<string, unknown>;
+    if (method === 'AuthTokenGet') {
+      this.authTokenGets++;
+      const payload = Buffer.from(JSON.stringify({ exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url');
+      return { token: `eyJhbGciOiJub25lIn0.${payload}.sig` };
+    }
+    this.rpcLog.push(method);
+    this.requests.push({ method, request });
+    const tokenId = options.metadata?.get('x-modal-token-id');
+    if (options.metadata && (tokenId === undefined || this.rejectedTokens.has(String(tokenId)))) {
+      throw new ClientError(call.method.path, Status.UNAUTHENTICATED, 'Invalid token');
+    }
+    // Let concurrent callers interleave at RPC boundaries, as they would over a network.
+    await new Promise((resolve) => setImmediate(resolve));
+    const failure = this.failures.find((f) => f.method === method && f.remaining > 0);
+    if (failure) {
+      failure.remaining--;
+      throw new ClientError(call.method.path, failure.code, `injected ${Status[failure.code]}`);
+    }
+    if (call.responseStream) {
+      yield* this.stream(method, request);
+      return undefined;
+    }
+    const response = await this.unary(method, request);
+    const lost = this.lostReplies.find((f) => f.method === method && f.remaining > 0);
+    if (lost) {
+      lost.remaining--;
+      throw new ClientError(call.method.path, Status.UNAVAILABLE, 'injected: reply lost after the write landed');
+    }
+    return response;
   }
 
   private async *stream(method: string, r: Req): AsyncGenerator<unknown> {
@@ -268,7 +361,7 @@ export class FakeModal {
         const app = this.apps.get(FakeModal.key(r.environmentName, r.appName));
         const functionId = app?.state === 'deployed' ? app.functions.get(r.objectTag) : undefined;
         if (!functionId) throw notFound(method, `Function ${r.appName}/${r.objectTag} not found`);
-        return { functionId, handleMetadata: { supportedInputFormats: [4], appId: app!.appId } };
+        return { functionId, handleMetadata: { supportedInputFormats: app!.inputFormats, appId: app!.appId } };
       }
       case 'BlobCreate': {
         const blobId = this.id('bl');
@@ -486,10 +579,19 @@ export class FakeModal {
       done: Promise.resolve(),
     };
     const handler = this.handlers.get(fn.name);
+    const preempt = (this.preemptions.get(fn.name) ?? 0) > 0;
+    if (preempt) this.preemptions.set(fn.name, this.preemptions.get(fn.name)! - 1);
     call.done = (async () => {
       await new Promise((resolve) => setImmediate(resolve));
       try {
-        const result = handler ? await handler(args, kwargs, { callId, appName: app.name, functionName: fn.name, signal: abort.signal }) : null;
+        const context = { callId, appName: app.name, functionName: fn.name, signal: abort.signal };
+        if (preempt && handler) {
+          // The first container is preempted part-way; whatever it returns or throws is lost. Modal then
+          // runs the same input again, with the same call id, in a new container.
+          await Promise.resolve(handler(args, kwargs, { ...context, attempt: 1, preempted: true })).catch(() => undefined);
+        }
+        const attempt = preempt ? 2 : 1;
+        const result = handler ? await handler(args, kwargs, { ...context, attempt, preempted: false }) : null;
         if (call.status === 'running') {
           call.status = 'success';
           call.result = result;

@@ -4,6 +4,7 @@
  *   {buildDir}/modal_app.py
  *   {buildDir}/runtime/dist/...            this package's compiled dist/, as is
  *   {buildDir}/runtime/package.json        this package's manifest, and its package-lock.json (empty if not shipped)
+ *   {buildDir}/runtime/python/...          the Python authoring package, when the package ships one
  *
  * Choice: copy dist/ and let the image install production dependencies (`npm ci --omit=dev`) rather than
  * bundle with esbuild. Native modules (better-sqlite3) must be built for the container's Linux and Node,
@@ -43,7 +44,17 @@ export function prepareBuildFolder(options: { buildDir: string; packageRoot?: st
   const lock = path.join(packageRoot, 'package-lock.json');
   fs.writeFileSync(path.join(runtime, 'package-lock.json'), fs.existsSync(lock) ? fs.readFileSync(lock) : '');
 
+  // The Python authoring package (Python DAG files, Python tasks) lives next to dist/ when it ships.
+  const python = path.join(packageRoot, 'python');
+  const shipPython = fs.existsSync(python);
+  if (shipPython) {
+    fs.cpSync(python, path.join(runtime, 'python'), {
+      recursive: true,
+      filter: (src) => !/(__pycache__|\.pyc$|\.egg-info)/.test(src),
+    });
+  }
+
   const appFile = path.join(options.buildDir, 'modal_app.py');
-  fs.writeFileSync(appFile, renderModalApp(options.app));
+  fs.writeFileSync(appFile, renderModalApp({ ...options.app, shipPython }));
   return { dir: options.buildDir, appFile };
 }

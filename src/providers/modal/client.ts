@@ -3,9 +3,11 @@
  * retry loop. Every other module of the provider talks to Modal through `ModalConnection.call`, so the
  * translation of gRPC status codes into our errors lives here and nowhere else.
  *
- * Why our own retry on top of the SDK's: the SDK retries unary calls 3 times, but not server-streaming ones
- * (DictContents, VolumeListFiles2), and not at all when a test plugs a fake in through `grpcMiddleware`
- * (custom middleware runs outside the SDK's retry). We retry only the known-transient codes (STYLE 11).
+ * Retries: the SDK's own middleware retries every unary call 3 more times on transient codes, with one
+ * idempotency key (so a write whose reply was lost lands once and is then repeated: see
+ * ModalStateDict.putIfAbsent). It does not retry server-streaming calls (DictContents, VolumeListFiles2),
+ * so `call` retries only those (`{ stream: true }`), on the known-transient codes (STYLE 11). Retrying
+ * unary calls here as well would multiply the SDK's attempts (4 × 4).
  */
 import { ModalClient, NotFoundError } from 'modal';
 import type { ModalClientParams } from 'modal';
@@ -32,6 +34,15 @@ export const GrpcCode = {
 const TRANSIENT_CODES: ReadonlySet<number> = new Set([GrpcCode.UNAVAILABLE, GrpcCode.DEADLINE_EXCEEDED]);
 
 export type GrpcMiddleware = NonNullable<ModalClientParams['grpcMiddleware']>[number];
+
+/**
+ * Custom middleware runs outside the SDK's own (retry, auth). A test transport that must sit under them
+ * takes the client once it exists and re-runs the SDK's middleware in front of itself.
+ */
+export type BindableGrpcMiddleware = GrpcMiddleware & { bindClient?: (client: ModalClient) => void };
+
+/** Attempts of one unary call: the first plus the SDK retry middleware's 3 retries. */
+export const SDK_UNARY_ATTEMPTS = 4;
 
 export interface RetryPolicy {
   /** Total attempts, the first included. */
@@ -113,6 +124,7 @@ export class ModalConnection {
     if (options.tokenSecret !== undefined) params.tokenSecret = options.tokenSecret;
     if (options.grpcMiddleware) params.grpcMiddleware = options.grpcMiddleware;
     this.client = new ModalClient(params);
+    for (const middleware of options.grpcMiddleware ?? []) (middleware as BindableGrpcMiddleware).bindClient?.(this.client);
     this.environment = this.client.environmentName(options.environment ?? undefined);
     this.retry = options.retry ?? DEFAULT_RETRY;
   }
@@ -130,19 +142,21 @@ export class ModalConnection {
   }
 
   /**
-   * Runs one Modal operation, retrying transient failures with exponential backoff and jitter, and maps any
-   * failure to our errors. `fn` must be safe to repeat (callers of non-idempotent calls resolve ambiguity
-   * themselves, see ModalStateDict.putIfAbsent).
+   * Runs one Modal operation and maps any failure to our errors. Unary calls are retried by the SDK
+   * (SDK_UNARY_ATTEMPTS); a streaming call (`stream: true`) is retried here with exponential backoff and
+   * jitter. `fn` must be safe to repeat (callers of non-idempotent calls resolve ambiguity themselves, see
+   * ModalStateDict.putIfAbsent).
    */
-  async call<T>(operation: string, fn: (client: ModalClient) => Promise<T>): Promise<T> {
+  async call<T>(operation: string, fn: (client: ModalClient) => Promise<T>, options: { stream?: boolean } = {}): Promise<T> {
     let delay = this.retry.baseDelayMs;
+    const attempts = options.stream ? this.retry.attempts : 1;
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn(this.client);
       } catch (error) {
         const code = grpcCodeOf(error);
         const transient = code !== undefined && TRANSIENT_CODES.has(code);
-        if (!transient || attempt >= this.retry.attempts) throw mapModalError(operation, error, attempt);
+        if (!transient || attempt >= attempts) throw mapModalError(operation, error, options.stream ? attempt : SDK_UNARY_ATTEMPTS);
         await sleep(delay / 2 + Math.random() * (delay / 2));
         delay = Math.min(delay * 2, this.retry.maxDelayMs);
       }

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
-import { CLI_MISSING_MESSAGE, ModalCliMissingError, ModalDeployError } from './errors.js';
+import { CLI_MISSING_MESSAGE, ModalCliMissingError, ModalCliVersionError, ModalDeployError } from './errors.js';
 
 export interface CommandOptions {
   cwd?: string;
@@ -31,18 +31,50 @@ function isMissingProgram(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
 
-/** `modal --version`: proves the CLI is installed before anything is created. */
+/**
+ * The oldest `modal` CLI a deploy works with: the JS SDK calls only functions deployed by Modal >= 1.2
+ * (CBOR inputs), and `modal deploy --strategy recreate` exists from 1.4.0 (py/CHANGELOG.md of
+ * modal-labs/modal-client). Modal >= 1.3 itself needs Python >= 3.10.
+ */
+export const MIN_MODAL_CLI_VERSION: readonly [number, number, number] = [1, 4, 0];
+
+/** `modal client version: 1.4.2` (or a bare `1.4.2`) -> [1, 4, 2]; undefined when unreadable. */
+export function parseModalVersion(output: string): [number, number, number] | undefined {
+  const match = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(output);
+  if (!match) return undefined;
+  return [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)];
+}
+
+function atLeast(version: readonly number[], minimum: readonly number[]): boolean {
+  for (let i = 0; i < minimum.length; i++) {
+    if ((version[i] ?? 0) !== minimum[i]) return (version[i] ?? 0) > minimum[i]!;
+  }
+  return true;
+}
+
+/**
+ * `modal --version`: proves the CLI is installed and new enough before anything is created. An old CLI
+ * would deploy an app (with its schedule) that the JS SDK then refuses to call.
+ */
 export async function checkModalCli(runner: CommandRunner, env: NodeJS.ProcessEnv): Promise<string> {
-  let version = '';
+  let output = '';
   try {
-    const { exitCode } = await runner('modal', ['--version'], { env, onOutput: (line) => (version ||= line.trim()) });
+    const { exitCode } = await runner('modal', ['--version'], { env, onOutput: (line) => (output ||= line.trim()) });
     if (exitCode !== 0) throw new ModalCliMissingError(CLI_MISSING_MESSAGE);
   } catch (error) {
     if (error instanceof ModalCliMissingError) throw error;
     if (isMissingProgram(error)) throw new ModalCliMissingError(CLI_MISSING_MESSAGE, { cause: error });
     throw error;
   }
-  return version;
+  const version = parseModalVersion(output);
+  const minimum = MIN_MODAL_CLI_VERSION.join('.');
+  if (!version || !atLeast(version, MIN_MODAL_CLI_VERSION)) {
+    const found = version ? `is version ${version.join('.')}` : `printed an unreadable version (${JSON.stringify(output)})`;
+    throw new ModalCliVersionError(
+      `the modal CLI ${found}; airflow-serverless needs ${minimum} or newer: run \`pip install -U "modal>=${minimum}"\` (Modal needs Python 3.10 or newer)`,
+    );
+  }
+  return version.join('.');
 }
 
 export interface DeployOptions {
@@ -56,7 +88,11 @@ export interface DeployOptions {
 }
 
 export async function modalDeploy(runner: CommandRunner, options: DeployOptions): Promise<void> {
-  const args = ['deploy', options.appFile, '--name', options.appName];
+  // `recreate` stops the old version's containers when the deploy completes: otherwise warm containers keep
+  // running the old runtime for a while (rolling), and a tick or task of the old code could meet data or
+  // payloads of the new one. The price: tries running at that moment are cut off (the tick sees them as
+  // zombies and retries them), and an open `ui` session ends.
+  const args = ['deploy', options.appFile, '--name', options.appName, '--strategy', 'recreate'];
   if (options.environment) args.push('-e', options.environment);
   let exitCode: number;
   try {

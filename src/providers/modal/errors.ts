@@ -27,6 +27,9 @@ export class ModalCliMissingError extends ModalProviderError {}
 /** `modal deploy` (or another CLI step) exited non-zero. */
 export class ModalDeployError extends ModalProviderError {}
 
+/** The `modal` CLI is older than the deploy needs. */
+export class ModalCliVersionError extends ModalProviderError {}
+
 /** The volume is a v1 volume; we speak only the v2 file RPCs. */
 export class UnsupportedVolumeVersionError extends ModalProviderError {}
 
@@ -45,7 +48,7 @@ export const CREDENTIALS_MISSING_MESSAGE =
   'no Modal credentials: set MODAL_TOKEN_ID and MODAL_TOKEN_SECRET, or run `modal token new` to write ~/.modal.toml';
 
 export const CLI_MISSING_MESSAGE =
-  'the `modal` command is not installed: run `pip install modal` and then `modal token new`';
+  'the `modal` command is not installed: run `pip install "modal>=1.4"` (Python 3.10 or newer) and then `modal token new`';
 
 export const AUTH_REJECTED_MESSAGE =
   'Modal rejected the credentials (MODAL_TOKEN_ID/MODAL_TOKEN_SECRET or the ~/.modal.toml profile): create a new token with `modal token new`';

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../config/model.js';
 import { modalResourceNames } from './names.js';
+import { WAKE_KEY } from './wake.js';
 
 /** The template ships in the package next to dist/ (package.json `files`). */
 export const MODAL_APP_TEMPLATE = fileURLToPath(new URL('../../../templates/modal_app.py', import.meta.url));
@@ -15,8 +16,8 @@ export const MODAL_APP_TEMPLATE = fileURLToPath(new URL('../../../templates/moda
 const MAX_TIMEOUT_SECONDS = 24 * 3600;
 /** The task entrypoint enforces the try's own timeout; Modal's hard stop comes this much later, so the entrypoint can still report. */
 export const TASK_TIMEOUT_GRACE_SECONDS = 120;
-/** Billing runs while a container idles before scaling down; a tick container has nothing to wait for. */
-export const TICK_SCALEDOWN_SECONDS = 2;
+/** Billing runs while a container idles before scaling down; a tick container has nothing to wait for (Modal requires > 0). */
+export const TICK_SCALEDOWN_SECONDS = 1;
 export const UI_PORT = 8080;
 
 export interface ModalAppOptions {
@@ -29,6 +30,8 @@ export interface ModalAppOptions {
   tickTimeoutSeconds?: number;
   /** How long a `ui` session may run. Default 4 h. */
   uiTimeoutSeconds?: number;
+  /** The build folder ships the Python authoring package (runtime/python); see build.ts. */
+  shipPython?: boolean;
 }
 
 /** A Python string literal for any JS string (code points, not UTF-16 units). */
@@ -80,6 +83,8 @@ export function renderModalApp(options: ModalAppOptions, template: string = fs.r
     PARALLELISM: pythonInt('executor.parallelism', executor.parallelism, 1, 10_000),
     UI_PORT: String(UI_PORT),
     UI_TIMEOUT_SECONDS: pythonInt('ui timeout', options.uiTimeoutSeconds ?? 4 * 3600, 60, MAX_TIMEOUT_SECONDS),
+    WAKE_KEY: pythonString(WAKE_KEY),
+    SHIP_PYTHON: options.shipPython ? 'True' : 'False',
   };
   const rendered = template.replace(/__([A-Z_]+)__/g, (match, name: string) => {
     const value = values[name];

@@ -187,7 +187,7 @@ export class ModalVolumeClient implements VolumeClient {
           }
         }
         return collected;
-      });
+      }, { stream: true });
     } catch (error) {
       if (isNotFound(error)) return [];
       throw error;

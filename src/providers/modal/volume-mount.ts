@@ -15,11 +15,28 @@ import { ModalProviderError } from './errors.js';
 
 export class VolumeSyncError extends ModalProviderError {}
 
-/** Asks the launcher to commit or reload the mounted volume. */
+/** Modal's refusal while files are open gets a message that says what to do about it. */
+function syncError(operation: string, message: string): VolumeSyncError {
+  if (/open files/.test(message)) {
+    return new VolumeSyncError(`volume ${operation} failed: the volume is busy, a process still holds a file under it open (${message})`);
+  }
+  return new VolumeSyncError(`volume ${operation} failed: ${message}`);
+}
+
+/**
+ * Asks the launcher to commit or reload the mounted volume, or tells it (`clean`) that nothing was
+ * written since the last commit, so its own commit after Node exits can be skipped.
+ */
 export interface VolumeSync {
-  request(operation: 'commit' | 'reload'): Promise<void>;
+  request(operation: 'commit' | 'reload' | 'clean'): Promise<void>;
   close?(): void;
 }
+
+/**
+ * A reload this soon after the last sync is skipped: the launcher reloads right before it starts Node, and
+ * Modal's commit reloads too, so the scheduler pass's own reload at its start would fetch nothing new.
+ */
+export const FRESH_AFTER_SYNC_MS = 2_000;
 
 /** The launcher's pipe protocol. One request at a time; requests queue in order. */
 export class PipeVolumeSync implements VolumeSync {
@@ -51,12 +68,12 @@ export class PipeVolumeSync implements VolumeSync {
     return new PipeVolumeSync(readFd!, writeFd!);
   }
 
-  request(operation: 'commit' | 'reload'): Promise<void> {
+  request(operation: 'commit' | 'reload' | 'clean'): Promise<void> {
     const next = this.queue.then(async () => {
       fs.writeSync(this.writeFd, `${operation}\n`);
       const reply = await this.lines.next();
       if (reply.done) throw new VolumeSyncError(`volume ${operation}: the launcher closed the control pipe`);
-      if (reply.value !== 'ok') throw new VolumeSyncError(`volume ${operation} failed: ${reply.value.replace(/^error /, '')}`);
+      if (reply.value !== 'ok') throw syncError(operation, reply.value.replace(/^error /, ''));
     });
     this.queue = next.catch(() => undefined);
     return next;
@@ -74,29 +91,43 @@ export class PipeVolumeSync implements VolumeSync {
 }
 
 export class ModalVolumeMount implements VolumeMount {
-  private beforeSyncHooks: Array<() => Promise<void>> = [];
+  private beforeSyncHooks: Array<(operation: 'commit' | 'reload') => Promise<void>> = [];
+
+  /** When the volume was last known to match its committed state (the launcher reloaded just before Node). */
+  private freshAt: number;
 
   constructor(
     readonly root: string,
     private readonly sync: VolumeSync,
-  ) {}
+    private readonly now: () => number = Date.now,
+  ) {
+    this.freshAt = now();
+  }
 
-  /** Runs before every commit and reload (close files on the volume there). */
-  beforeSync(hook: () => Promise<void>): void {
+  /** Runs before every commit and reload (close files on the volume there; write back before a commit). */
+  beforeSync(hook: (operation: 'commit' | 'reload') => Promise<void>): void {
     this.beforeSyncHooks.push(hook);
   }
 
-  private async prepare(): Promise<void> {
-    for (const hook of this.beforeSyncHooks) await hook();
+  private async prepare(operation: 'commit' | 'reload'): Promise<void> {
+    for (const hook of this.beforeSyncHooks) await hook(operation);
   }
 
   async reload(): Promise<void> {
-    await this.prepare();
+    await this.prepare('reload');
+    if (this.now() - this.freshAt < FRESH_AFTER_SYNC_MS) return;
     await this.sync.request('reload');
+    this.freshAt = this.now();
   }
 
   async commit(): Promise<void> {
-    await this.prepare();
+    await this.prepare('commit');
     await this.sync.request('commit');
+    this.freshAt = this.now();
+  }
+
+  /** Nothing was written since the last commit: the launcher's commit after Node exits can be skipped. */
+  async declareClean(): Promise<void> {
+    await this.sync.request('clean');
   }
 }

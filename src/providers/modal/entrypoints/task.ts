@@ -2,7 +2,12 @@
  * `run_task` inside a Modal container: one try of one task instance. The launcher writes the payload to a
  * file (AIRFLOW_SERVERLESS_PAYLOAD_FILE) and passes Modal's call id; the worker claims the try, runs the
  * operator, writes the log and XCom under /vol, commits through the launcher, reports in the Dict and
- * asks for a tick.
+ * asks for a tick. A re-delivery of this call after a preemption takes the try back (redelivery.ts).
+ *
+ * Secrets: the container's environment holds the workspace token and the database URL (the secret
+ * `airflow-secrets-{env}`). This process needs the token for the Dict and for spawning ticks; the
+ * operator's processes need neither, so both leave process.env once the connection is built, before any
+ * operator starts (a task's environment holds only what that task needs).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,6 +16,10 @@ import { runTaskFunction } from '../../../worker/index.js';
 import type { ContainerOptions } from '../container.js';
 import { containerContext, isProcessEntry, runMain } from '../container.js';
 import { ModalProviderError } from '../errors.js';
+import { rearmRedeliveredTry } from '../redelivery.js';
+
+/** What the container's secret holds for Node and the scheduler, never for an operator's processes. */
+export const SCHEDULER_SECRETS = ['MODAL_TOKEN_ID', 'MODAL_TOKEN_SECRET', 'AIRFLOW_SERVERLESS_DATABASE_URL'] as const;
 
 export async function runModalTask(options: ContainerOptions = {}): Promise<TaskRecord | null> {
   const env = options.env ?? process.env;
@@ -19,13 +28,16 @@ export async function runModalTask(options: ContainerOptions = {}): Promise<Task
   const payload = JSON.parse(fs.readFileSync(file, 'utf8')) as TaskPayload;
   fs.rmSync(file, { force: true });
   const ctx = await containerContext(options);
+  for (const name of SCHEDULER_SECRETS) delete ctx.processEnv[name];
   try {
+    const callId = env.AIRFLOW_SERVERLESS_CALL_ID || null;
+    await rearmRedeliveredTry(payload, ctx.dict, callId, ctx.logger);
     return await runTaskFunction(payload, {
       dict: ctx.dict,
       volume: ctx.volume,
       requestTick: () => ctx.spawner.requestTick(),
       clock: ctx.clock,
-      callId: env.AIRFLOW_SERVERLESS_CALL_ID || null,
+      callId,
       logger: ctx.logger,
       hostname: os.hostname(),
     });

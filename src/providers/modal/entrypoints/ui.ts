@@ -3,9 +3,11 @@
  * behind the session's token, on the port the launcher forwards (modal.forward); announce the tunnel URL
  * in the Dict (`ui:{session}`), and run until the CLI cancels the call.
  *
- * SQLite: the UI never opens the file on the volume. Every refresh it reloads the volume and the next
- * query opens a fresh private copy (ReopenableDatabase over openSqliteCopy), so a reload never meets an
- * open file and a reader never sees a half-committed page. Writes go through `cmd:*` like everywhere else.
+ * Every refresh reloads the volume, and a reload must meet neither an open file (Modal refuses it) nor a
+ * reader (the mount looks empty until it completes): reloads and reads of the volume go through one
+ * VolumeReadGate. SQLite: queries never touch the volume. Right after each reload, still inside the gate,
+ * the database file is copied (one read of one version) to container-local disk, and the next query
+ * opens that copy read-only. Writes go through `cmd:*` like everywhere else.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,13 +16,15 @@ import type { DatabaseBackend } from '../../../db/backend.js';
 import { openDatabase } from '../../../db/open.js';
 import { uiSessionKey } from '../../../executor/protocol.js';
 import { folderVolumeReader, startUiServer as realStartUiServer } from '../../../ui/server/index.js';
-import type { UiServerOptions } from '../../../ui/server/index.js';
+import type { UiServerOptions, VolumeReader } from '../../../ui/server/index.js';
 import { DATABASE_FILE } from '../../../volume-layout.js';
 import type { ContainerOptions } from '../container.js';
 import { containerContext, isProcessEntry, runMain } from '../container.js';
 import { PACKAGE_ROOT } from '../build.js';
-import { openSqliteCopy, ReopenableDatabase } from '../database.js';
+import { SqliteBackend } from '../../../db/sqlite.js';
+import { ReopenableDatabase } from '../database.js';
 import { ModalProviderError } from '../errors.js';
+import { VolumeReadGate } from '../read-gate.js';
 import type { UiSessionRecord } from '../remote-ui.js';
 
 export const UI_REFRESH_MS = 15_000;
@@ -38,6 +42,8 @@ function packageVersion(): string {
 
 export interface ModalUiOptions extends ContainerOptions {
   startUiServer?: StartUiServer;
+  /** How often the volume is reloaded (default UI_REFRESH_MS). */
+  refreshMs?: number;
   /** Resolves when the UI should stop (default: SIGTERM or SIGINT, i.e. the call was cancelled). */
   until?: Promise<void>;
 }
@@ -52,26 +58,41 @@ export async function runModalUi(options: ModalUiOptions = {}): Promise<void> {
   if (!session || !token || !url) throw new ModalProviderError('AIRFLOW_SERVERLESS_UI_SESSION, _TOKEN and _URL must be set by the launcher');
 
   const copies = fs.mkdtempSync(path.join(os.tmpdir(), 'airflow-ui-'));
+  const gate = new VolumeReadGate();
   let generation = 0;
+  let latest: string | null = null;
+  /** Inside the gate, after a reload: one copy of the database file as committed. */
+  const sqlite = ctx.config.database.type === 'sqlite';
+  const copyDatabase = (): void => {
+    if (!sqlite) return;
+    const source = path.join(ctx.volume.root, DATABASE_FILE);
+    if (!fs.existsSync(source)) return;
+    const copy = path.join(copies, `airflow-${++generation}.db`);
+    fs.writeFileSync(copy, fs.readFileSync(source));
+    latest = copy;
+  };
   const db: DatabaseBackend =
     ctx.config.database.type === 'postgres'
       ? openDatabase(ctx.config.database, { sqliteFile: '', applicationName: `airflow-serverless-${ctx.envName}-ui` })
       : new ReopenableDatabase(
           () => {
-            const source = path.join(ctx.volume.root, DATABASE_FILE);
-            if (!fs.existsSync(source)) throw new ModalProviderError('no database on the volume yet: wait for the first tick');
-            const journal = `${source}-journal`;
-            const copy = path.join(copies, `airflow-${++generation}.db`);
-            return openSqliteCopy({ database: fs.readFileSync(source), journal: fs.existsSync(journal) ? fs.readFileSync(journal) : undefined }, copy);
+            if (!latest) throw new ModalProviderError('no database on the volume yet: wait for the first tick');
+            return new SqliteBackend({ file: latest, readonly: true });
           },
           { dialect: 'sqlite', description: `${DATABASE_FILE} (read-only copy)` },
         );
+  await gate.read(async () => copyDatabase());
+  const volumeFiles = folderVolumeReader(ctx.volume.root);
+  const files: VolumeReader = {
+    readFile: (relative) => gate.read(() => volumeFiles.readFile(relative)),
+    listFiles: (relative) => gate.read(() => volumeFiles.listFiles(relative)),
+  };
 
   const startUiServer = options.startUiServer ?? realStartUiServer;
   const server = await startUiServer({
     db,
     dict: ctx.dict,
-    files: folderVolumeReader(ctx.volume.root),
+    files,
     // All interfaces of the container: modal.forward connects from outside the loopback device.
     host: '0.0.0.0',
     port,
@@ -90,15 +111,27 @@ export async function runModalUi(options: ModalUiOptions = {}): Promise<void> {
   await ctx.dict.put(uiSessionKey(session), record);
   ctx.logger.info('ui serving', { url });
 
+  // One refresh at a time: a reload slower than the interval (busy retries) must not queue reloads behind
+  // it, or the gate would keep every request waiting.
+  let refreshing = false;
   const refresh = setInterval(() => {
-    void (async () => {
-      if (db instanceof ReopenableDatabase) await db.suspend();
-      await ctx.volume.reload();
-      for (const name of fs.readdirSync(copies)) {
-        if (name !== `airflow-${generation}.db`) fs.rmSync(path.join(copies, name), { force: true });
-      }
-    })().catch((error: unknown) => ctx.logger.warn('ui: refresh failed; trying again later', { error: String(error) }));
-  }, UI_REFRESH_MS);
+    if (refreshing) return;
+    refreshing = true;
+    void gate
+      .reload(async () => {
+        await ctx.volume.reload();
+        const before = generation;
+        copyDatabase();
+        if (generation !== before && db instanceof ReopenableDatabase) await db.suspend();
+      })
+      .then(() => {
+        for (const name of fs.readdirSync(copies)) {
+          if (name !== `airflow-${generation}.db`) fs.rmSync(path.join(copies, name), { recursive: true, force: true });
+        }
+      })
+      .catch((error: unknown) => ctx.logger.warn('ui: refresh failed; trying again later', { error: String(error) }))
+      .finally(() => (refreshing = false));
+  }, options.refreshMs ?? UI_REFRESH_MS);
 
   const until =
     options.until ??
