@@ -14,3 +14,8 @@ export const TASK_RUNNER_PATH = path.join(PYTHON_PACKAGE_DIR, 'task_runner.py');
 
 /** `python3 <this>` is the long-lived parse worker (python/PROTOCOL.md, "Parse worker"). */
 export const PARSE_WORKER_PATH = path.join(PYTHON_PACKAGE_DIR, 'parse_worker.py');
+
+/** The interpreter for the parse worker and the task runner: `python3`, or AIRFLOW_SERVERLESS_PYTHON. */
+export function pythonExecutable(): string {
+  return process.env['AIRFLOW_SERVERLESS_PYTHON'] || 'python3';
+}

@@ -53,6 +53,7 @@ describe('PythonOperator', () => {
     expect(xcom()?.value).toEqual({
       conf: { y: 'from-conf' },
       run_logical_date: '2024-01-01T00:00:00+00:00',
+      year: 2024,
       params: { x: 1, y: 'from-conf' },
       try_number: 3,
       templates_dict: { q: 'day=2024-01-01' },
@@ -77,7 +78,7 @@ describe('PythonOperator', () => {
     expect(final?.error).toMatch(/AttributeError: .*no_such_function/);
   });
 
-  it('None is not pushed; a non-JSON value is pushed as str()', async () => {
+  it('None is not pushed; a set is pushed as a list; an object JSON cannot carry fails the try', async () => {
     harness = createHarness({ withFixtures: true });
     expect((await runPython('python', { python_callable_name: 'returns_none' })).final?.status).toBe('SUCCESS');
     expect(xcom()).toBeUndefined();
@@ -85,7 +86,12 @@ describe('PythonOperator', () => {
 
     harness = createHarness({ withFixtures: true });
     await runPython('python', { python_callable_name: 'not_json' });
-    expect(xcom()?.value).toBe('{1, 2}');
+    expect(xcom()?.value).toEqual([1, 2]);
+    harness.cleanup();
+
+    harness = createHarness({ withFixtures: true });
+    const { final } = await runPython('python', { python_callable_name: 'not_serialisable' });
+    expect(final).toMatchObject({ status: 'FAILED', error: "TypeError: return value of task 't': cannot serialize object of type _Opaque" });
   });
 
   it('imports a dotted module.function from dags/, and files can import their siblings', async () => {
@@ -107,9 +113,20 @@ describe('PythonOperator', () => {
     expect(xcom('extra')).toMatchObject({ key: 'extra', value: { n: 1 }, task_id: 't' });
   });
 
-  it('AirflowSkipException skips the try', async () => {
+  it('AirflowSkipException (imported from airflow.exceptions) skips the try; AirflowFailException fails it without retry', async () => {
     harness = createHarness({ withFixtures: true });
     expect((await runPython('python', { python_callable_name: 'skip_me' })).final?.status).toBe('SKIPPED');
+    harness.cleanup();
+
+    harness = createHarness({ withFixtures: true });
+    const { final } = await runPython('python', { python_callable_name: 'fail_for_good' });
+    expect(final).toMatchObject({ status: 'FAILED', no_retry: true, error: 'AirflowFailException: no point retrying' });
+  });
+
+  it('get_current_context() works inside a YAML callable', async () => {
+    harness = createHarness({ withFixtures: true });
+    expect((await runPython('python', { python_callable_name: 'current_context_run_id' })).final?.status).toBe('SUCCESS');
+    expect(xcom()?.value).toBe(RUN_ID);
   });
 
   it('does not write __pycache__ into the volume', async () => {
@@ -159,7 +176,7 @@ describe('BranchPythonOperator', () => {
     harness = createHarness({ withFixtures: true });
     const { final } = await runPython('branch_python', { python_callable_name: 'bad_branch' });
     expect(final?.status).toBe('FAILED');
-    expect(final?.error).toMatch(/Branch callable must return/);
+    expect(final?.error).toBe("AirflowException: 'branch_task_ids' must be either None, a task ID, or an Iterable of IDs, but got 'int'.");
     expect(final?.follow_task_ids).toBeUndefined();
   });
 });

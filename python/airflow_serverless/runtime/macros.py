@@ -1,0 +1,49 @@
+"""`macros` in the template context and in `context["macros"]`, as Airflow's airflow.macros offers it."""
+import datetime as _datetime_module
+import json
+import random
+import time
+import types
+import uuid
+
+
+def ds_add(ds, days):
+    """`ds_add("2015-01-01", 5) == "2015-01-06"`; days may be negative; 0 returns ds unchanged."""
+    if not days:
+        return str(ds)
+    value = _datetime_module.datetime.strptime(str(ds), "%Y-%m-%d") + _datetime_module.timedelta(days=days)
+    return value.strftime("%Y-%m-%d")
+
+
+def ds_format(ds, input_format, output_format):
+    """`ds_format("2015-01-01", "%Y-%m-%d", "%m-%d-%y") == "01-01-15"`."""
+    return _datetime_module.datetime.strptime(str(ds), input_format).strftime(output_format)
+
+
+class Macros(types.SimpleNamespace):
+    """`macros.dateutil` is imported on first use only (it costs milliseconds at every task start)."""
+
+    def __getattr__(self, name):
+        if name == "dateutil":
+            try:
+                import dateutil
+                import dateutil.parser  # noqa: F401 (the submodules templates use)
+                import dateutil.relativedelta  # noqa: F401
+            except ImportError:
+                raise AttributeError("macros.dateutil needs the python-dateutil package, which is not installed") from None
+            self.dateutil = dateutil
+            return dateutil
+        raise AttributeError("macros has no attribute %r" % name)
+
+
+def build_macros():
+    return Macros(
+        datetime=_datetime_module.datetime,
+        timedelta=_datetime_module.timedelta,
+        time=time,
+        uuid=uuid,
+        random=random,
+        json=json,
+        ds_add=ds_add,
+        ds_format=ds_format,
+    )
