@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import { isValidTimezone, parseDagDate } from './dates.js';
+import { TASK_DEFAULTS } from './defaults.js';
 import type { ManifestDefaults } from './defaults.js';
 import { describeType } from './duration.js';
 import { ManifestError } from './errors.js';
@@ -394,14 +395,14 @@ class ManifestParser {
       task_id: id,
       operator_class: operator.operatorClass,
       upstream: [],
-      trigger_rule: pick('trigger_rule') ?? 'all_success',
-      owner: pick('owner') ?? 'airflow',
+      trigger_rule: pick('trigger_rule') ?? TASK_DEFAULTS.trigger_rule,
+      owner: pick('owner') ?? TASK_DEFAULTS.owner,
       retries: pick('retries') ?? this.defaults.retries,
-      retry_delay: pick('retry_delay') ?? 300,
-      retry_exponential_backoff: pick('retry_exponential_backoff') ?? 0,
-      max_retry_delay: pick('max_retry_delay') ?? null,
-      execution_timeout: pick('execution_timeout') ?? null,
-      depends_on_past: pick('depends_on_past') ?? false,
+      retry_delay: pick('retry_delay') ?? TASK_DEFAULTS.retry_delay,
+      retry_exponential_backoff: pick('retry_exponential_backoff') ?? TASK_DEFAULTS.retry_exponential_backoff,
+      max_retry_delay: pick('max_retry_delay') ?? TASK_DEFAULTS.max_retry_delay,
+      execution_timeout: pick('execution_timeout') ?? TASK_DEFAULTS.execution_timeout,
+      depends_on_past: pick('depends_on_past') ?? TASK_DEFAULTS.depends_on_past,
       task_group_id: group?.id ?? null,
       params,
       doc_md: fields.doc_md ?? null,
