@@ -1,0 +1,113 @@
+"""Airflow's exceptions, under their Airflow names (the task runner maps them to outcomes)."""
+
+
+class AirflowException(Exception):
+    """Base of Airflow's own errors; a task raising it fails (and may retry)."""
+
+    status_code = 500
+
+
+class AirflowBadRequest(AirflowException):
+    status_code = 400
+
+
+class AirflowNotFoundException(AirflowException):
+    status_code = 404
+
+
+class AirflowConfigException(AirflowException):
+    pass
+
+
+class AirflowSkipException(AirflowException):
+    """Raised in a task: the try ends as skipped."""
+
+
+class AirflowFailException(AirflowException):
+    """Raised in a task: the try fails without retrying."""
+
+
+class AirflowOptionalProviderFeatureException(AirflowException):
+    pass
+
+
+class AirflowSensorTimeout(AirflowException):
+    """A sensor ran out of time: fails without retrying."""
+
+
+class AirflowRescheduleException(AirflowException):
+    def __init__(self, reschedule_date=None):
+        super().__init__()
+        self.reschedule_date = reschedule_date
+
+
+class AirflowTaskTimeout(BaseException):
+    """A task ran past execution_timeout (a BaseException in Airflow too, so `except Exception` misses it)."""
+
+
+class AirflowTaskTerminated(BaseException):
+    pass
+
+
+class AirflowWebServerTimeout(AirflowException):
+    pass
+
+
+class AirflowTimetableInvalid(AirflowException):
+    pass
+
+
+class AirflowDagCycleException(AirflowException):
+    pass
+
+
+class AirflowDagDuplicatedIdException(AirflowException):
+    pass
+
+
+class DuplicateTaskIdFound(AirflowException):
+    pass
+
+
+class TaskAlreadyInTaskGroup(AirflowException):
+    pass
+
+
+class TaskNotFound(AirflowNotFoundException):
+    pass
+
+
+class DagNotFound(AirflowNotFoundException):
+    pass
+
+
+class DagRunNotFound(AirflowNotFoundException):
+    pass
+
+
+class DagRunAlreadyExists(AirflowBadRequest):
+    pass
+
+
+class ParamValidationError(AirflowException):
+    pass
+
+
+class XComNotFound(AirflowException):
+    pass
+
+
+class UnmappableXComTypePushed(AirflowException):
+    pass
+
+
+class TaskDeferred(BaseException):
+    pass
+
+
+class AirflowProviderDeprecationWarning(DeprecationWarning):
+    pass
+
+
+class RemovedInAirflow3Warning(DeprecationWarning):
+    pass

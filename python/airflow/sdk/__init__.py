@@ -1,0 +1,15 @@
+"""Airflow 3's authoring API (airflow.sdk)."""
+from airflow._core.dag import DAG, dag
+from airflow._core.decorators import task, task_group, setup, teardown
+from airflow._core.taskgroup import TaskGroup
+from airflow._core.param import Param, ParamsDict
+from airflow._core.dependencies import chain, chain_linear, cross_downstream, Label, EdgeModifier
+from airflow._core.context import get_current_context, Context
+from airflow._core.baseoperator import BaseOperator
+from airflow._core.operators import BaseBranchOperator
+from airflow._core.trigger_rule import TriggerRule
+from airflow._core.xcom_arg import XComArg
+from airflow._core.weekday import WeekDay
+from airflow._core.unsupported import Asset, AssetAlias, AssetAll, AssetAny, Metadata, Variable, Connection, BaseSensorOperator, PokeReturnValue, BaseHook
+
+__all__ = ['DAG', 'dag', 'task', 'task_group', 'setup', 'teardown', 'TaskGroup', 'Param', 'ParamsDict', 'chain', 'chain_linear', 'cross_downstream', 'Label', 'EdgeModifier', 'get_current_context', 'Context', 'BaseOperator', 'BaseBranchOperator', 'TriggerRule', 'XComArg', 'WeekDay', 'Asset', 'AssetAlias', 'AssetAll', 'AssetAny', 'Metadata', 'Variable', 'Connection', 'BaseSensorOperator', 'PokeReturnValue', 'BaseHook']

@@ -1,0 +1,5 @@
+"""Sensors are importable; constructing one is refused (NotYetSupported) until sensors exist."""
+from airflow._core.unsupported import BaseSensorOperator, PokeReturnValue, sensor
+
+
+__all__ = ['BaseSensorOperator', 'PokeReturnValue']

@@ -1,0 +1,1 @@
+"""airflow.timetables: Airflow import names, re-exported from the core."""

@@ -1,0 +1,1 @@
+"""airflow.utils: Airflow import names, re-exported from the core."""
