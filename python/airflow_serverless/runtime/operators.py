@@ -157,7 +157,8 @@ def _valid_follow_ids(op, branches):
     return seen
 
 
-def do_branch(op, branches):
+def do_branch(op, context, branches):
+    """Airflow's BranchMixIn.do_branch (custom branch operators call it too): follow `branches`."""
     outcome.follow_task_ids = _valid_follow_ids(op, branches)
     log.info("Branch into %s", branches)
     return branches
@@ -166,7 +167,10 @@ def do_branch(op, branches):
 def execute_branch(op, context):
     """BranchPythonOperator / `@task.branch`: the callable's task id(s) are followed, the other direct
     downstream tasks skipped; the return value is also pushed."""
-    return do_branch(op, call_python(op, context))
+    return do_branch(op, context, call_python(op, context))
+
+
+execute_task_branch = execute_branch
 
 
 def execute_short_circuit(op, context):
@@ -181,6 +185,9 @@ def execute_short_circuit(op, context):
     outcome.short_circuit = "all_downstream" if ignore else "direct_downstream"
     log.info("Skipping %s downstream tasks...", "all" if ignore else "direct")
     return None
+
+
+execute_task_short_circuit = execute_short_circuit
 
 
 # --- bash ------------------------------------------------------------------------------------------

@@ -103,15 +103,14 @@ def _is_dag(value):
 
 
 def dags_of(module):
-    """Every DAG the file made: the authoring package's own collection when it offers one (it also sees
-    DAGs that were never assigned to a name), else the module's globals."""
+    """Every DAG the file made: the module's globals, then the DAGs the authoring package registered
+    during the import (`with DAG(...)` blocks and `@dag` calls never assigned to a name)."""
+    found = [value for value in vars(module).values() if _is_dag(value)]
     try:
-        from airflow_serverless.collect import dags_of_module
+        from airflow._core.state import registered_dags
     except ImportError:
-        dags_of_module = None
-    if dags_of_module is not None:
-        return list(dags_of_module(module))
-    return [value for value in vars(module).values() if _is_dag(value)]
+        registered_dags = []
+    return found + [dag for dag in registered_dags if not any(dag is other for other in found)]
 
 
 def load_task(spec):
