@@ -148,7 +148,7 @@ def _class_path(cls: type) -> str:
     # The parse worker imports a DAG file as `unusual_prefix_<hash>_<stem>` (as Airflow does); show the stem.
     if module.startswith("unusual_prefix_"):
         module = module.split("_", 3)[-1] if module.count("_") >= 3 else module
-    return f"{module}.{cls.__qualname__}"
+    return f"{module}.{cls.__name__}"
 
 
 def _params(params: Any, field: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -451,6 +451,38 @@ class BaseOperator(DependencyMixin):
                     op._add_edge_to(self)
         return self
 
+    def __enter__(self) -> Any:
+        """`with teardown.as_teardown(setups=setup):` (or `with setup >> teardown:`): tasks created in
+        the block run after the setups and before the teardowns, as in Airflow."""
+        if not (self.is_setup or self.is_teardown):
+            raise AirflowException("Only setup/teardown tasks can be used as context managers.")
+        if self.dag is None:
+            raise AirflowException(f"{self!r} must belong to a DAG to be used as a context manager")
+        self.__dict__.setdefault("_context_marks", []).append(set(self.dag.task_dict))
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        before = self.__dict__["_context_marks"].pop()
+        if exc and exc[0] is not None:
+            return
+        dag = self.dag
+        new = [t for tid, t in dag.task_dict.items() if tid not in before]
+        if self.is_teardown:
+            teardowns = [self]
+            setups = [dag.task_dict[t] for t in sorted(self.upstream_task_ids) if dag.task_dict[t].is_setup]
+        else:
+            setups = [self]
+            teardowns = [dag.task_dict[t] for t in sorted(self.downstream_task_ids) if dag.task_dict[t].is_teardown]
+        ids = {t.task_id for t in new}
+        roots = [t for t in new if not (t.upstream_task_ids & ids)]
+        leaves = [t for t in new if not (t.downstream_task_ids & ids)]
+        for setup in setups:
+            for root in roots:
+                setup._add_edge_to(root)
+        for teardown in teardowns:
+            for leaf in leaves:
+                leaf._add_edge_to(teardown)
+
     # --- running (the task runner calls these) -------------------------------------------------
     def execute(self, context: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement execute(context)")

@@ -100,6 +100,13 @@ class PlainXComArg(XComArg):
         self.operator.as_teardown(**kwargs)
         return self
 
+    def __enter__(self) -> PlainXComArg:
+        self.operator.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.operator.__exit__(*exc)
+
     def resolve(self, context: Any) -> Any:
         return context["ti"].xcom_pull(task_ids=self.operator.task_id, key=self.key)
 
