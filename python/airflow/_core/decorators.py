@@ -281,13 +281,14 @@ class _TaskGroupFactory:
         options = dict(self.kwargs)
         group_id = options.pop("group_id", None) or self.function.__name__
         options.setdefault("add_suffix_on_collision", True)
-        if "tooltip" not in options and self.function.__doc__:
+        if not options.get("tooltip") and self.function.__doc__:
             options["tooltip"] = self.function.__doc__
         group = TaskGroup(group_id, **options)
         with group:
             result = self.function(*args, **kwargs)
-        # As in Airflow: a function returning a task (or XComArg) lets `group() >> x` start from it.
-        if isinstance(result, (PlainXComArg,)) or hasattr(result, "_dep_leaves"):
+        # As in Airflow: whatever the function returns (a task, an XComArg, a list) stands for the
+        # group in `group() >> x`; only a function returning None gives the group itself.
+        if result is not None:
             return result
         return group
 
