@@ -42,11 +42,16 @@ def _under(path: str | None, folder: str) -> bool:
     return bool(path) and os.path.abspath(path).startswith(folder + os.sep)  # type: ignore[arg-type]
 
 
-def _forget_modules(dags_dir: str) -> None:
+# Names of modules the previous files loaded from dags_dir (only modules that appeared during a
+# parse can be local: everything loaded before, like airflow or the stdlib, is not).
+_local_modules: set[str] = set()
+
+
+def _forget_modules() -> None:
     """Drop every module loaded from dags_dir, so the next import reads edited helpers afresh."""
-    for name, module in list(sys.modules.items()):
-        if _under(getattr(module, "__file__", None), dags_dir) or name.startswith("unusual_prefix_"):
-            del sys.modules[name]
+    for name in _local_modules:
+        sys.modules.pop(name, None)
+    _local_modules.clear()
     importlib.invalidate_caches()
 
 
@@ -68,10 +73,11 @@ def parse_file(path: str, fileloc: str, dags_dir: str, timeout: float) -> dict[s
     path = os.path.abspath(path)
     dags_dir = os.path.abspath(dags_dir)
     _ensure_on_path(dags_dir)
-    _forget_modules(dags_dir)
+    _forget_modules()
     state.reset()
     name = module_name(path)
     module: Any = None
+    before = set(sys.modules)
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     try:
         spec = importlib.util.spec_from_file_location(name, path)
@@ -99,6 +105,10 @@ def parse_file(path: str, fileloc: str, dags_dir: str, timeout: float) -> dict[s
         signal.signal(signal.SIGALRM, previous)
         state.dag_stack.clear()
         state.group_stack.clear()
+        _local_modules.add(name)
+        _local_modules.update(
+            n for n in set(sys.modules) - before if _under(getattr(sys.modules[n], "__file__", None), dags_dir)
+        )
 
     try:
         dags = _collect(module)
@@ -106,10 +116,9 @@ def parse_file(path: str, fileloc: str, dags_dir: str, timeout: float) -> dict[s
     except (DagSerializationError, ValueError, TypeError) as error:
         return _failure(f"{fileloc}: {_one_line(error)}", traceback.format_exc(), None)
     modules = sorted(
-        os.path.relpath(os.path.abspath(m.__file__), dags_dir)
-        for n, m in list(sys.modules.items())
-        if n != name and _under(getattr(m, "__file__", None), dags_dir)
-        and os.path.abspath(m.__file__) != path
+        os.path.relpath(os.path.abspath(sys.modules[n].__file__), dags_dir)
+        for n in _local_modules
+        if n != name and n in sys.modules and os.path.abspath(sys.modules[n].__file__) != path
     )
     sys.modules.pop(name, None)
     state.reset()
