@@ -54,6 +54,16 @@ NAMES = {
     "airflow.providers.standard.operators.trigger_dagrun": ["TriggerDagRunOperator"],
     "airflow.datasets": ["Dataset"],
     "airflow.hooks.base": ["BaseHook"],
+    "airflow.macros": ["ds_add", "ds_format", "datetime", "timedelta"],
+    "airflow.utils.state": ["State", "TaskInstanceState", "DagRunState"],
+    "airflow.utils.timezone": ["utcnow", "datetime", "make_aware", "convert_to_utc"],
+    "airflow.operators.bash_operator": ["BashOperator"],
+    "airflow.operators.python_operator": ["PythonOperator", "BranchPythonOperator"],
+    "airflow.operators.dummy_operator": ["DummyOperator"],
+    "airflow.models.taskinstance": ["TaskInstance"],
+    "airflow.models.dagrun": ["DagRun"],
+    "airflow.sdk.bases.operator": ["BaseOperator", "chain"],
+    "airflow.sdk.definitions.dag": ["DAG", "dag"],
 }
 
 # Same object whatever the spelling: one core, thin aliases.
@@ -108,6 +118,13 @@ class ImportNames(AuthoringTestCase):
 
         with self.assertRaisesRegex(AttributeError, r"airflow\.models\.Pool is not available in airflow-serverless"):
             airflow.models.Pool  # noqa: B018
+
+    def test_get_current_context_delegates_to_the_task_runner(self) -> None:
+        from airflow.operators.python import get_current_context
+
+        # Outside a running task the runner's function refuses, as Airflow does.
+        with self.assertRaisesRegex(RuntimeError, "context"):
+            get_current_context()
 
     def test_unknown_task_decorator_is_named(self) -> None:
         from airflow.decorators import task

@@ -295,6 +295,8 @@ class TaskArguments(AuthoringTestCase):
         with DAG("u"):
             with self.assertRaisesRegex(AirflowException, r"Invalid arguments were passed to BashOperator \(task_id: b\)"):
                 BashOperator(task_id="b", bash_command="x", retires=3)
+            with self.assertRaisesRegex(AirflowException, "The trigger_rule must be one of .*received 'all_sucess'"):
+                BashOperator(task_id="t", bash_command="x", trigger_rule="all_sucess")
             with self.assertRaisesRegex(AirflowException, "`python_callable` param must be callable"):
                 PythonOperator(task_id="p", python_callable="noop")
 

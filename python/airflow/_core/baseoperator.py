@@ -298,6 +298,13 @@ class BaseOperator(DependencyMixin):
         if trigger_rule is NOTSET or trigger_rule is None:
             trigger_rule = "all_success"
         trigger_rule = getattr(trigger_rule, "value", trigger_rule)
+        from airflow._core.trigger_rule import TriggerRule
+
+        if not isinstance(trigger_rule, str) or not TriggerRule.is_valid(trigger_rule):
+            raise AirflowException(
+                f"The trigger_rule must be one of {sorted(TriggerRule.all_triggers())},"
+                f"'{task_id}'; received '{trigger_rule}'."
+            )
         self.trigger_rule = trigger_rule
         self.resources = resources
         self.run_as_user = run_as_user
