@@ -220,16 +220,16 @@ def run_bash(command, env, cwd, output_encoding="utf-8"):
     us), stdout and stderr merged and streamed to the log. Returns (exit code, last output line)."""
     bash = shutil.which("bash") or "/bin/bash"
     log.info("Running command: %s", [bash, "-c", command])
-    process = subprocess.Popen([bash, "-c", command], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, cwd=cwd, env=env, close_fds=True)
-    log.info("Output:")
-    last = ""
-    out = sys.stdout
-    for raw in iter(process.stdout.readline, b""):
-        line = raw.decode(output_encoding, errors="backslashreplace").rstrip()
-        last = line
-        out.write(line + "\n")
-        out.flush()
+    with subprocess.Popen([bash, "-c", command], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, cwd=cwd, env=env, close_fds=True) as process:
+        log.info("Output:")
+        last = ""
+        out = sys.stdout
+        for raw in iter(process.stdout.readline, b""):
+            line = raw.decode(output_encoding, errors="backslashreplace").rstrip()
+            last = line
+            out.write(line + "\n")
+            out.flush()
     process.wait()
     log.info("Command exited with return code %s", process.returncode)
     return process.returncode, last
