@@ -222,7 +222,13 @@ class DateTime(_dt.datetime):
     def __sub__(self, other: Any) -> Any:
         if isinstance(other, _dt.timedelta):
             return self.add(days=-other.days, seconds=-other.seconds, microseconds=-other.microseconds)
-        result = super().__sub__(other)
+        if isinstance(other, _dt.datetime) and self.utcoffset() is not None and other.utcoffset() is not None:
+            # Python subtracts wall clocks when both share a tzinfo object; pendulum uses instants.
+            a = _dt.datetime.astimezone(self, _dt.timezone.utc).replace(tzinfo=None)
+            b = _dt.datetime.astimezone(other, _dt.timezone.utc).replace(tzinfo=None)
+            result: Any = _dt.datetime.__sub__(a, b)
+        else:
+            result = super().__sub__(other)
         if isinstance(result, _dt.datetime):
             return DateTime._from(result)
         if isinstance(result, _dt.timedelta):
