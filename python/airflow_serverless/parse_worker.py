@@ -78,6 +78,10 @@ def parse_file(path: str, fileloc: str, dags_dir: str, timeout: float) -> dict[s
     name = module_name(path)
     module: Any = None
     before = set(sys.modules)
+    # Airflow parses each file in a fresh process; here one process parses many, so what a file
+    # changes in the interpreter's search path and working directory must not leak into the next.
+    saved_path = list(sys.path)
+    saved_cwd = os.getcwd()
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     try:
         spec = importlib.util.spec_from_file_location(name, path)
@@ -105,6 +109,9 @@ def parse_file(path: str, fileloc: str, dags_dir: str, timeout: float) -> dict[s
         signal.signal(signal.SIGALRM, previous)
         state.dag_stack.clear()
         state.group_stack.clear()
+        sys.path[:] = saved_path
+        if os.getcwd() != saved_cwd:
+            os.chdir(saved_cwd)
         _local_modules.add(name)
         _local_modules.update(
             n for n in set(sys.modules) - before if _under(getattr(sys.modules[n], "__file__", None), dags_dir)

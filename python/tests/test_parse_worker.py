@@ -40,6 +40,8 @@ class Worker:
 
     def close(self) -> str:
         assert self.proc.stdin and self.proc.stderr
+        if self.proc.stdin.closed:
+            return ""
         self.proc.stdin.close()
         self.proc.wait(timeout=30)
         err = self.proc.stderr.read()
@@ -105,6 +107,29 @@ class ParseWorkerTest(unittest.TestCase):
         self.assertTrue(second["ok"], second)
         self.assertEqual([d["dag_id"] for d in second["dags"]], ["taskflow"])
         self.assertEqual(second["modules"], [])
+        # What the DAG file printed went to stderr, never into the protocol.
+        stderr = self.worker.close()
+        self.assertIn("hello from the DAG file\nmore noise\n", stderr)
+
+    def test_a_file_cannot_change_the_next_files_search_path(self) -> None:
+        self.write("elsewhere/shadow.py", "VALUE = 'shadow'\n")
+        self.write("adds_path.py", """
+            import os, sys
+            sys.path.insert(0, os.path.join(os.path.dirname(__file__), "elsewhere"))
+            os.chdir("/")
+        """)
+        self.write("reads.py", """
+            import os
+            try:
+                import shadow
+                FOUND = "found"
+            except ImportError:
+                FOUND = "missing"
+            from airflow import DAG
+            dag = DAG(FOUND + "_" + ("root" if os.getcwd() == "/" else "kept"))
+        """)
+        self.assertTrue(self.worker.parse(self.dir, "adds_path.py")["ok"])
+        self.assertEqual(self.worker.parse(self.dir, "reads.py")["dags"][0]["dag_id"], "missing_kept")
 
     def test_edited_helper_is_read_again(self) -> None:
         self.write("helper.py", "DAG_ID = 'before'\n")
