@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import heapq
+import json
 import os
 from typing import Any
 
@@ -200,7 +201,12 @@ def to_json(value: Any, field: str) -> Any:
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            if not isinstance(key, (str, int, float, bool)):
+            # The keys json.dumps accepts, spelled as it spells them (`values_display={None: ...}`).
+            if key is None or isinstance(key, bool):
+                key = json.dumps(key)
+            elif isinstance(key, enum.Enum):
+                key = key.value
+            if not isinstance(key, (str, int, float)):
                 raise DagSerializationError(f"{field}: key {key!r} cannot be a JSON object key")
             out[str(key)] = to_json(item, field)
         return out

@@ -64,6 +64,7 @@ NAMES = {
     "airflow.models.dagrun": ["DagRun"],
     "airflow.sdk.bases.operator": ["BaseOperator", "chain"],
     "airflow.sdk.definitions.dag": ["DAG", "dag"],
+    "airflow.sdk.api.datamodels._generated": ["TriggerRule", "TaskInstanceState"],
 }
 
 # Same object whatever the spelling: one core, thin aliases.

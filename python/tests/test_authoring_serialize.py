@@ -291,6 +291,12 @@ class TaskArguments(AuthoringTestCase):
         ])
         self.assertTrue(self.tasks(d)["e"]["depends_on_past"])  # wait_for_downstream implies it, as in Airflow
 
+    def test_str_enum_task_id_is_its_text(self) -> None:
+        with DAG("e") as d:
+            EmptyOperator(task_id=TriggerRule.ONE_SUCCESS, trigger_rule=TriggerRule.ONE_SUCCESS)
+        self.assertEqual(list(self.tasks(d)), ["one_success"])
+        self.assertIs(type(d.tasks[0].task_id), str)
+
     def test_unknown_argument_is_refused_like_airflow(self) -> None:
         with DAG("u"):
             with self.assertRaisesRegex(AirflowException, r"Invalid arguments were passed to BashOperator \(task_id: b\)"):
@@ -334,6 +340,13 @@ class Params(AuthoringTestCase):
             "required": {"type": "string"},
         })
         self.assertEqual(d.params["typed"], 10)
+
+    def test_schema_keys_are_spelled_as_json_spells_them(self) -> None:
+        raw = self.raw(DAG("k", params={"pick": Param(3, "Pick one", type=["number", "null"], enum=[1, 3, None],
+                                                      values_display={1: "One", 3: "Three", None: "Clear"})}))
+        self.assertEqual(raw["params_schema"]["pick"], {"type": ["number", "null"], "enum": [1, 3, None],
+                                                        "values_display": {"1": "One", "3": "Three", "null": "Clear"},
+                                                        "description": "Pick one"})
 
     def test_unserialisable_param_fails_naming_it(self) -> None:
         with self.assertRaisesRegex(DagSerializationError, r"DAG 'p' params\['f'\]: a function value cannot be serialised"):

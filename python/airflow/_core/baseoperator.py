@@ -197,6 +197,8 @@ class BaseOperator(DependencyMixin):
                 f"Invalid arguments were passed to {type(self).__name__} (task_id: {task_id}). "
                 f"Invalid arguments were: **kwargs: {kwargs}"
             )
+        if isinstance(task_id, str):
+            task_id = str(getattr(task_id, "value", task_id))  # a str enum (TriggerRule.ALL_DONE) as its text
         if not isinstance(task_id, str) or not task_id:
             raise ValueError(f"task_id must be a non-empty string, got {task_id!r}")
         explicit = {
