@@ -193,6 +193,17 @@ class TaskGroups(AuthoringTestCase):
         self.assertIn("process__1.second", dag.task_dict)
         self.assertEqual(self.upstream(dag)["end"], ["plain.x", "process.second"])
 
+    def test_group_with_explicit_dag_outside_a_dag_block_places_its_tasks(self) -> None:
+        dag = DAG("d", start_date=START)
+        start = EmptyOperator(task_id="start", dag=dag)
+        group = TaskGroup("g", dag=dag)
+        with group:
+            EmptyOperator(task_id="inside")
+            with TaskGroup("sub"):
+                EmptyOperator(task_id="deeper")
+        start >> group
+        self.assertEqual(self.upstream(dag), {"start": [], "g.inside": ["start"], "g.sub.deeper": ["start"]})
+
     def test_duplicate_group_id_is_refused(self) -> None:
         with DAG("d", start_date=START):
             TaskGroup("g")

@@ -38,8 +38,7 @@ def _named_params(func: Any) -> tuple[str, ...]:
 
 
 def _merged_default_args(kwargs: dict[str, Any]) -> dict[str, Any]:
-    dag = kwargs.get("dag") or state.current_dag()
-    group = kwargs.get("task_group") or (state.current_group(dag) if dag is not None else None)
+    dag, group = state.placement(kwargs.get("dag"), kwargs.get("task_group"))
     merged: dict[str, Any] = {}
     if dag is not None and dag.default_args:
         merged.update(dag.default_args)
@@ -333,10 +332,7 @@ class BaseOperator(DependencyMixin):
         self.on_failure_fail_dagrun = False
         self.params = _task_params(params)
 
-        if dag is None:
-            dag = state.current_dag()
-        if task_group is None and dag is not None:
-            task_group = state.current_group(dag)
+        dag, task_group = state.placement(dag, task_group)
         self.task_group = task_group
         self._task_label = task_id
         self.task_id = task_group.child_id(task_id) if task_group is not None else task_id

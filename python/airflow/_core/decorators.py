@@ -144,8 +144,7 @@ class _TaskDecorator:
         if multiple_outputs and self.operator_class is _BashDecoratedOperator:
             multiple_outputs = False
         _check_signature(inspect, self.function, args, kwargs)
-        dag = op_kwargs.get("dag") or state.current_dag()
-        group = op_kwargs.get("task_group") or (state.current_group(dag) if dag is not None else None)
+        dag, group = state.placement(op_kwargs.get("dag"), op_kwargs.get("task_group"))
         task_id = unique_task_id(op_kwargs.pop("task_id", None) or self.function.__name__, dag, group)
         if "doc_md" not in op_kwargs and self.function.__doc__ and self.operator_class is not _BashDecoratedOperator:
             op_kwargs["doc_md"] = self.function.__doc__

@@ -24,6 +24,21 @@ def current_group(dag: Any) -> Any:
     return dag.task_group if dag is not None else None
 
 
+def placement(dag: Any = None, group: Any = None) -> tuple[Any, Any]:
+    """Where a new task or group goes: the given DAG/group, else the innermost open ones. A group
+    opened with `with TaskGroup(..., dag=dag):` outside any `with DAG` still places its tasks."""
+    if dag is None and group is not None:
+        dag = group.dag
+    if dag is None:
+        dag = current_dag()
+    if dag is None and group_stack:
+        group = group_stack[-1]
+        dag = group.dag
+    if group is None and dag is not None:
+        group = current_group(dag)
+    return dag, group
+
+
 def register(dag: Any) -> None:
     if not any(d is dag for d in registered_dags):
         registered_dags.append(dag)

@@ -41,10 +41,9 @@ class TaskGroup(DependencyMixin):
             return
         if not isinstance(group_id, str) or not group_id:
             raise ValueError(f"group_id must be a non-empty string, got {group_id!r}")
-        dag = dag or (parent_group.dag if parent_group else None) or state.current_dag()
+        dag, parent_group = state.placement(dag, parent_group)
         if dag is None:
             raise AirflowException(f"TaskGroup {group_id!r} must be created inside a DAG (or be given dag=)")
-        parent_group = parent_group or state.current_group(dag)
         self.dag = dag
         self.task_group = parent_group
         self._group_id = group_id
