@@ -77,6 +77,35 @@ class ShiftOperators(AuthoringTestCase):
         a >> loose
         self.assertIn("loose", dag.task_dict)
 
+    def test_assigning_dag_or_add_task_attaches_a_task(self) -> None:
+        dag = DAG("d", start_date=START)
+        a = EmptyOperator(task_id="a")
+        b = EmptyOperator(task_id="b")
+        a.dag = dag
+        dag.add_task(b)
+        dag.add_task(b)  # already there: nothing happens
+        self.assertEqual(list(dag.task_dict), ["a", "b"])
+        self.assertIs(b.dag, dag)
+
+    def test_old_custom_operator_with_apply_defaults(self) -> None:
+        from airflow.models import BaseOperator
+        from airflow.utils.decorators import apply_defaults
+
+        class Old(BaseOperator):
+            template_fields = ["path"]
+
+            @apply_defaults
+            def __init__(self, path, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.path = path
+
+            def execute(self, context):
+                return self.path
+
+        with DAG("d", start_date=START, default_args={"path": "/from/defaults", "retries": 3}) as dag:
+            Old(task_id="old")
+        self.assertEqual((dag.task_dict["old"].path, self.tasks(dag)["old"]["retries"]), ("/from/defaults", 3))
+
     def test_duplicate_task_id_is_refused(self) -> None:
         with DAG("d", start_date=START):
             EmptyOperator(task_id="a")

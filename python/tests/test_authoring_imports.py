@@ -65,6 +65,7 @@ NAMES = {
     "airflow.sdk.bases.operator": ["BaseOperator", "chain"],
     "airflow.sdk.definitions.dag": ["DAG", "dag"],
     "airflow.sdk.api.datamodels._generated": ["TriggerRule", "TaskInstanceState"],
+    "airflow.utils.decorators": ["apply_defaults"],
 }
 
 # Same object whatever the spelling: one core, thin aliases.

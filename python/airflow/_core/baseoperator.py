@@ -351,8 +351,8 @@ class BaseOperator(DependencyMixin):
             )
         if self.task_group is None:
             self.task_group = dag.task_group
-        dag.add_task(self)
-        self.dag = dag
+        dag._register_task(self)
+        self.__dict__["dag"] = dag
         if self.task_group is not None:
             self.task_group._add_child(self)
 
@@ -366,6 +366,9 @@ class BaseOperator(DependencyMixin):
                 self.set_upstream(op)
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name == "dag" and value is not None and self.__dict__.get("_initialized"):
+            self._attach(value)  # `task.dag = dag` adds the task to the DAG, as in Airflow
+            return
         super().__setattr__(name, value)
         # Airflow links an XComArg assigned to a template field after construction too.
         if self.__dict__.get("_initialized") and name in self.template_fields:

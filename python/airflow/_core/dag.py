@@ -194,6 +194,9 @@ class DAG:
 
     # --- tasks -------------------------------------------------------------------------------
     def add_task(self, task: Any) -> None:
+        task._attach(self)
+
+    def _register_task(self, task: Any) -> None:
         check_task_id_free(self, task.task_id)
         self.task_dict[task.task_id] = task
 
