@@ -31,6 +31,7 @@ def serialize_dag(dag: DAG) -> dict[str, Any]:
 
 
 def _serialize(dag: DAG) -> dict[str, Any]:
+    dag.validate()
     zone = dag.timezone
     warnings = list(dag.warnings)
     for name, value in dag._ignored.items():

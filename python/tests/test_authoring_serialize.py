@@ -408,6 +408,23 @@ class SetupTeardown(AuthoringTestCase):
         self.assertEqual((tasks["end"]["is_teardown"], tasks["end"]["trigger_rule"], tasks["end"]["upstream"]),
                          (True, "all_done_setup_success", ["begin"]))
 
+    def test_work_after_a_setup_must_keep_all_success(self) -> None:
+        with DAG("v") as d:
+            s = EmptyOperator(task_id="s").as_setup()
+            s >> EmptyOperator(task_id="w", trigger_rule="all_done")
+        with self.assertRaisesRegex(DagSerializationError, "DAG 'v': Setup tasks must be followed with trigger rule ALL_SUCCESS"):
+            self.raw(d)
+
+    def test_dag_task_decorator_binds_the_dag(self) -> None:
+        d = DAG("bound")
+
+        @d.task
+        def inside():
+            return 1
+
+        inside()
+        self.assertEqual(list(d.task_dict), ["inside"])
+
     def test_teardown_as_context_manager_wraps_the_work(self) -> None:
         with DAG("ctx") as d:
             create = EmptyOperator(task_id="create")

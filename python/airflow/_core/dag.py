@@ -258,6 +258,24 @@ class DAG:
     def filepath(self) -> str:
         return self.fileloc
 
+    @property
+    def task(self) -> Any:
+        """`@dag.task`: the task decorator bound to this DAG."""
+        import functools as _functools
+
+        from airflow._core.decorators import task
+
+        return _functools.partial(task, dag=self)
+
+    def validate(self) -> None:
+        """What Airflow checks before accepting a parsed DAG (TypeScript checks ids, cycles, schedules)."""
+        for task in self.task_dict.values():
+            if task.is_setup:
+                for down_id in task.downstream_task_ids:
+                    down = self.task_dict[down_id]
+                    if not down.is_teardown and down.trigger_rule != "all_success":
+                        raise ValueError("Setup tasks must be followed with trigger rule ALL_SUCCESS.")
+
     def param(self, name: str, default: Any = NOTSET) -> DagParam:
         if default is NOTSET and name not in self.params:
             raise KeyError(f"Dag {self.dag_id!r} has no param {name!r}")
