@@ -211,34 +211,10 @@ class BaseOperator(DependencyMixin):
             if value is not NOTSET and value is not None
         }
         self._explicit = explicit
-        ignored: dict[str, Any] = {}
-        for name, value, unset in (
-            ("email", email, None), ("email_on_retry", email_on_retry, NOTSET),
-            ("email_on_failure", email_on_failure, NOTSET), ("pool", pool, None),
-            ("pool_slots", pool_slots, NOTSET), ("priority_weight", priority_weight, NOTSET),
-            ("weight_rule", weight_rule, NOTSET), ("queue", queue, NOTSET), ("sla", sla, None),
-            ("max_active_tis_per_dag", max_active_tis_per_dag, None),
-            ("max_active_tis_per_dagrun", max_active_tis_per_dagrun, None),
-            ("task_concurrency", task_concurrency, None),
-            ("wait_for_downstream", wait_for_downstream, NOTSET),
-            ("ignore_first_depends_on_past", ignore_first_depends_on_past, NOTSET),
-            ("wait_for_past_depends_before_skipping", wait_for_past_depends_before_skipping, NOTSET),
-            ("executor", executor, None), ("executor_config", executor_config, None),
-            ("resources", resources, None), ("run_as_user", run_as_user, None),
-            ("on_execute_callback", on_execute_callback, None),
-            ("on_failure_callback", on_failure_callback, None),
-            ("on_success_callback", on_success_callback, None),
-            ("on_retry_callback", on_retry_callback, None),
-            ("on_skipped_callback", on_skipped_callback, None),
-            ("pre_execute", pre_execute, None), ("post_execute", post_execute, None),
-            ("inlets", inlets, None), ("task_display_name", task_display_name, None),
-            ("logger_name", logger_name, None),
-        ):
-            # False/0 for email flags and the like is the off state: nothing to warn about.
-            if value is not unset and value is not None and value is not False and value != [] and value != {}:
-                if name == "wait_for_downstream" and value is False:
-                    continue
-                ignored[name] = value
+        given = locals()
+        # An argument left at its default, or set to its "off" value (False, None, empty), is not
+        # worth a warning; anything else in IGNORED_TASK_ARGS is accepted and not acted on.
+        ignored = {name: given[name] for name in IGNORED_TASK_ARGS if _is_set(given[name])}
         self._ignored_args = ignored
 
         if outlets:
@@ -538,6 +514,12 @@ class BaseOperator(DependencyMixin):
 
 
 BaseOperator.__init__ = apply_defaults(BaseOperator.__init__)  # type: ignore[method-assign]
+
+
+def _is_set(value: Any) -> bool:
+    if value is None or value is NOTSET or value is False:
+        return False
+    return not (isinstance(value, (list, tuple, dict, set)) and not value)
 
 
 def _task_params(params: Any) -> Any:
