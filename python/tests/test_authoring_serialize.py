@@ -83,6 +83,18 @@ class DagArguments(AuthoringTestCase):
         with self.assertRaisesRegex(ValueError, "not a whole number of hours"):
             (DAG("g", start_date=dt.datetime(2024, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30)))))
 
+    def test_zone_names_of_other_zone_libraries(self) -> None:
+        from airflow._core.timezones import zone_name
+
+        class DateutilLike(dt.tzinfo):  # tz.gettz("Europe/Paris") keeps the file it read
+            _filename = "/usr/share/zoneinfo/Europe/Paris"
+
+        class PytzLike(dt.tzinfo):
+            zone = "Asia/Tokyo"
+
+        self.assertEqual((zone_name(DateutilLike()), zone_name(PytzLike())), ("Europe/Paris", "Asia/Tokyo"))
+        self.assertEqual(zone_name(dt.timezone(dt.timedelta(hours=-5))), "Etc/GMT+5")
+
     def test_start_date_from_default_args_and_days_ago(self) -> None:
         raw = self.raw(DAG("d", default_args={"start_date": days_ago(2), "owner": "ann"}))
         expected = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=2)).strftime("%Y-%m-%dT00:00:00Z")

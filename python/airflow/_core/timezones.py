@@ -18,7 +18,10 @@ def zone_name(tz: Any) -> str:
         value = getattr(tz, attr, None)
         if isinstance(value, str) and value and not value.startswith(("+", "-")):
             return "UTC" if value in ("UTC", "Etc/UTC") else value
-    offset = tz.utcoffset(None) if not isinstance(tz, _dt.timezone) else tz.utcoffset(None)
+    filename = getattr(tz, "_filename", None)  # dateutil's tz.gettz("Europe/Paris")
+    if isinstance(filename, str) and filename:
+        return filename.split("zoneinfo/", 1)[-1].lstrip("/")
+    offset = tz.utcoffset(None)
     if offset is None:
         raise ValueError(f"cannot tell the time zone of {tz!r}")
     seconds = int(offset.total_seconds())
