@@ -68,6 +68,10 @@ class DagArguments(AuthoringTestCase):
         self.assertEqual(d.user_defined_macros, {"x": 1})
         self.assertEqual(raw["warnings"], [])
 
+    def test_get_template_env_has_the_dags_macros_and_filters(self) -> None:
+        d = DAG("env", user_defined_macros={"team": "data"}, user_defined_filters={"twice": lambda v: v * 2})
+        self.assertEqual(d.get_template_env().from_string("{{ team | twice }}").render(), "datadata")
+
     def test_catchup_false_is_kept(self) -> None:
         self.assertIs(self.raw(DAG("c", catchup=False))["catchup"], False)
 

@@ -267,6 +267,12 @@ class DAG:
 
         return _functools.partial(task, dag=self)
 
+    def get_template_env(self, *, force_sandboxed: bool = False) -> Any:
+        """The Jinja environment tasks of this DAG render with (the task runner builds it)."""
+        from airflow_serverless.runtime.templating import make_environment
+
+        return make_environment(self, native=False if force_sandboxed else None)
+
     def validate(self) -> None:
         """What Airflow checks before accepting a parsed DAG (TypeScript checks ids, cycles, schedules)."""
         for task in self.task_dict.values():
