@@ -238,3 +238,8 @@ class TaskGroups(AuthoringTestCase):
             TaskGroup("g")
             with self.assertRaises(DuplicateTaskIdFound):
                 TaskGroup("g")
+            with self.assertRaisesRegex(DuplicateTaskIdFound, "Task id 'g' has already been added"):
+                EmptyOperator(task_id="g")
+            EmptyOperator(task_id="t")
+            with self.assertRaisesRegex(DuplicateTaskIdFound, "group_id 't' has already been added"):
+                TaskGroup("t")

@@ -529,5 +529,6 @@ def _task_params(params: Any) -> Any:
 
 
 def check_task_id_free(dag: Any, task_id: str) -> None:
-    if task_id in dag.task_dict:
+    # Task ids and group ids share one namespace in Airflow (the UI and `group.task` ids need it).
+    if task_id in dag.task_dict or task_id in dag._group_ids:
         raise DuplicateTaskIdFound(f"Task id '{task_id}' has already been added to the DAG")

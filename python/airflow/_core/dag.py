@@ -179,6 +179,7 @@ class DAG:
         }
         self.task_dict: dict[str, Any] = {}
         self._groups: list[TaskGroup] = []
+        self._group_ids: set[str] = set()
         self.task_group = TaskGroup(None, dag=self)
 
     # --- context manager ---------------------------------------------------------------------
@@ -226,7 +227,7 @@ class DAG:
             raise TaskNotFound(f"Task {task_id} not found") from None
 
     def task_group_ids(self) -> set[str]:
-        return {g.group_id for g in self._groups}  # type: ignore[misc]
+        return set(self._group_ids)
 
     @property
     def task_group_dict(self) -> dict[str, TaskGroup]:

@@ -56,11 +56,12 @@ class TaskGroup(DependencyMixin):
                     break
                 n += 1
         full = self.group_id
-        if full in dag.task_group_ids() or full in dag.task_dict:
+        if full in dag._group_ids or full in dag.task_dict:
             raise DuplicateTaskIdFound(f"group_id '{full}' has already been added to the DAG")
         parent_group.used_group_ids.add(full)
         parent_group.children[full] = self
         dag._groups.append(self)
+        dag._group_ids.add(full)
         self.default_args = {**parent_group.default_args, **self.default_args}
 
     @property
