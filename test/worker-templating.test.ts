@@ -34,7 +34,9 @@ describe('template context', () => {
     );
     expect('ds' in manual).toBe(false);
     expect('logical_date' in manual).toBe(false);
-    expect(renderTemplate('[{{ ds }}][{{ dag_run.logical_date }}]', manual)).toBe('[][None]');
+    expect(renderTemplate('[{{ dag_run.logical_date }}]', manual)).toBe('[None]');
+    // Airflow 3: `ds` is not defined for such a run, and StrictUndefined makes that an error.
+    expect(() => renderTemplate('[{{ ds }}]', manual)).toThrow("UndefinedError: 'ds' is undefined");
   });
 
   it('has run, dag, task, ti and dag_run', () => {
@@ -77,8 +79,8 @@ describe('ti.xcom_pull in templates', () => {
 describe('rendering', () => {
   it('prints values as Python does', () => {
     const ctx = { t: true, f: false, n: null, list: [1, 'a', null], map: { k: "it's" }, num: 1.5 };
-    expect(renderTemplate('{{ t }} {{ f }} {{ n }} {{ list }} {{ map }} {{ num }} [{{ missing }}]', ctx)).toBe(
-      `True False None [1, 'a', None] {'k': "it's"} 1.5 []`,
+    expect(renderTemplate('{{ t }} {{ f }} {{ n }} {{ list }} {{ map }} {{ num }}', ctx)).toBe(
+      `True False None [1, 'a', None] {'k': "it's"} 1.5`,
     );
   });
 
@@ -87,7 +89,37 @@ describe('rendering', () => {
   });
 
   it('leaves other nunjucks users alone', () => {
-    expect(nunjucks.renderString('{{ t }} {{ list }}', { t: true, list: [1, 2] })).toBe('true 1,2');
+    expect(nunjucks.renderString('{{ t }} {{ list }} [{{ missing }}] {{ a + b }} {{ l + m }}', { t: true, list: [1, 2], a: 1, b: 2, l: [1], m: [2] })).toBe(
+      'true 1,2 [] 3 12',
+    );
+  });
+
+  it('fails on an undefined name or attribute with Jinja\'s StrictUndefined message', () => {
+    expect(() => render('x {{ nope }}')).toThrow("UndefinedError: 'nope' is undefined");
+    expect(() => render('{{ params.missing }}')).toThrow("UndefinedError: 'dict object' has no attribute 'missing'");
+    expect(() => render('{{ nope.deeper }}')).toThrow("UndefinedError: 'nope' is undefined");
+    expect(() => render('{{ dag_run.conf.nope.deeper }}')).toThrow("'dict object' has no attribute 'nope'");
+    expect(() => render("{{ ti.xcom_pull(task_ids='missing').key }}")).toThrow("UndefinedError: 'None' has no attribute 'key'");
+    expect(() => render('{{ nope }}')).toThrow(TemplateRenderError);
+  });
+
+  it('lets `is defined` and `default` look at undefined values, as Jinja does', () => {
+    expect(render("{{ nope is defined }}|{{ params.missing is defined }}|{{ nope | default('d') }}|{{ params.x | default('d') }}")).toBe(
+      'False|False|d|1',
+    );
+    expect(render('{% if params.missing is defined %}yes{% else %}no{% endif %}')).toBe('no');
+  });
+
+  it('has macros.datetime, timedelta, time, random, uuid and json, and date arithmetic', () => {
+    expect(render('{{ logical_date + macros.timedelta(days=1, hours=2) }}')).toBe('2024-01-02T02:00:00+00:00');
+    expect(render("{{ (logical_date - macros.timedelta(1)).strftime('%Y-%m-%d') }}")).toBe('2023-12-31');
+    expect(render('{{ macros.timedelta(days=1, seconds=5) }}|{{ macros.timedelta(minutes=90) }}|{{ data_interval_end - data_interval_start }}')).toBe(
+      '1 day, 0:00:05|1:30:00|1 day, 0:00:00',
+    );
+    expect(render("{{ macros.datetime(2024, 2, 3) | ds }}|{{ macros.datetime.strptime(ds, '%Y-%m-%d').year }}")).toBe('2024-02-03|2024');
+    expect(render('{{ macros.random() < 1 }}|{{ macros.uuid.uuid4() | length }}|{{ macros.time.time() > 1700000000 }}')).toBe('True|36|True');
+    expect(render('{{ macros.json.dumps(dag_run.conf) }}|{{ macros.json.loads(\'{"a": [1]}\').a }}')).toBe('{"y": "from-conf"}|[1]');
+    expect(render('{{ [1] + [2] }}|{{ 1 + 2 }}|{{ "a" + "b" }}|{{ 5 - 2 }}')).toBe('[1, 2]|3|ab|3');
   });
 
   it('renders lists and mappings recursively, values only', () => {

@@ -3,9 +3,10 @@
  * task function never reads the metadata database. `ti.xcom_pull` reads XComs through the given reader.
  */
 import { taskIdentity, type TaskIdentity, type TaskPayload } from '../executor/protocol.js';
-import { dsAdd, dsFormat, formatDs, formatDsNodash, formatTs, formatTsNodash, formatTsNodashWithTz } from './python-datetime.js';
+import { formatDs, formatDsNodash, formatTs, formatTsNodash, formatTsNodashWithTz } from './python-datetime.js';
 import { TemplateDateTime, isKeywordArgs } from './template-datetime.js';
 import { toTemplateValue } from './template-dict.js';
+import { buildMacros } from './template-macros.js';
 import { XCOM_RETURN_KEY, type XcomReader } from './xcom.js';
 
 /** Airflow's `dag_run_conf_overrides_params` (default on): DAG params, then task params, then the run's conf. */
@@ -84,7 +85,7 @@ export function buildTemplateContext(payload: TaskPayload, xcomReader: XcomReade
       run_after: optionalDate(run.run_after),
       start_date: optionalDate(run.start_date),
     },
-    macros: { ds_add: dsAdd, ds_format: dsFormat },
+    macros: buildMacros(),
   };
   if (logicalDate !== null) {
     const dt = logicalDate.value;

@@ -1,7 +1,9 @@
 /**
  * Renders templated operator fields with nunjucks, configured to behave like Airflow's Jinja environment:
- * no HTML autoescaping, undefined names print as '' (Jinja's default Undefined), values print as Python
- * would print them, and the `ds`/`ts` family of filters exists.
+ * no HTML autoescaping, an undefined name or attribute fails naming it (Airflow's StrictUndefined),
+ * values print as Python would print them, `+`/`-` work on dates and timedeltas, and the `ds`/`ts` family
+ * of filters exists. The Python task runner renders Python DAG files' fields with real Jinja; both follow
+ * the same rules.
  */
 import nunjucks from 'nunjucks';
 import { DateTime } from 'luxon';
@@ -9,6 +11,7 @@ import { TemplateDateTime } from './template-datetime.js';
 import { isPlainMapping } from './template-dict.js';
 import { pyStr } from './python-str.js';
 import { formatDs, formatDsNodash, formatTs, formatTsNodash, formatTsNodashWithTz, parseInstant } from './python-datetime.js';
+import { pyBinary, pyTypeName } from './template-macros.js';
 
 export class TemplateRenderError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -25,7 +28,20 @@ export interface RenderOptions {
   native?: boolean;
 }
 
-type Runtime = { suppressValue: (value: unknown, autoescape: boolean) => unknown };
+type Runtime = {
+  suppressValue: (value: unknown, autoescape: boolean) => unknown;
+  contextOrFrameLookup: (context: unknown, frame: unknown, name: string) => unknown;
+  memberLookup: (obj: unknown, key: unknown) => unknown;
+  pyBinary?: typeof pyBinary;
+};
+
+/** Jinja's UndefinedError, raised where StrictUndefined raises: printing or using an undefined value. */
+export class UndefinedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UndefinedError';
+  }
+}
 
 /**
  * nunjucks prints values with JavaScript's String() and offers no hook to change that, so while one of our
@@ -36,9 +52,59 @@ let pythonStyleRenders = 0;
 const runtime = (nunjucks as unknown as { runtime: Runtime }).runtime;
 const originalSuppressValue = runtime.suppressValue;
 runtime.suppressValue = function pythonStyleSuppressValue(value: unknown, autoescape: boolean): unknown {
-  if (pythonStyleRenders > 0 && !autoescape) return pyStr(value);
+  if (pythonStyleRenders > 0 && !autoescape) {
+    if (value === undefined) throw new UndefinedError(lastUndefined ?? 'an undefined value was printed');
+    return pyStr(value);
+  }
   return originalSuppressValue(value, autoescape);
 };
+
+/**
+ * StrictUndefined: nunjucks yields `undefined` for a missing name or attribute and prints it as ''. While
+ * one of our templates renders, each miss is remembered with Jinja's message, and printing it or looking
+ * an attribute up on it throws that message. Tests (`is defined`) and the `default` filter still see a
+ * plain undefined, as with Jinja. A bare `{% if missing %}` is false here where Jinja raises (nunjucks
+ * compiles conditions to plain JavaScript truthiness, which no value can hook into).
+ */
+let lastUndefined: string | null = null;
+const originalLookup = runtime.contextOrFrameLookup;
+runtime.contextOrFrameLookup = function strictLookup(context: unknown, frame: unknown, name: string): unknown {
+  const value = originalLookup(context, frame, name);
+  if (value === undefined && pythonStyleRenders > 0) lastUndefined = `'${name}' is undefined`;
+  return value;
+};
+const originalMemberLookup = runtime.memberLookup;
+runtime.memberLookup = function strictMemberLookup(obj: unknown, key: unknown): unknown {
+  if (pythonStyleRenders === 0) return originalMemberLookup(obj, key);
+  if (obj === undefined) throw new UndefinedError(lastUndefined ?? `'${String(key)}' is undefined`);
+  if (obj === null) throw new UndefinedError(`'None' has no attribute '${String(key)}'`);
+  const raw = (obj as Record<string, unknown>)[String(key)];
+  // A callable with attributes (`macros.datetime` and `macros.datetime.now()`): nunjucks would wrap it in
+  // a bound function without them. It never needs `this`.
+  if (typeof raw === 'function' && Object.keys(raw).length > 0) return raw;
+  const value = originalMemberLookup(obj, key);
+  if (value === undefined) lastUndefined = `'${pyTypeName(obj)}' has no attribute '${String(key)}'`;
+  return value;
+};
+
+/**
+ * Python's `+`/`-` (dates, timedeltas, lists): nunjucks compiles `a + b` to JavaScript's `+`; the
+ * compiler is taught to emit `runtime.pyBinary('+', a, b)`, which keeps JavaScript's result for every
+ * other operand, so other nunjucks users in the process see no difference.
+ */
+runtime.pyBinary = (op, left, right) =>
+  pythonStyleRenders > 0 ? pyBinary(op, left, right) : op === '+' ? (left as number) + (right as number) : (left as number) - (right as number);
+type CompilerPrototype = { compile(node: unknown, frame: unknown): void; _emit(code: string): void };
+const compilerProto = (nunjucks as unknown as { compiler: { Compiler: { prototype: Record<string, unknown> } } }).compiler.Compiler.prototype;
+for (const [method, op] of [['compileAdd', '+'], ['compileSub', '-']] as const) {
+  compilerProto[method] = function (this: CompilerPrototype, node: { left: unknown; right: unknown }, frame: unknown): void {
+    this._emit(`runtime.pyBinary('${op}', `);
+    this.compile(node.left, frame);
+    this._emit(', ');
+    this.compile(node.right, frame);
+    this._emit(')');
+  };
+}
 
 function asDateTime(value: unknown): DateTime {
   if (value instanceof TemplateDateTime) return value.value;

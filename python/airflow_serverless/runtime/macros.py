@@ -1,7 +1,7 @@
 """`macros` in the template context and in `context["macros"]`, as Airflow's airflow.macros offers it."""
 import datetime as _datetime_module
 import json
-import random
+from random import random  # Airflow's macros.random is random.random itself
 import time
 import types
 import uuid
@@ -36,6 +36,13 @@ class Macros(types.SimpleNamespace):
         raise AttributeError("macros has no attribute %r" % name)
 
 
+def datetime_diff_for_humans(dt, since=None):
+    """Needs pendulum's diff_for_humans (the real pendulum, or a stand-in that offers it)."""
+    import pendulum
+
+    return pendulum.instance(dt).diff_for_humans(since)
+
+
 def build_macros():
     return Macros(
         datetime=_datetime_module.datetime,
@@ -46,4 +53,5 @@ def build_macros():
         json=json,
         ds_add=ds_add,
         ds_format=ds_format,
+        datetime_diff_for_humans=datetime_diff_for_humans,
     )
