@@ -66,6 +66,7 @@ NAMES = {
     "airflow.sdk.definitions.dag": ["DAG", "dag"],
     "airflow.sdk.api.datamodels._generated": ["TriggerRule", "TaskInstanceState"],
     "airflow.utils.decorators": ["apply_defaults"],
+    "airflow.sdk.timezone": ["utcnow", "datetime", "parse"],
 }
 
 # Same object whatever the spelling: one core, thin aliases.
