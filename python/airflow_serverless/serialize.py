@@ -31,6 +31,8 @@ def serialize_dag(dag: DAG) -> dict[str, Any]:
 
 
 def _serialize(dag: DAG) -> dict[str, Any]:
+    for task in list(dag.task_dict.values()):
+        task._link_template_xcomargs()
     dag.validate()
     zone = dag.timezone
     warnings = list(dag.warnings)

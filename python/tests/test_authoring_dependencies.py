@@ -145,6 +145,13 @@ class XComPassing(AuthoringTestCase):
         self.assertEqual(data["a"].key, "a")
         self.assertEqual(producer.output.key, "return_value")
 
+    def test_xcomarg_assigned_to_a_template_field_later_still_links(self) -> None:
+        with DAG("d", start_date=START) as dag:
+            producer = BashOperator(task_id="producer", bash_command="echo 1")
+            consumer = PythonOperator(task_id="consumer", python_callable=noop)
+            consumer.op_kwargs = {"value": producer.output}
+        self.assertEqual(self.upstream(dag)["consumer"], ["producer"])
+
     def test_same_task_called_twice_gets_airflow_suffixes(self) -> None:
         with DAG("d", start_date=START) as dag:
             @task

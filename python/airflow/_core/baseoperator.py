@@ -328,30 +328,33 @@ class BaseOperator(DependencyMixin):
         if self.task_group is None:
             self.task_group = dag.task_group
         dag._register_task(self)
-        self.__dict__["dag"] = dag
+        self.__dict__["_dag"] = dag
         if self.task_group is not None:
             self.task_group._add_child(self)
 
     def _post_init(self) -> None:
+        self.__dict__["_initialized"] = True
+        self._link_template_xcomargs()
+
+    def _link_template_xcomargs(self) -> None:
+        """XComArgs inside template fields make their producers upstream (Airflow does this on
+        assignment too; the serialiser calls this again, so a field set after __init__ counts)."""
         from airflow._core.xcom_arg import upstream_operators
 
-        self.__dict__["_initialized"] = True
         for field in self.template_fields:
-            value = getattr(self, field, None)
-            for op in upstream_operators(value):
+            for op in upstream_operators(getattr(self, field, None)):
                 self.set_upstream(op)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "dag" and value is not None and self.__dict__.get("_initialized"):
+    @property
+    def dag(self) -> Any:
+        return self.__dict__.get("_dag")
+
+    @dag.setter
+    def dag(self, value: Any) -> None:
+        if value is not None and self.__dict__.get("_initialized"):
             self._attach(value)  # `task.dag = dag` adds the task to the DAG, as in Airflow
-            return
-        super().__setattr__(name, value)
-        # Airflow links an XComArg assigned to a template field after construction too.
-        if self.__dict__.get("_initialized") and name in self.template_fields:
-            from airflow._core.xcom_arg import upstream_operators
-
-            for op in upstream_operators(value):
-                self.set_upstream(op)
+        else:
+            self.__dict__["_dag"] = value
 
     def _dep_roots(self) -> list[Any]:
         return [self]

@@ -23,7 +23,7 @@ class TriggerRule(str, Enum):
 
     @classmethod
     def is_valid(cls, trigger_rule: str) -> bool:
-        return trigger_rule in cls.all_triggers()
+        return trigger_rule in _VALUES
 
     @classmethod
     def all_triggers(cls) -> set[str]:
@@ -31,3 +31,6 @@ class TriggerRule(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+_VALUES = frozenset(rule.value for rule in TriggerRule)
