@@ -171,6 +171,12 @@ class ParseWorkerTest(unittest.TestCase):
         self.assertFalse(answer["ok"])
         self.assertTrue(answer["error"].startswith("syntax.py:3: SyntaxError:"), answer["error"])
 
+    def test_sys_exit_in_a_dag_file_is_an_import_error_not_the_end_of_the_worker(self) -> None:
+        self.write("exits.py", "import sys\n\nsys.exit(3)\n")
+        self.assertEqual(self.worker.parse(self.dir, "exits.py")["error"], "exits.py:3: SystemExit: 3")
+        self.write("fine.py", "from airflow import DAG\ndag = DAG('fine')\n")
+        self.assertTrue(self.worker.parse(self.dir, "fine.py")["ok"])
+
     def test_timeout_fails_the_file_and_the_worker_goes_on(self) -> None:
         self.write("slow.py", "import time\nwhile True:\n    time.sleep(0.05)\n")
         started = time.monotonic()
