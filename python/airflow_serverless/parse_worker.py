@@ -120,7 +120,10 @@ def parse_file(path: str, fileloc: str, dags_dir: str, timeout: float) -> dict[s
     try:
         dags = _collect(module)
         raw = [serialize_dag(dag) for dag in dags]
-    except (DagSerializationError, ValueError, TypeError) as error:
+    except DagSerializationError as error:
+        # Our own message already names the DAG and the field; the class name would add nothing.
+        return _failure(f"{fileloc}: {' '.join(str(error).split())}", traceback.format_exc(), None)
+    except (ValueError, TypeError) as error:
         return _failure(f"{fileloc}: {_one_line(error)}", traceback.format_exc(), None)
     modules = sorted(
         os.path.relpath(os.path.abspath(sys.modules[n].__file__), dags_dir)

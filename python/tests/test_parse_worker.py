@@ -207,7 +207,11 @@ class ParseWorkerTest(unittest.TestCase):
         self.write("twice.py", "from airflow import DAG\na = DAG('same')\nb = DAG('same')\n")
         answer = self.worker.parse(self.dir, "twice.py")
         self.assertFalse(answer["ok"])
-        self.assertIn("DAG id 'same' is defined more than once in this file", answer["error"])
+        self.assertEqual(answer["error"], "twice.py: DAG id 'same' is defined more than once in this file")
+        self.assertIsNone(answer["line"])
+        self.write("badparam.py", "from airflow import DAG\ndag = DAG('p', params={'f': print})\n")
+        self.assertEqual(self.worker.parse(self.dir, "badparam.py")["error"],
+                         "badparam.py: DAG 'p' params['f']: a builtin_function_or_method value cannot be serialised to JSON")
 
     def test_sample_dags_all_parse(self) -> None:
         files = sorted(f for f in os.listdir(SAMPLES) if f.endswith(".py"))
