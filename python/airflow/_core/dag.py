@@ -153,7 +153,7 @@ class DAG:
             tags = []
         elif isinstance(tags, str):
             raise TypeError("tags must be a list of strings, not a string")
-        self.tags = list(tags)
+        self.tags = sorted(tags) if isinstance(tags, (set, frozenset)) else list(tags)
         self.owner_links = owner_links or {}
         self.on_success_callback = on_success_callback
         self.on_failure_callback = on_failure_callback
