@@ -119,6 +119,15 @@ class Samples(unittest.TestCase):
         self.assertEqual(tasks["use_tmp"]["upstream"], ["make_tmp"])
         self.assertEqual({t["trigger_rule"] for t in tasks.values() if t["is_teardown"]}, {"all_done_setup_success"})
 
+    def test_custom_operator_from_a_helper_package(self) -> None:
+        answer = parse("custom_operator.py")
+        self.assertEqual(answer["modules"], ["common/__init__.py", "common/operators.py"])
+        dag = answer["dags"][0]
+        tasks = by_id(dag)
+        self.assertEqual((tasks["greet"]["operator_class"], tasks["greet"]["args"]), ("common.operators.GreetOperator", {"kind": "custom"}))
+        self.assertEqual(edges(dag), {"greet": [], "shout": ["greet"], "done": ["shout"]})
+        self.assertEqual(tasks["greet"]["retries"], 1)
+
     def test_airflow2_style(self) -> None:
         dag = only_dag("airflow2_style.py")
         self.assertEqual(edges(dag), {"start": [], "bash": ["start"], "hello": ["start"], "end": ["bash", "hello"]})
