@@ -364,6 +364,38 @@ class Params(AuthoringTestCase):
                                                         "values_display": {"1": "One", "3": "Three", "null": "Clear"},
                                                         "description": "Pick one"})
 
+    def test_a_scheduled_dag_needs_valid_defaults_as_in_airflow_3(self) -> None:
+        with self.assertRaisesRegex(ValueError, r"Dag 'r' is not allowed to define a Schedule, .*"
+                                                r"\(Invalid input for param need: No value passed and Param has no default value\)"):
+            DAG("r", schedule="@daily", params={"need": Param(type="string")})
+        with self.assertRaisesRegex(ValueError, r"Invalid input for param n: 500 is greater than the maximum of 100"):
+            DAG("r", schedule="@daily", params={"n": Param(500, type="integer", maximum=100)})
+        # Unscheduled DAGs may leave params to the trigger, as in Airflow.
+        self.assertEqual(self.raw(DAG("ok", schedule=None, params={"need": Param(type="string")}))["params"], {"need": None})
+        self.assertEqual(self.raw(DAG("ok2", schedule="@daily", params={"x": Param(None, type=["null", "string"])}))["params"], {"x": None})
+
+    def test_param_schema_checks(self) -> None:
+        from airflow._core.jsonschema_lite import _check
+
+        ok = [(3, {"type": "integer", "minimum": 1}), ("abc", {"type": "string", "minLength": 3, "pattern": "^a"}),
+              ([1, 2], {"type": "array", "items": {"type": "number"}, "maxItems": 2}), (None, {"type": ["null", "string"]}),
+              ({"name": "x"}, {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}),
+              ("b", {"enum": ["a", "b"]}), (5, {"anyOf": [{"type": "string"}, {"type": "integer"}]}), (2.0, {"type": "integer"})]
+        for value, schema in ok:
+            self.assertIsNone(_check(value, schema, ""), (value, schema))
+        bad = [(True, {"type": "integer"}), ("ab", {"minLength": 3}), ([1, "x"], {"items": {"type": "number"}}),
+               ({}, {"required": ["name"]}), ("c", {"enum": ["a", "b"]}), (0, {"exclusiveMinimum": 0}),
+               ("x", {"const": "y"}), ({"a": 1}, {"additionalProperties": False}), ([1, 1], {"uniqueItems": True})]
+        for value, schema in bad:
+            self.assertIsNotNone(_check(value, schema, ""), (value, schema))
+        self.assertEqual(_check(500, {"maximum": 100}, ""), "500 is greater than the maximum of 100")
+
+    def test_catchup_without_start_date_and_long_tags_are_refused(self) -> None:
+        with self.assertRaisesRegex(ValueError, "start_date is required when catchup=True"):
+            DAG("c", schedule="@daily", catchup=True)
+        with self.assertRaisesRegex(ValueError, "tag cannot be longer than 100 characters"):
+            DAG("t", tags=["x" * 101])
+
     def test_unserialisable_param_fails_naming_it(self) -> None:
         with self.assertRaisesRegex(DagSerializationError, r"DAG 'p' params\['f'\]: a function value cannot be serialised"):
             self.raw(DAG("p", params={"f": noop}))

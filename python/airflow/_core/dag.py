@@ -177,10 +177,30 @@ class DAG:
             )
             if value not in (None, False, {}, [], 0)
         }
+        self._check_schedulable()
         self.task_dict: dict[str, Any] = {}
         self._groups: list[TaskGroup] = []
         self._group_ids: set[str] = set()
         self.task_group = TaskGroup(None, dag=self)
+
+    def _check_schedulable(self) -> None:
+        """Airflow 3's construction checks for a DAG that runs on a schedule."""
+        if any(len(tag) > 100 for tag in self.tags if isinstance(tag, str)):
+            raise ValueError("tag cannot be longer than 100 characters")
+        if self._schedule_spec["kind"] == "none":
+            return
+        if self.catchup and self.start_date is None:
+            raise ValueError("start_date is required when catchup=True")
+        if len(self.params):
+            from airflow.exceptions import ParamValidationError
+
+            try:
+                self.params.validate()
+            except ParamValidationError as error:
+                raise ValueError(
+                    f"Dag {self.dag_id!r} is not allowed to define a Schedule, as there are required params "
+                    f"without default values, or the default values are not valid ({error})"
+                ) from None
 
     # --- context manager ---------------------------------------------------------------------
     def __enter__(self) -> DAG:

@@ -27,14 +27,23 @@ class Param:
         return self.value is not NOTSET and self.value is not None
 
     def resolve(self, value: Any = NOTSET, suppress_exception: bool = False) -> Any:
+        """The value (or the default), checked against the schema as Airflow does."""
+        from airflow.exceptions import ParamValidationError
+
         if value is NOTSET:
             value = self.value
         if value is NOTSET:
             if suppress_exception:
                 return None
-            from airflow.exceptions import ParamValidationError
-
             raise ParamValidationError("No value passed and Param has no default value")
+        if self.schema:
+            from airflow._core.jsonschema_lite import validate
+
+            problem = validate(value, self.schema)
+            if problem is not None:
+                if suppress_exception:
+                    return None
+                raise ParamValidationError(problem)
         return value
 
     def dump(self) -> dict[str, Any]:
@@ -114,7 +123,15 @@ class ParamsDict(MutableMapping):
         return {k: (v.value if v.value is not NOTSET else None) for k, v in self._dict.items()}
 
     def validate(self) -> dict[str, Any]:
-        return self.dump()
+        from airflow.exceptions import ParamValidationError
+
+        resolved: dict[str, Any] = {}
+        for key, param in self._dict.items():
+            try:
+                resolved[key] = param.resolve(suppress_exception=self.suppress_exception)
+            except ParamValidationError as error:
+                raise ParamValidationError(f"Invalid input for param {key}: {error}") from None
+        return resolved
 
     def deep_merge(self, data: Any) -> ParamsDict:
         merged = copy.copy(self)
