@@ -152,6 +152,26 @@ class XComPassing(AuthoringTestCase):
             consumer.op_kwargs = {"value": producer.output}
         self.assertEqual(self.upstream(dag)["consumer"], ["producer"])
 
+    def test_multiple_outputs_inferred_from_mapping_annotations(self) -> None:
+        import typing
+
+        class Row(typing.TypedDict):
+            a: int
+
+        def flag(annotation: object) -> bool:
+            def f():
+                return {}
+
+            f.__annotations__["return"] = annotation
+            with DAG(f"d{id(annotation)}", start_date=START) as dag:
+                task(f)()
+            return dag.task_dict["f"].multiple_outputs
+
+        for annotation in (dict, dict[str, int], typing.Dict[str, int], typing.Mapping[str, int], Row, "dict[str, int]"):
+            self.assertTrue(flag(annotation), annotation)
+        for annotation in (list, tuple[int, int], int, typing.Optional[dict], "NotAType"):
+            self.assertFalse(flag(annotation), annotation)
+
     def test_same_task_called_twice_gets_airflow_suffixes(self) -> None:
         with DAG("d", start_date=START) as dag:
             @task

@@ -43,6 +43,7 @@ def unique_task_id(task_id: str, dag: Any, group: Any) -> str:
 
 
 def _infer_multiple_outputs(function: Any) -> bool:
+    """Airflow's rule: a return annotation that is a Mapping (dict, Dict[str, int], TypedDict, ...)."""
     try:
         import typing
 
@@ -50,8 +51,17 @@ def _infer_multiple_outputs(function: Any) -> bool:
     except Exception:  # unresolvable annotations: Airflow also falls back to False
         return False
     ret = hints.get("return")
+    if ret is None:
+        return False
+    if typing.is_typeddict(ret):
+        return True
     origin = getattr(ret, "__origin__", ret)
-    return origin is dict or ret is dict
+    from collections.abc import Mapping
+
+    try:
+        return isinstance(origin, type) and issubclass(origin, Mapping)
+    except TypeError:
+        return False
 
 
 class _DecoratedMixin:
