@@ -130,6 +130,13 @@ class ImportNames(AuthoringTestCase):
         with self.assertRaisesRegex(RuntimeError, "context"):
             get_current_context()
 
+    def test_probing_for_a_provider_answers_none(self) -> None:
+        import importlib.util
+
+        import airflow.providers  # noqa: F401
+
+        self.assertIsNone(importlib.util.find_spec("airflow.providers.amazon"))
+
     def test_unknown_task_decorator_is_named(self) -> None:
         from airflow.decorators import task
 

@@ -13,10 +13,11 @@ SUPPORTED = (
 )
 
 
-def _requested_name(fullname: str) -> str:
-    """The module the user's import statement named (`a.b.c` while Python is looking for `a.b`)."""
+def _requested_name(fullname: str) -> str | None:
+    """The module the user's import statement named (`a.b.c` while Python is looking for `a.b`), or
+    None when no import is running (a probe such as importlib.util.find_spec, which expects None)."""
     frame: Any = sys._getframe(2)
-    best = fullname
+    best = None
     while frame is not None:
         if frame.f_code.co_name in ("_find_and_load", "_gcd_import"):
             name = frame.f_locals.get("name")
@@ -32,6 +33,8 @@ class UnavailableAirflowModuleFinder:
         if not fullname.startswith("airflow.") or fullname.startswith("airflow._core"):
             return None
         requested = _requested_name(fullname)
+        if requested is None:
+            return None
         parts = fullname.split(".")
         if len(parts) >= 3 and parts[1] == "providers":
             what = f"{requested} (provider package apache-airflow-providers-{parts[2].replace('_', '-')}) is"
