@@ -63,6 +63,27 @@ class PythonCallTest(Base):
         with self.assertRaisesRegex(ValueError, "The key 'ds' in args is a part of kwargs and therefore reserved."):
             operators.execute_python(op, self.context)
 
+    def test_parameters_of_every_kind_of_callable(self):
+        class Callable:
+            def __call__(self, ds, **kw):
+                return ds
+
+        class Holder:
+            def method(self, ds, ti=None):
+                return (ds, ti is not None)
+
+        import functools
+
+        def base(a, ds):
+            return (a, ds)
+
+        self.assertEqual(operators.determine_kwargs(Holder().method, [], self.context), {"ds": "2024-01-01", "ti": self.context["ti"]})
+        self.assertEqual(set(operators.determine_kwargs(Callable(), [], self.context)), set(self.context))
+        self.assertEqual(operators.determine_kwargs(functools.partial(base, 1), [], self.context), {"ds": "2024-01-01"})
+        self.assertEqual(operators.determine_kwargs(lambda *args, ds: ds, [1], self.context), {"ds": "2024-01-01"})
+        self.assertEqual(operators.determine_kwargs(lambda x, *, ds, run_id=None: 0, [1], self.context),
+                         {"ds": "2024-01-01", "run_id": "run1"})
+
     def test_decorated_multiple_outputs_pushes_each_key(self):
         op = Op(python_callable=lambda: {"a": 1, "b": [2]}, op_args=[], op_kwargs={}, multiple_outputs=True)
         self.assertEqual(operators.execute_decorated(op, self.context), {"a": 1, "b": [2]})

@@ -2,7 +2,6 @@
 `params`, `macros`... built from the runner's input (python/PROTOCOL.md), plus `get_current_context()`."""
 import contextlib
 import os
-import socket
 
 from airflow_serverless.runtime import xcom as _xcom
 from airflow_serverless.runtime.dates import parse_instant
@@ -62,7 +61,7 @@ class TaskInstance:
         self.task = task
         self.dag_run = dag_run
         self.state = "running"
-        self.hostname = socket.gethostname()
+        self.hostname = os.uname().nodename
         self.pid = os.getpid()
         self.start_date = None
         self.end_date = None

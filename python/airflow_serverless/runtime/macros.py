@@ -1,10 +1,6 @@
 """`macros` in the template context and in `context["macros"]`, as Airflow's airflow.macros offers it."""
 import datetime as _datetime_module
-import json
-from random import random  # Airflow's macros.random is random.random itself
-import time
 import types
-import uuid
 
 
 def ds_add(ds, days):
@@ -21,9 +17,19 @@ def ds_format(ds, input_format, output_format):
 
 
 class Macros(types.SimpleNamespace):
-    """`macros.dateutil` is imported on first use only (it costs milliseconds at every task start)."""
+    """The modules (`macros.json`, `macros.uuid`, `macros.dateutil`...) are imported on first use only:
+    each costs milliseconds at every task start, and most tasks never touch them."""
 
     def __getattr__(self, name):
+        if name in ("json", "time", "uuid"):
+            module = __import__(name)
+            setattr(self, name, module)
+            return module
+        if name == "random":
+            from random import random  # Airflow's macros.random is random.random itself
+
+            self.random = random
+            return random
         if name == "dateutil":
             try:
                 import dateutil
@@ -47,10 +53,6 @@ def build_macros():
     return Macros(
         datetime=_datetime_module.datetime,
         timedelta=_datetime_module.timedelta,
-        time=time,
-        uuid=uuid,
-        random=random,
-        json=json,
         ds_add=ds_add,
         ds_format=ds_format,
         datetime_diff_for_humans=datetime_diff_for_humans,

@@ -4,13 +4,9 @@ semantics live in one place: how a callable receives the context, what a branch 
 returns, how bash runs. What the worker must learn besides the return value (the branch to follow, a
 short circuit) is recorded in `outcome` and written to the result file by the runner.
 """
-import inspect
 import logging
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 
 log = logging.getLogger("airflow.task.operators")
 
@@ -48,16 +44,39 @@ _LOCAL_EXCEPTIONS = {}
 
 # --- calling a Python callable as Airflow does --------------------------------------------------
 
+_CO_VARARGS = 0x04
+_CO_VARKEYWORDS = 0x08
+
+
+def _parameters(function):
+    """(parameter names in order, has **kwargs). Read from the code object for plain functions and
+    methods: `inspect` costs milliseconds to import at every task start."""
+    code = getattr(function, "__code__", None)
+    skip = 0
+    if code is None and hasattr(function, "__func__"):
+        code = getattr(function.__func__, "__code__", None)
+        skip = 1
+    if code is not None and not hasattr(function, "__signature__") and not hasattr(function, "__wrapped__"):
+        count = code.co_argcount + code.co_kwonlyargcount
+        names = list(code.co_varnames[skip:count])
+        if code.co_flags & _CO_VARARGS:
+            names.insert(code.co_argcount - skip, code.co_varnames[count])
+        return names, bool(code.co_flags & _CO_VARKEYWORDS)
+    import inspect
+
+    parameters = inspect.signature(function).parameters
+    return list(parameters), any(p.kind == inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+
+
 def determine_kwargs(function, args, kwargs):
     """Airflow's KeywordParameters.determine: a callable with `**kwargs` gets everything; otherwise only
     the names it declares. A positional argument whose parameter name is also a context key is refused,
     as Airflow refuses it."""
-    signature = inspect.signature(function)
-    names = list(signature.parameters.keys())
+    names, wildcard = _parameters(function)
     for name in names[:len(args)]:
         if name in kwargs:
             raise ValueError("The key %r in args is a part of kwargs and therefore reserved." % name)
-    if any(p.kind == inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):
+    if wildcard:
         return dict(kwargs)
     return {name: kwargs[name] for name in names if name in kwargs}
 
@@ -95,7 +114,7 @@ def _returns_mapping(function):
     import typing
 
     try:
-        annotation = typing.get_type_hints(function).get("return", inspect.Signature.empty)
+        annotation = typing.get_type_hints(function).get("return")
     except Exception:
         return False
     origin = getattr(annotation, "__origin__", annotation)
@@ -218,6 +237,9 @@ def bash_environment(op):
 def run_bash(command, env, cwd, output_encoding="utf-8"):
     """`bash -c command` as our child, in our process group (so the worker's timeout or kill ends it with
     us), stdout and stderr merged and streamed to the log. Returns (exit code, last output line)."""
+    import shutil
+    import subprocess
+
     bash = shutil.which("bash") or "/bin/bash"
     log.info("Running command: %s", [bash, "-c", command])
     with subprocess.Popen([bash, "-c", command], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -238,6 +260,9 @@ def run_bash(command, env, cwd, output_encoding="utf-8"):
 def execute_bash(op, context):
     """BashOperator.execute: exit 0 succeeds with the last output line as return value; an exit code in
     skip_on_exit_code (default 99) skips; any other fails."""
+    import shutil
+    import tempfile
+
     AirflowException = airflow_exception("AirflowException")
     command = op.bash_command
     if not isinstance(command, str) or not command.strip():

@@ -6,20 +6,24 @@ BranchPythonOperator / ShortCircuitOperator, whose fields the worker has rendere
 with the same context objects and call rules. Either way the outcome goes to the result file, and
 stdout/stderr (print, logging, tracebacks) are the task log.
 """
-import hashlib
 import importlib
 import importlib.util
 import json
 import logging
 import os
 import sys
-import traceback
 
 INPUT_ENV = "AIRFLOW_SERVERLESS_TASK_INPUT"
 RESULT_ENV = "AIRFLOW_SERVERLESS_TASK_RESULT"
 MAX_ERROR = 500
 
 log = logging.getLogger("airflow.task")
+
+
+def _print_exc():
+    import traceback
+
+    traceback.print_exc()
 
 
 class _Failure(Exception):
@@ -76,6 +80,8 @@ def setup_sys_path(dags_dir):
 
 def _location(error, path, dags_dir):
     """`etl/x.py:12` for the deepest frame in the DAG file, else the deepest under the DAGs folder."""
+    import traceback
+
     frames = traceback.extract_tb(error.__traceback__)
     for wanted in (lambda f: os.path.abspath(f) == path, lambda f: os.path.abspath(f).startswith(dags_dir + os.sep)):
         for frame in reversed(frames):
@@ -87,6 +93,8 @@ def _location(error, path, dags_dir):
 def import_dag_file(path, dags_dir):
     """Imports the file under a unique module name (never __main__, so `if __name__ == "__main__":` blocks
     do not run), like Airflow's DagBag."""
+    import hashlib
+
     stem = os.path.splitext(os.path.basename(path))[0]
     name = "unusual_prefix_%s_%s" % (hashlib.sha1(path.encode()).hexdigest(), stem)
     spec = importlib.util.spec_from_file_location(name, path)
@@ -119,7 +127,7 @@ def load_task(spec):
     try:
         module = import_dag_file(path, dags_dir)
     except Exception as error:
-        traceback.print_exc()
+        _print_exc()
         raise _Failure({"status": "failed", "no_retry": True,
                         "error": "%s: %s" % (_location(error, path, dags_dir), one_line(error))}) from None
     dag_id, task_id = spec["dag_id"], spec["task_id"]
@@ -256,7 +264,7 @@ def run(spec):
             try:
                 function = load_callable(spec)
             except Exception as error:
-                traceback.print_exc()
+                _print_exc()
                 raise _Failure({"status": "failed", "no_retry": True, "error": one_line(error)}) from None
             dag, task = None, CallableTask(spec, function)
         else:
@@ -278,7 +286,7 @@ def run(spec):
                     log.info("Skipping: %s", failure["error"])
                 else:
                     log.error("Task failed with exception")
-                    traceback.print_exc()
+                    _print_exc()
                 return failure
         return result
     except _Failure as failure:

@@ -2,9 +2,7 @@
 (dag_id, run_id, task_id, map_index, key) at `xcom/<dag_id>/<run_id>/<task_id>[/<map_index>]/<key>.json`,
 holding `{"dag_id", "run_id", "task_id", "map_index", "key", "value", "timestamp"}`.
 """
-import dataclasses
 import datetime
-import decimal
 import json
 import math
 import os
@@ -58,9 +56,11 @@ def to_json_value(value, where="XCom value"):
         return value.isoformat()
     if isinstance(value, datetime.timedelta):
         return value.total_seconds()
-    if isinstance(value, decimal.Decimal):
+    if type(value).__name__ == "Decimal":
         return float(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type):
+        import dataclasses
+
         return to_json_value(dataclasses.asdict(value), where)
     raise TypeError("%s: cannot serialize object of type %s" % (where, type(value).__name__))
 
