@@ -68,6 +68,7 @@ NAMES = {
     "airflow.sdk.api.datamodels._generated": ["TriggerRule", "TaskInstanceState"],
     "airflow.utils.decorators": ["apply_defaults"],
     "airflow.sdk.timezone": ["utcnow", "datetime", "parse"],
+    "airflow.providers.standard.utils.weekday": ["WeekDay"],
 }
 
 # Same object whatever the spelling: one core, thin aliases.
