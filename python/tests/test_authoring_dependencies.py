@@ -106,6 +106,21 @@ class ShiftOperators(AuthoringTestCase):
             Old(task_id="old")
         self.assertEqual((dag.task_dict["old"].path, self.tasks(dag)["old"]["retries"]), ("/from/defaults", 3))
 
+    def test_operators_and_hooks_have_airflow_loggers(self) -> None:
+        from airflow.hooks.base import BaseHook
+        from airflow.utils.log.logging_mixin import LoggingMixin
+
+        class MyHook(BaseHook):
+            pass
+
+        class Thing(LoggingMixin):
+            pass
+
+        op = EmptyOperator(task_id="e")
+        self.assertEqual(op.log.name, "airflow.task.operators.airflow._core.operators.EmptyOperator")
+        self.assertEqual(MyHook().log.name, f"airflow.task.hooks.{__name__}.MyHook")
+        self.assertEqual(Thing().log.name, f"{__name__}.Thing")
+
     def test_duplicate_task_id_is_refused(self) -> None:
         with DAG("d", start_date=START):
             EmptyOperator(task_id="a")

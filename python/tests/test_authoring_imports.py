@@ -69,6 +69,7 @@ NAMES = {
     "airflow.utils.decorators": ["apply_defaults"],
     "airflow.sdk.timezone": ["utcnow", "datetime", "parse"],
     "airflow.providers.standard.utils.weekday": ["WeekDay"],
+    "airflow.utils.log.logging_mixin": ["LoggingMixin"],
 }
 
 # Same object whatever the spelling: one core, thin aliases.

@@ -11,6 +11,7 @@ from typing import Any
 
 from airflow._core import state
 from airflow._core.dependencies import DependencyMixin
+from airflow._core.logging_mixin import LoggingMixin
 from airflow.exceptions import AirflowException, DuplicateTaskIdFound
 
 
@@ -114,7 +115,8 @@ IGNORED_TASK_ARGS: dict[str, str] = {
 }
 
 
-class BaseOperator(DependencyMixin):
+class BaseOperator(LoggingMixin, DependencyMixin):
+    _log_config_logger_name = "airflow.task.operators"
     template_fields: Any = ()
     template_ext: Any = ()
     template_fields_renderers: dict[str, str] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow._core.baseoperator import BaseOperator
+from airflow._core.logging_mixin import LoggingMixin
 from airflow_serverless.errors import NotYetSupported
 
 
@@ -67,8 +68,10 @@ class Connection(_Refused):
         raise NotYetSupported(f"Connection {conn_id!r} (Airflow Connections)")
 
 
-class BaseHook:
+class BaseHook(LoggingMixin):
     """Hooks are importable (custom hooks subclass it); reading a connection is refused."""
+
+    _log_config_logger_name = "airflow.task.hooks"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass
