@@ -293,6 +293,16 @@ class TaskArguments(AuthoringTestCase):
             "task 'p': pool='other' is accepted and ignored (no pools in airflow-serverless)",
         ])
 
+    def test_task_params_merge_default_args_params_under_their_own(self) -> None:
+        # A DAG's default_args params go over its params (Airflow: params.update(default_args["params"]))...
+        with DAG("pm", params={"a": 0, "dag_level": 1}, default_args={"params": {"a": 1, "b": 2}}) as d:
+            EmptyOperator(task_id="own", params={"b": 3})
+            EmptyOperator(task_id="plain", default_args={"params": {"c": 4}}, params={"d": 5})
+        tasks = self.tasks(d)
+        self.assertEqual(self.raw(d)["params"], {"a": 1, "dag_level": 1, "b": 2})
+        # ...and a task's own default_args params sit under its params.
+        self.assertEqual((tasks["own"]["params"], tasks["plain"]["params"]), ({"b": 3}, {"c": 4, "d": 5}))
+
     def test_ignored_task_arguments_warn_once_each(self) -> None:
         with DAG("w") as d:
             EmptyOperator(task_id="e", queue="q", priority_weight=5, sla=dt.timedelta(hours=1), max_active_tis_per_dag=1,

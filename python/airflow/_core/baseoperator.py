@@ -60,10 +60,14 @@ def apply_defaults(init: Any) -> Any:
         defaults = _merged_default_args(kwargs)
         if defaults:
             for name in names[len(args):]:
-                if name not in kwargs and name in defaults:
+                if name == "params":
+                    # default_args params sit under the task's own, as in Airflow (and YAML manifests).
+                    if defaults.get("params"):
+                        own = kwargs.get("params")
+                        kwargs["params"] = {**_params_dict(defaults["params"]), **_params_dict(own)}
+                elif name not in kwargs and name in defaults:
                     kwargs[name] = defaults[name]
-                    if name != "params":
-                        self.__dict__.setdefault("_from_default_args", set()).add(name)
+                    self.__dict__.setdefault("_from_default_args", set()).add(name)
         depth = self.__dict__.get("_init_depth", 0)
         self.__dict__["_init_depth"] = depth + 1
         try:
@@ -519,6 +523,14 @@ class BaseOperator(LoggingMixin, DependencyMixin):
 
 
 BaseOperator.__init__ = apply_defaults(BaseOperator.__init__)  # type: ignore[method-assign]
+
+
+def _params_dict(params: Any) -> dict[str, Any]:
+    """Name -> value or Param, from a dict or a ParamsDict (whose Params keep their schemas)."""
+    if not params:
+        return {}
+    inner = getattr(params, "_dict", None)
+    return dict(inner) if isinstance(inner, dict) else dict(params)
 
 
 def _is_set(value: Any) -> bool:

@@ -135,11 +135,10 @@ class DAG:
         self.dagrun_timeout = dagrun_timeout
         self.doc_md = doc_md
         self.params = ParamsDict(params)
-        # Airflow merges default_args["params"] under the DAG's own params.
-        if "params" in self.default_args and self.default_args["params"]:
-            merged = ParamsDict(self.default_args["params"])
-            merged.update(self.params)
-            self.params = merged
+        # As Airflow does: default_args["params"] are merged OVER the DAG's params and leave
+        # default_args (so tasks see them through the DAG, not each on its own).
+        if "params" in self.default_args:
+            self.params.update(self.default_args.pop("params") or {})
         self.is_paused_upon_creation = is_paused_upon_creation
         self.render_template_as_native_obj = bool(render_template_as_native_obj)
         if isinstance(template_searchpath, str):
