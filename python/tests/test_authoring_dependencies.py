@@ -121,6 +121,18 @@ class ShiftOperators(AuthoringTestCase):
         self.assertEqual(MyHook().log.name, f"airflow.task.hooks.{__name__}.MyHook")
         self.assertEqual(Thing().log.name, f"{__name__}.Thing")
 
+    def test_relatives_and_group_helpers(self) -> None:
+        with DAG("d", start_date=START) as dag:
+            a, b, c = (EmptyOperator(task_id=x) for x in "abc")
+            a >> b >> c
+            with TaskGroup("g") as g:
+                inner = EmptyOperator(task_id="inner")
+        self.assertEqual(a.get_flat_relative_ids(), {"b", "c"})
+        self.assertEqual([t.task_id for t in c.get_flat_relatives(upstream=True)], ["a", "b"])
+        self.assertEqual(b.get_direct_relatives(upstream=True), [a])
+        self.assertEqual(list(g), [inner])
+        self.assertIs(g.get_child_by_label("inner"), inner)
+
     def test_duplicate_task_id_is_refused(self) -> None:
         with DAG("d", start_date=START):
             EmptyOperator(task_id="a")

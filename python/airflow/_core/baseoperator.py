@@ -396,6 +396,23 @@ class BaseOperator(LoggingMixin, DependencyMixin):
     def get_direct_relative_ids(self, upstream: bool = False) -> set[str]:
         return set(self.upstream_task_ids if upstream else self.downstream_task_ids)
 
+    def get_direct_relatives(self, upstream: bool = False) -> list[Any]:
+        return self.upstream_list if upstream else self.downstream_list
+
+    def get_flat_relative_ids(self, upstream: bool = False) -> set[str]:
+        """Every task reachable upstream (or downstream), not only the direct ones."""
+        found: set[str] = set()
+        todo = list(self.get_direct_relative_ids(upstream))
+        while todo:
+            tid = todo.pop()
+            if tid not in found and self.dag is not None:
+                found.add(tid)
+                todo.extend(self.dag.task_dict[tid].get_direct_relative_ids(upstream))
+        return found
+
+    def get_flat_relatives(self, upstream: bool = False) -> list[Any]:
+        return [self.dag.task_dict[t] for t in sorted(self.get_flat_relative_ids(upstream))] if self.dag else []
+
     def has_dag(self) -> bool:
         return self.dag is not None
 

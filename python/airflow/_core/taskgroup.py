@@ -97,6 +97,18 @@ class TaskGroup(DependencyMixin):
     def _add_child(self, task: Any) -> None:
         self.children[task.task_id] = task
 
+    def add(self, task: Any) -> Any:
+        """Airflow's TaskGroup.add: put an existing task (of the same DAG) in this group."""
+        self._add_child(task)
+        task.task_group = self
+        return task
+
+    def get_child_by_label(self, label: str) -> Any:
+        return self.children[self.child_id(label)]
+
+    def __iter__(self) -> Any:
+        return iter(self.children.values())
+
     def iter_tasks(self) -> Any:
         for child in self.children.values():
             if isinstance(child, TaskGroup):
