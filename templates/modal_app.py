@@ -56,7 +56,10 @@ image = (
         f"cd {RUNTIME_DIR} && if [ -s package-lock.json ]; then npm ci --omit=dev --no-audit --no-fund;"
         " else rm -f package-lock.json && npm install --omit=dev --no-audit --no-fund; fi"
     )
-    # Last, so a code change rebuilds only this layer.
+    # Python DAG files' tasks and parsing use the real pendulum and jinja2 when importable, as Airflow does.
+    .pip_install("pendulum", "jinja2")
+    # Last, so a code change rebuilds only these layers.
+    .add_local_dir(LOCAL_RUNTIME / "python", f"{RUNTIME_DIR}/python")
     .add_local_dir(LOCAL_RUNTIME / "dist", f"{RUNTIME_DIR}/dist")
 )
 

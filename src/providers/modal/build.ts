@@ -3,6 +3,7 @@
  *
  *   {buildDir}/modal_app.py
  *   {buildDir}/runtime/dist/...            this package's compiled dist/, as is
+ *   {buildDir}/runtime/python/...          the Python side (authoring package, parse worker, task runner)
  *   {buildDir}/runtime/package.json        this package's manifest, and its package-lock.json (empty if not shipped)
  *
  * Choice: copy dist/ and let the image install production dependencies (`npm ci --omit=dev`) rather than
@@ -36,6 +37,15 @@ export function prepareBuildFolder(options: { buildDir: string; packageRoot?: st
   fs.rmSync(runtime, { recursive: true, force: true });
   fs.mkdirSync(runtime, { recursive: true });
   fs.cpSync(dist, path.join(runtime, 'dist'), { recursive: true, filter: (src) => !src.endsWith('.map') });
+  // Beside dist/, where src/python-package.ts looks for it; its unit tests and bytecode stay behind.
+  const python = path.join(packageRoot, 'python');
+  if (!fs.existsSync(path.join(python, 'task_runner.py'))) {
+    throw new ModalProviderError(`the Python side of the package is missing (${python}): reinstall airflow-serverless`);
+  }
+  fs.cpSync(python, path.join(runtime, 'python'), {
+    recursive: true,
+    filter: (src) => !/[\\/](__pycache__|tests)$/.test(src) && !src.endsWith('.pyc'),
+  });
 
   // package.json as shipped (npm ci checks it against the lock); an empty lock when none ships (npm
   // publishes none), and the image then resolves versions from package.json (see the template).
