@@ -60,6 +60,14 @@ class PendulumStandIn(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "ISO-8601 only"):
             pendulum.parse("next tuesday")
 
+    def test_diff_for_humans(self) -> None:
+        base = pendulum.datetime(2024, 1, 10)
+        self.assertEqual(base.subtract(hours=2).diff_for_humans(base), "2 hours before")
+        self.assertEqual(base.add(days=3).diff_for_humans(base), "3 days after")
+        self.assertEqual(base.add(days=3).diff_for_humans(base, absolute=True), "3 days")
+        self.assertEqual(pendulum.now("UTC").subtract(minutes=5, seconds=1).diff_for_humans(), "5 minutes ago")
+        self.assertEqual(pendulum.now("UTC").add(weeks=2, hours=1).diff_for_humans(), "in 2 weeks")
+
     def test_the_serialiser_reads_its_zone(self) -> None:
         from airflow._core.timezones import to_utc_iso, zone_name
 

@@ -149,6 +149,14 @@ def _add_months(value: _dt.datetime, months: int) -> _dt.datetime:
 _TOKENS = _re.compile(r"\[([^\]]*)\]|YYYY|MMMM|MMM|MM|M|DDDD|DD|D|dddd|ddd|HH|H|hh|h|mm|m|ss|s|SSSSSS|SSS|A|a|ZZ|Z|zz|X")
 
 
+def _plain_utc(value: _dt.datetime) -> _dt.datetime:
+    """A naive UTC instant (naive inputs are taken as they are), for plain subtraction."""
+    if value.utcoffset() is None:
+        return _dt.datetime(value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond)
+    utc = _dt.datetime.astimezone(value, _dt.timezone.utc)
+    return _dt.datetime(utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond)
+
+
 class DateTime(_dt.datetime):
     """pendulum.DateTime basics on top of datetime."""
 
@@ -326,6 +334,25 @@ class DateTime(_dt.datetime):
         if abs and delta < _dt.timedelta(0):
             delta = -delta
         return Duration(days=delta.days, seconds=delta.seconds, microseconds=delta.microseconds)
+
+    def diff_for_humans(self, other: Any = None, absolute: bool = False, locale: str | None = None) -> str:
+        """English only: '2 hours ago', 'in 3 days'; against another date: '1 day before'/'after'."""
+        is_now = other is None
+        other = now(UTC) if other is None else other
+        seconds = (_plain_utc(self) - _plain_utc(other)).total_seconds()
+        future = seconds > 0
+        amount = abs(seconds)
+        for unit, size in (("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400), ("day", 86400),
+                           ("hour", 3600), ("minute", 60), ("second", 1)):
+            if amount >= size or unit == "second":
+                count = max(int(amount // size), 1)
+                break
+        text = f"{count} {unit}{'s' if count != 1 else ''}"
+        if absolute:
+            return text
+        if is_now:
+            return f"in {text}" if future else f"{text} ago"
+        return f"{text} after" if future else f"{text} before"
 
     def is_past(self) -> bool:
         return self < now(UTC)
