@@ -125,7 +125,41 @@ class SampleDagsTest(unittest.TestCase):
         self.assertEqual(results["python"]["return_value"]["value"], "20240101")
 
 
+    def test_branching_sample(self):
+        volume, results = self.run_dag("branching.py", "branching")
+        self.assertEqual({t: r["status"] for t, r in results.items() if r["status"] != "success"}, {})
+        self.assertIn(results["branching"]["follow_task_ids"], (["branch_a"], ["branch_b"]))
+        self.assertEqual(len(results["decide"]["follow_task_ids"]), 1)
+        self.assertNotIn("short_circuit", results["condition_is_true"])
+        self.assertEqual(results["condition_is_false"]["short_circuit"], "direct_downstream")
+
+
 class RunnerTest(unittest.TestCase):
+    def test_a_custom_branch_operator_and_task_groups(self):
+        volume = Volume(self)
+        volume.write("d.py", """
+            from datetime import datetime
+            from airflow import DAG
+            from airflow.operators.branch import BaseBranchOperator
+            from airflow.operators.empty import EmptyOperator
+            from airflow.utils.task_group import TaskGroup
+
+            class Pick(BaseBranchOperator):
+                def choose_branch(self, context):
+                    return context["params"]["to"]
+
+            with DAG("d", start_date=datetime(2024, 1, 1), schedule=None):
+                pick = Pick(task_id="pick")
+                with TaskGroup("grp") as grp:
+                    EmptyOperator(task_id="inner")
+                pick >> [grp, EmptyOperator(task_id="other")]
+        """)
+        self.assertEqual(volume.run("pick", params={"to": "grp"})["follow_task_ids"], ["grp"])
+        self.assertEqual(volume.run("pick", params={"to": ["other", "grp.inner"]})["follow_task_ids"], ["other", "grp.inner"])
+        result = volume.run("pick", params={"to": "nowhere"})
+        self.assertEqual(result["status"], "failed")
+        self.assertIn("Invalid tasks found: ['nowhere']", result["error"])
+
     def test_callable_mode_gets_the_same_objects(self):
         volume = Volume(self)
         volume.write("cb.py", """
