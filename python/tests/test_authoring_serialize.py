@@ -323,6 +323,19 @@ class TaskArguments(AuthoringTestCase):
         self.assertEqual(list(self.tasks(d)), ["one_success"])
         self.assertIs(type(d.tasks[0].task_id), str)
 
+    def test_ids_are_checked_where_they_are_written(self) -> None:
+        from airflow.utils.task_group import TaskGroup
+
+        with self.assertRaisesRegex(ValueError, "dag_id 'my dag' may contain only letters, digits, '_', '.' and '-'"):
+            DAG("my dag")
+        with DAG("ok"):
+            with self.assertRaisesRegex(ValueError, "task_id 'a/b' may contain only"):
+                EmptyOperator(task_id="a/b")
+            with self.assertRaisesRegex(ValueError, "task_id 'xxxxxxxxxx.*' is 251 characters; the limit is 250"):
+                EmptyOperator(task_id="x" * 251)
+            with self.assertRaisesRegex(ValueError, r"group_id 'a\.b' may contain only letters, digits, '_' and '-'"):
+                TaskGroup("a.b")
+
     def test_unknown_argument_is_refused_like_airflow(self) -> None:
         with DAG("u"):
             with self.assertRaisesRegex(AirflowException, r"Invalid arguments were passed to BashOperator \(task_id: b\)"):

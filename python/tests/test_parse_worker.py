@@ -139,8 +139,8 @@ class ParseWorkerTest(unittest.TestCase):
             dag = DAG(DAG_ID)
         """)
         self.assertEqual(self.worker.parse(self.dir, "uses.py")["dags"][0]["dag_id"], "before")
-        self.write("helper.py", "DAG_ID = 'after!'\n")  # same size, same second: no stale cache allowed
-        self.assertEqual(self.worker.parse(self.dir, "uses.py")["dags"][0]["dag_id"], "after!")
+        self.write("helper.py", "DAG_ID = 'after_'\n")  # same size, same second: no stale cache allowed
+        self.assertEqual(self.worker.parse(self.dir, "uses.py")["dags"][0]["dag_id"], "after_")
 
     def test_import_error_names_the_file_and_line(self) -> None:
         self.write("sub/broken.py", """

@@ -204,8 +204,9 @@ class BaseOperator(LoggingMixin, DependencyMixin):
             )
         if isinstance(task_id, str):
             task_id = str(getattr(task_id, "value", task_id))  # a str enum (TriggerRule.ALL_DONE) as its text
-        if not isinstance(task_id, str) or not task_id:
-            raise ValueError(f"task_id must be a non-empty string, got {task_id!r}")
+        from airflow._core.keys import validate_key
+
+        validate_key("task_id", task_id)
         explicit = {
             name
             for name, value in (

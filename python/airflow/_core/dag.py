@@ -78,8 +78,9 @@ class DAG:
         disable_bundle_versioning: bool = False,
         _fileloc: str | None = None,
     ) -> None:
-        if not isinstance(dag_id, str) or not dag_id:
-            raise ValueError(f"dag_id must be a non-empty string, got {dag_id!r}")
+        from airflow._core.keys import validate_key
+
+        validate_key("dag_id", dag_id)
         self.dag_id = dag_id
         self.fileloc = _fileloc or sys._getframe(1).f_code.co_filename
         self.description = description

@@ -39,8 +39,9 @@ class TaskGroup(DependencyMixin):
             self.task_group: TaskGroup | None = None
             self.dag = dag
             return
-        if not isinstance(group_id, str) or not group_id:
-            raise ValueError(f"group_id must be a non-empty string, got {group_id!r}")
+        from airflow._core.keys import validate_group_key
+
+        validate_group_key(group_id)
         dag, parent_group = state.placement(dag, parent_group)
         if dag is None:
             raise AirflowException(f"TaskGroup {group_id!r} must be created inside a DAG (or be given dag=)")
