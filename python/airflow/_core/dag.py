@@ -8,10 +8,10 @@ from typing import Any
 
 from airflow._core import state
 from airflow._core.baseoperator import NOTSET, check_task_id_free
-from airflow._core.param import Param, ParamsDict
+from airflow._core.param import ParamsDict
 from airflow._core.taskgroup import TaskGroup
 from airflow._core.timetables import schedule_spec
-from airflow._core.timezones import datetime_zone, zone_name
+from airflow._core.timezones import datetime_zone
 from airflow._core.xcom_arg import ResolveMixin
 from airflow.exceptions import AirflowException, TaskNotFound
 

@@ -132,7 +132,6 @@ def check_outlets(outlets: Any) -> None:
     raise NotYetSupported("outlets (Assets/Datasets)")
 
 
-SENSOR_FEATURE = "sensors ({name})"
 BaseSensorOperator = unsupported_operator("BaseSensorOperator", "sensors (BaseSensorOperator)", "airflow.sdk.bases.sensor")
 PokeReturnValue = unsupported_class("PokeReturnValue", "sensors (PokeReturnValue)", "airflow.sdk.bases.sensor")
 TriggerDagRunOperator = unsupported_operator(
