@@ -142,8 +142,9 @@ describe('python_file tasks', () => {
         `    BashOperator(task_id="slow", bash_command="echo $$ > ${pidFile}; sleep 1000")`,
       ].join('\n'),
     );
-    const { final } = await runTask('slow', 'bash', { fileloc: 'slow_dag.py', timeout: 2 });
-    expect(final).toMatchObject({ status: 'FAILED', error: 'Task timed out after 2 seconds' });
+    // Long enough for the runner to import the DAG file and start bash on a loaded machine.
+    const { final } = await runTask('slow', 'bash', { fileloc: 'slow_dag.py', timeout: 5 });
+    expect(final).toMatchObject({ status: 'FAILED', error: 'Task timed out after 5 seconds' });
     expect(processExists(Number(fs.readFileSync(pidFile, 'utf8').trim()))).toBe(false);
   });
 });

@@ -148,8 +148,9 @@ describe('PythonOperator', () => {
         '    time.sleep(1000)',
       ].join('\n'),
     );
-    const { final } = await runPython('python', { python_callable_file: 'slow.py', python_callable_name: 'wait' }, { timeout_seconds: 1 });
-    expect(final).toMatchObject({ status: 'FAILED', error: 'Task timed out after 1 seconds' });
+    // Long enough for the runner to start and reach the callable on a loaded machine (it took over 1 s).
+    const { final } = await runPython('python', { python_callable_file: 'slow.py', python_callable_name: 'wait' }, { timeout_seconds: 5 });
+    expect(final).toMatchObject({ status: 'FAILED', error: 'Task timed out after 5 seconds' });
     for (const pid of fs.readFileSync(pidFile, 'utf8').split('\n').map(Number)) expect(processExists(pid), `pid ${pid}`).toBe(false);
   });
 });
