@@ -47,6 +47,14 @@ describe('Python DAG files through the CLI', () => {
     expect(listed.dags.map((d) => d.dag_id)).toContain('etl');
   });
 
+  it('dags trigger validates the conf against the params schema, one line naming the param', async () => {
+    const file = sandbox.writeFile('typed/typed.py', fakeDagFile(okAnswer([rawDag('typed', { params: { n: 1 }, params_schema: { n: { type: 'integer', minimum: 1 } } })])));
+    await sandbox.ok(['dags', 'create', '--env', 'dev', '--file', file], { env });
+    const bad = await sandbox.run(['dags', 'trigger', '--env', 'dev', '--dag-id', 'typed', '--conf', '{"n": 0}'], { env });
+    expectOneLineError(bad, /^Error: DAG "typed": Invalid input for param n: must be >= 1 \(got 0\)$/);
+    await sandbox.ok(['dags', 'trigger', '--env', 'dev', '--dag-id', 'typed', '--conf', '{"n": 2}'], { env });
+  });
+
   it('refuses a file that fails to import with its file:line error, uploading nothing', async () => {
     const file = sandbox.writeFile('broken/bad.py', fakeDagFile({ ok: false, error: "bad.py:7: NameError: name 'foo' is not defined", traceback: 'Traceback ...', line: 7 }));
     const result = await sandbox.run(['dags', 'create', '--env', 'dev', '--file', file], { env });

@@ -446,6 +446,15 @@ describe('GET /api/v2/dags/{dag_id}/dagRuns', () => {
 });
 
 describe('POST /api/v2/dags/{dag_id}/dagRuns', () => {
+  it("refuses a conf that breaks a param's schema, naming the param, and queues nothing", async () => {
+    await f.dag({ dag_id: 'typed', spec: { params: { n: 1 }, params_schema: { n: { type: 'integer', minimum: 1 } } } });
+    const response = await call('/api/v2/dags/typed/dagRuns', jsonBody({ conf: { n: 'many' } }));
+    expect(response.status).toBe(400);
+    expect(response.json).toEqual({ detail: 'Invalid input for param n: must be integer (got "many")' });
+    expect(await commands()).toEqual([]);
+    expect((await call('/api/v2/dags/typed/dagRuns', jsonBody({ conf: { n: 3 } }))).status).toBe(200);
+  });
+
   it('answers the queued run it will create and records a cmd:trigger', async () => {
     await seed();
     const response = await call('/api/v2/dags/etl/dagRuns', jsonBody({ conf: { date: '2024-05-01' }, note: 'by hand' }));

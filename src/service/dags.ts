@@ -13,6 +13,7 @@ import { findDagRunByLogicalDate, getDagRun } from '../db/queries/dag-runs.js';
 import { getDag, listDagTags, listDags } from '../db/queries/dags.js';
 import { listImportErrors } from '../db/queries/import-errors.js';
 import type { ImportErrorRow } from '../db/queries/import-errors.js';
+import { paramsProblem } from '../dag/params.js';
 import { loadDagSpec } from '../db/queries/serialized-dags.js';
 import type { Command } from '../executor/protocol.js';
 import { commandKey } from '../executor/protocol.js';
@@ -429,6 +430,18 @@ async function findSpecOnVolume(environment: Environment, dagId: string): Promis
   return spec;
 }
 
+/** The DAG as the tick last parsed it, or as its file on the volume declares it when no tick has yet. */
+async function currentSpec(environment: Environment, dagId: string): Promise<DagSpec> {
+  const fromDb = await withReadDatabase(environment, async (db) => {
+    const row = await getDag(db, dagId);
+    return row && !row.is_stale ? loadDagSpec(db, dagId) : undefined;
+  }).catch((error: unknown) => {
+    if (error instanceof NoDatabaseYetError) return undefined;
+    throw error;
+  });
+  return fromDb ?? findSpecOnVolume(environment, dagId);
+}
+
 /** A DAG exists when a manifest on the volume declares it (the tick may not have parsed it yet). */
 export async function assertDagExists(environment: Environment, dagId: string): Promise<void> {
   if (!(await knownDags(environment)).has(dagId)) throw new UnknownDagError(dagId, environment.name);
@@ -460,6 +473,9 @@ export async function triggerDag(
   options: { conf?: Record<string, unknown>; logicalDate?: Date; now?: Date } = {},
 ): Promise<TriggerResult> {
   await assertDagExists(environment, dagId);
+  const spec = await currentSpec(environment, dagId);
+  const paramsIssue = paramsProblem(spec, options.conf ?? {});
+  if (paramsIssue) throw new UserInputError(`DAG "${dagId}": ${paramsIssue}`);
   const logicalDate = options.logicalDate ?? options.now ?? new Date();
   const logicalIso = logicalDate.toISOString();
   const runId = generateRunId('manual', logicalDate);

@@ -1,0 +1,55 @@
+/**
+ * A trigger's conf against the DAG's params, as Airflow validates it (`ParamsDict.validate`): the conf is
+ * merged over the params' defaults and each param that declares a JSON Schema (`Param(5, type="integer",
+ * minimum=1)`) is checked with it, formats included (Airflow's jsonschema `FormatChecker`). The first
+ * failure is one line naming the param. Applied where a trigger is accepted (CLI, API) and again where the
+ * tick applies it.
+ */
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import type { DagSpec } from './model.js';
+
+const ajv = new Ajv2020({ strict: false, allErrors: false });
+(addFormatsModule as unknown as (instance: Ajv2020) => void)(ajv);
+
+/** Compiled schemas by their JSON text: a DAG's params are checked on every trigger. Bounded. */
+const compiled = new Map<string, ValidateFunction | string>();
+
+function validatorFor(schema: Record<string, unknown>): ValidateFunction | string {
+  const key = JSON.stringify(schema);
+  let validator = compiled.get(key);
+  if (validator === undefined) {
+    try {
+      validator = ajv.compile(schema);
+    } catch (error) {
+      validator = `its schema is invalid: ${(error as Error).message}`;
+    }
+    if (compiled.size >= 1024) compiled.clear();
+    compiled.set(key, validator);
+  }
+  return validator;
+}
+
+/** The merged params a run gets: defaults, then the trigger's conf over them (Airflow's deep_merge, one level). */
+export function mergedParams(spec: Pick<DagSpec, 'params'>, conf: Record<string, unknown> | null | undefined): Record<string, unknown> {
+  return { ...spec.params, ...(conf ?? {}) };
+}
+
+/** Null when the conf is valid, else one line: `Invalid input for param n: must be integer (got "x")`. */
+export function paramsProblem(spec: Pick<DagSpec, 'params' | 'params_schema'>, conf: Record<string, unknown> | null | undefined): string | null {
+  const schemas = spec.params_schema;
+  if (!schemas) return null;
+  const merged = mergedParams(spec, conf);
+  for (const [name, schema] of Object.entries(schemas)) {
+    const validator = validatorFor(schema);
+    const value = merged[name] ?? null;
+    if (typeof validator === 'string') return `Invalid param ${name}: ${validator}`;
+    if (validator(value)) continue;
+    const error = validator.errors?.[0];
+    const where = error?.instancePath ? ` at ${error.instancePath}` : '';
+    const detail = error?.keyword === 'enum' ? `must be one of ${JSON.stringify((error.params as { allowedValues: unknown[] }).allowedValues)}` : (error?.message ?? 'invalid');
+    return `Invalid input for param ${name}: ${detail}${where} (got ${JSON.stringify(value)})`;
+  }
+  return null;
+}
