@@ -70,6 +70,7 @@ NAMES = {
     "airflow.sdk.timezone": ["utcnow", "datetime", "parse"],
     "airflow.providers.standard.utils.weekday": ["WeekDay"],
     "airflow.utils.log.logging_mixin": ["LoggingMixin"],
+    "airflow.utils.types": ["DagRunType", "NOTSET"],
 }
 
 # Same object whatever the spelling: one core, thin aliases.
