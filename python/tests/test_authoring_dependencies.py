@@ -287,6 +287,43 @@ class TaskGroups(AuthoringTestCase):
         start >> group
         self.assertEqual(self.upstream(dag), {"start": [], "g.inside": ["start"], "g.sub.deeper": ["start"]})
 
+    def test_chain_mixes_groups_xcomargs_and_labels(self) -> None:
+        with DAG("d", start_date=START) as dag:
+            @task
+            def make() -> int:
+                return 1
+
+            @task_group
+            def section():
+                EmptyOperator(task_id="x") >> EmptyOperator(task_id="y")
+
+            start = EmptyOperator(task_id="start")
+            end = EmptyOperator(task_id="end")
+            chain(start, make(), Label("then"), section(), end)
+        self.assertEqual(self.upstream(dag), {"start": [], "make": ["start"], "section.x": ["make"],
+                                              "section.y": ["section.x"], "end": ["section.y"]})
+
+    def test_task_group_override_and_teardown_is_not_a_group_leaf(self) -> None:
+        with DAG("d", start_date=START) as dag:
+            @task_group
+            def work():
+                s = EmptyOperator(task_id="s").as_setup()
+                w = EmptyOperator(task_id="w")
+                t = EmptyOperator(task_id="t").as_teardown(setups=s)
+                s >> w >> t
+
+            g = work.override(group_id="renamed")()
+            after = EmptyOperator(task_id="after")
+            g >> after
+        self.assertEqual(self.upstream(dag)["after"], ["renamed.w"])
+        # A group of only a setup and its teardown has no leaf to continue from, as in Airflow.
+        with DAG("e", start_date=START) as dag2:
+            with TaskGroup("st") as st:
+                s = EmptyOperator(task_id="s").as_setup()
+                EmptyOperator(task_id="t").as_teardown(setups=s)
+            st >> EmptyOperator(task_id="after")
+        self.assertEqual(self.upstream(dag2)["after"], [])
+
     def test_duplicate_group_id_is_refused(self) -> None:
         with DAG("d", start_date=START):
             TaskGroup("g")

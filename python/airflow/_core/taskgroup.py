@@ -125,17 +125,34 @@ class TaskGroup(DependencyMixin):
         return [t for t in self.iter_tasks() if not (t.upstream_task_ids & ids)]
 
     def _dep_leaves(self) -> list[Any]:
-        # Like Airflow, a teardown at the end of a group is not a leaf: the work it tears down is.
-        ids = self._task_ids()
+        """Airflow's rule: tasks without a downstream inside the group; a teardown in that place stands
+        for the work before it (its non-setup upstreams that feed nothing else in the group)."""
         tasks = list(self.iter_tasks())
+        ids = {t.task_id for t in tasks}
         by_id = {t.task_id: t for t in tasks}
 
-        def is_leaf(task: Any) -> bool:
-            inside = task.downstream_task_ids & ids
-            return all(by_id[d].is_teardown for d in inside) if inside else True
+        def feeds_other_work(task: Any, exclude: str) -> bool:
+            return any(d != exclude and d in ids and not by_id[d].is_teardown for d in task.downstream_task_ids)
 
-        leaves = [t for t in tasks if not t.is_teardown and is_leaf(t)]
-        return leaves or [t for t in tasks if not (t.downstream_task_ids & ids)]
+        def work_before(teardown: Any) -> Any:
+            for up_id in sorted(teardown.upstream_task_ids):
+                up = by_id.get(up_id)
+                if up is None:
+                    continue
+                if up.is_teardown:
+                    yield from work_before(up)
+                elif teardown.is_teardown and up.is_setup:
+                    continue
+                elif not feeds_other_work(up, teardown.task_id):
+                    yield up
+
+        leaves: list[Any] = []
+        for task in tasks:
+            if task.downstream_task_ids.isdisjoint(ids):
+                for leaf in ([task] if not task.is_teardown else work_before(task)):
+                    if leaf not in leaves:
+                        leaves.append(leaf)
+        return leaves
 
     def get_roots(self) -> list[Any]:
         return self._dep_roots()
