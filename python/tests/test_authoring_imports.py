@@ -71,6 +71,7 @@ NAMES = {
     "airflow.providers.standard.utils.weekday": ["WeekDay"],
     "airflow.utils.log.logging_mixin": ["LoggingMixin"],
     "airflow.utils.types": ["DagRunType", "NOTSET"],
+    "airflow.sdk.exceptions": ["AirflowException", "AirflowSkipException", "AirflowFailException", "ParamValidationError"],
 }
 
 # Same object whatever the spelling: one core, thin aliases.
@@ -87,6 +88,7 @@ SAME = [
     ("airflow.models.baseoperator.chain", "airflow.sdk.chain", "airflow.utils.helpers.chain"),
     ("airflow.utils.edgemodifier.Label", "airflow.sdk.Label"),
     ("airflow.utils.trigger_rule.TriggerRule", "airflow.sdk.TriggerRule"),
+    ("airflow.exceptions.AirflowSkipException", "airflow.sdk.exceptions.AirflowSkipException"),
     ("airflow.models.baseoperator.BaseOperator", "airflow.sdk.BaseOperator", "airflow.models.BaseOperator"),
     ("airflow.operators.python.get_current_context", "airflow.sdk.get_current_context",
      "airflow.providers.standard.operators.python.get_current_context"),
