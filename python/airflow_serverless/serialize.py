@@ -44,6 +44,13 @@ def _serialize(dag: DAG) -> dict[str, Any]:
             f"DAG '{dag.dag_id}': default_args {name}={_show(value)} is accepted and ignored ({IGNORED_TASK_ARGS[name]})"
         )
 
+    if dag.task_dict:
+        for name, value in dag.default_args.items():
+            if name not in dag._accepted_arg_names:
+                warnings.append(
+                    f"DAG '{dag.dag_id}': default_args {name}={_show(value)} is not an argument of any of its tasks "
+                    f"and is ignored"
+                )
     tasks = [_task(dag, task, zone, warnings, default_ignored) for task in _topological(dag)]
     params, params_schema = _params(dag.params, f"DAG '{dag.dag_id}' params")
     raw: dict[str, Any] = {

@@ -275,7 +275,7 @@ class TaskArguments(AuthoringTestCase):
     def test_default_args_apply_as_airflow_does(self) -> None:
         args = {"owner": "data", "retries": 2, "retry_delay": dt.timedelta(minutes=1), "depends_on_past": True,
                 "on_failure_callback": notify, "email": ["a@x"], "email_on_failure": True, "pool": "etl",
-                "cwd": "/work", "op_kwargs": {"from": "default"}, "not_an_argument": 1}
+                "cwd": "/work", "op_kwargs": {"from": "default"}, "retires": 1, "start_date": START}
         with DAG("da", default_args=args) as d:
             BashOperator(task_id="b", bash_command="x")
             PythonOperator(task_id="p", python_callable=noop, retries=0, pool="other")
@@ -290,6 +290,7 @@ class TaskArguments(AuthoringTestCase):
             "DAG 'da': default_args email=['a@x'] is accepted and ignored (no email is sent)",
             "DAG 'da': default_args email_on_failure=True is accepted and ignored (no email is sent)",
             "DAG 'da': default_args pool='etl' is accepted and ignored (no pools in airflow-serverless)",
+            "DAG 'da': default_args retires=1 is not an argument of any of its tasks and is ignored",
             "task 'p': pool='other' is accepted and ignored (no pools in airflow-serverless)",
         ])
 

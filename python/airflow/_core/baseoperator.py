@@ -38,8 +38,11 @@ def _named_params(func: Any) -> tuple[str, ...]:
     return code.co_varnames[1:count]  # without self
 
 
-def _merged_default_args(kwargs: dict[str, Any]) -> dict[str, Any]:
+def _merged_default_args(kwargs: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     dag, group = state.placement(kwargs.get("dag"), kwargs.get("task_group"))
+    if dag is not None:
+        # Which default_args some task could take: the rest are reported as ignored.
+        dag._accepted_arg_names.update(names)
     merged: dict[str, Any] = {}
     if dag is not None and dag.default_args:
         merged.update(dag.default_args)
@@ -57,7 +60,7 @@ def apply_defaults(init: Any) -> Any:
     names = _named_params(init)
 
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
-        defaults = _merged_default_args(kwargs)
+        defaults = _merged_default_args(kwargs, names)
         if defaults:
             for name in names[len(args):]:
                 if name == "params":

@@ -179,6 +179,7 @@ class DAG:
         }
         self._check_schedulable()
         self.task_dict: dict[str, Any] = {}
+        self._accepted_arg_names: set[str] = {"start_date", "end_date"}
         self._groups: list[TaskGroup] = []
         self._group_ids: set[str] = set()
         self.task_group = TaskGroup(None, dag=self)
