@@ -161,19 +161,16 @@ def _describe(error: BaseException, path: str, fileloc: str, dags_dir: str) -> d
     """One line naming the DAG file and line (the deepest frame in the DAG file, else the deepest
     under dags_dir), with the exception; the full traceback goes alongside."""
     where: tuple[str, int] | None = None
+    frames = traceback.extract_tb(error.__traceback__)
+    # A SyntaxError's own place is not a frame: count it as the deepest one.
     if isinstance(error, SyntaxError) and error.filename and error.lineno:
-        if os.path.abspath(error.filename) == path:
-            where = (fileloc, error.lineno)
-        elif _under(error.filename, dags_dir):
-            where = (os.path.relpath(os.path.abspath(error.filename), dags_dir), error.lineno)
-    if where is None:
-        frames = traceback.extract_tb(error.__traceback__)
-        in_file = [f for f in frames if f.filename and os.path.abspath(f.filename) == path]
-        in_dir = [f for f in frames if _under(f.filename, dags_dir)]
-        if in_file:
-            where = (fileloc, in_file[-1].lineno or 0)
-        elif in_dir:
-            where = (os.path.relpath(os.path.abspath(in_dir[-1].filename), dags_dir), in_dir[-1].lineno or 0)
+        frames.append(traceback.FrameSummary(error.filename, error.lineno, "<module>"))
+    in_file = [f for f in frames if f.filename and os.path.abspath(f.filename) == path]
+    in_dir = [f for f in frames if _under(f.filename, dags_dir)]
+    if in_file:
+        where = (fileloc, in_file[-1].lineno or 0)
+    elif in_dir:
+        where = (os.path.relpath(os.path.abspath(in_dir[-1].filename), dags_dir), in_dir[-1].lineno or 0)
     prefix = f"{where[0]}:{where[1]}" if where else fileloc
     tb = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     return _failure(f"{prefix}: {_one_line(error)}", tb, where[1] if where else None)

@@ -170,6 +170,11 @@ class ParseWorkerTest(unittest.TestCase):
         answer = self.worker.parse(self.dir, "syntax.py")
         self.assertFalse(answer["ok"])
         self.assertTrue(answer["error"].startswith("syntax.py:3: SyntaxError:"), answer["error"])
+        # A syntax error in a helper: the DAG file's import line, the message names the helper's line.
+        self.write("broken_helper.py", "x = (\n")
+        self.write("imports_it.py", "import os\nimport broken_helper\n")
+        answer = self.worker.parse(self.dir, "imports_it.py")
+        self.assertRegex(answer["error"], r"^imports_it\.py:2: SyntaxError: .*\(broken_helper\.py, line 1\)$")
 
     def test_sys_exit_in_a_dag_file_is_an_import_error_not_the_end_of_the_worker(self) -> None:
         self.write("exits.py", "import sys\n\nsys.exit(3)\n")
