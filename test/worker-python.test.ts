@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PythonOperatorArgs } from '../src/dag/model.js';
 import { readXcom, runTaskFunction, writeXcom } from '../src/worker/index.js';
 import { logPath } from '../src/volume-layout.js';
+import { PYCACHE_DIR } from '../src/worker/operators/task-runner.js';
 import { RUN_ID, createHarness, makePayload, processExists, pythonTask, type Harness } from './worker-harness.js';
 
 let harness: Harness;
@@ -129,10 +130,13 @@ describe('PythonOperator', () => {
     expect(xcom()?.value).toBe(RUN_ID);
   });
 
-  it('does not write __pycache__ into the volume', async () => {
+  it('caches bytecode outside the volume: no __pycache__ in dags/, no recompiling at every start', async () => {
     harness = createHarness({ withFixtures: true });
     await runPython('python', { python_callable_name: 'uses_sibling', op_args: ['x'] });
     expect(fs.existsSync(path.join(harness.root, 'dags/helpers/__pycache__'))).toBe(false);
+    const cached = path.join(PYCACHE_DIR, harness.root, 'dags/helpers');
+    expect(fs.readdirSync(cached).some((name) => name.startsWith('text.') && name.endsWith('.pyc'))).toBe(true);
+    fs.rmSync(path.join(PYCACHE_DIR, harness.root), { recursive: true, force: true });
   });
 
   it('a timeout kills the Python process group', async () => {
