@@ -128,6 +128,14 @@ class Samples(unittest.TestCase):
         self.assertEqual(edges(dag), {"greet": [], "shout": ["greet"], "done": ["shout"]})
         self.assertEqual(tasks["greet"]["retries"], 1)
 
+    def test_dynamic_dags_from_one_file(self) -> None:
+        dags = {d["dag_id"]: d for d in parse("dynamic_dags.py")["dags"]}
+        self.assertEqual(sorted(dags), ["dynamic_customers", "dynamic_inventory"])
+        self.assertEqual(edges(dags["dynamic_customers"]),
+                         {"extract_accounts": [], "extract_orders": [], "done": ["extract_accounts", "extract_orders"]})
+        self.assertEqual(dags["dynamic_inventory"]["schedule"], {"kind": "cron", "expression": "0 3 * * *", "preset": None})
+        self.assertEqual(dags["dynamic_customers"]["owners"], ["customers"])
+
     def test_airflow2_style(self) -> None:
         dag = only_dag("airflow2_style.py")
         self.assertEqual(edges(dag), {"start": [], "bash": ["start"], "hello": ["start"], "end": ["bash", "hello"]})
