@@ -26,6 +26,16 @@ describe('template context', () => {
     expect(render('{{ task_instance_key_str }}')).toBe('d__t__20240101');
   });
 
+  it('keeps the Airflow 2 date names Airflow 3 removed, derived from the Airflow 3 ones', () => {
+    expect(render('{{ execution_date }}|{{ dag_run.execution_date | ds }}|{{ next_execution_date | ds }}')).toBe(
+      '2024-01-01T00:00:00+00:00|2024-01-01|2024-01-02',
+    );
+    expect(render('{{ next_ds }}|{{ next_ds_nodash }}|{{ yesterday_ds }}|{{ yesterday_ds_nodash }}|{{ tomorrow_ds }}|{{ tomorrow_ds_nodash }}')).toBe(
+      '2024-01-02|20240102|2023-12-31|20231231|2024-01-02|20240102',
+    );
+    expect(() => render('{{ prev_ds }}')).toThrow("'prev_ds' is undefined");
+  });
+
   it('leaves the date names out when the run has no logical date', () => {
     const base = makePayload(bashTask({}));
     const manual = buildTemplateContext(
@@ -34,6 +44,7 @@ describe('template context', () => {
     );
     expect('ds' in manual).toBe(false);
     expect('logical_date' in manual).toBe(false);
+    expect('execution_date' in manual).toBe(false);
     expect(renderTemplate('[{{ dag_run.logical_date }}]', manual)).toBe('[None]');
     // Airflow 3: `ds` is not defined for such a run, and StrictUndefined makes that an error.
     expect(() => renderTemplate('[{{ ds }}]', manual)).toThrow("UndefinedError: 'ds' is undefined");

@@ -44,9 +44,19 @@ class ContextTest(unittest.TestCase):
         self.assertEqual(context["data_interval_end"].day, 2)
         self.assertEqual(context["dag_run"].start_date.second, 5)
 
+    def test_airflow2_date_names_are_derived_from_the_airflow3_ones(self):
+        context = ctxmod.build_context(spec(self.root))
+        self.assertIs(context["execution_date"], context["logical_date"])
+        self.assertEqual(context["next_execution_date"], context["data_interval_end"])
+        self.assertEqual((context["next_ds"], context["next_ds_nodash"]), ("2024-01-02", "20240102"))
+        self.assertEqual((context["yesterday_ds"], context["tomorrow_ds_nodash"]), ("2023-12-31", "20240102"))
+        self.assertEqual(context["dag_run"].execution_date, context["logical_date"])
+        self.assertEqual(context["ti"].execution_date, context["logical_date"])
+        self.assertNotIn("prev_ds", context)
+
     def test_a_run_without_logical_date_has_no_date_keys(self):
         context = ctxmod.build_context(spec(self.root, logical_date=None))
-        for name in ("logical_date", "ds", "ts", "ds_nodash", "data_interval_start"):
+        for name in ("logical_date", "ds", "ts", "ds_nodash", "data_interval_start", "execution_date", "next_ds"):
             self.assertNotIn(name, context)
         self.assertIsNone(context["dag_run"].logical_date)
 

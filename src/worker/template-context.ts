@@ -2,6 +2,7 @@
  * Airflow's template context for one try (airflow-semantics.md §3, §4), built from the payload alone: a
  * task function never reads the metadata database. `ti.xcom_pull` reads XComs through the given reader.
  */
+import type { DateTime } from 'luxon';
 import { taskIdentity, type TaskIdentity, type TaskPayload } from '../executor/protocol.js';
 import { formatDs, formatDsNodash, formatTs, formatTsNodash, formatTsNodashWithTz } from './python-datetime.js';
 import { TemplateDateTime, isKeywordArgs } from './template-datetime.js';
@@ -59,6 +60,25 @@ function xcomPullFor(payload: TaskPayload, reader: XcomReader) {
 }
 
 /**
+ * The Airflow 2 date names Airflow 3 removed, derived as Airflow 2 documented their replacements, so
+ * templates written for Airflow 2 keep working (the Python runtime offers the same names).
+ * `prev_ds`/`prev_execution_date` need the previous run and stay undefined.
+ */
+function airflow2Names(logicalDate: TemplateDateTime, end: DateTime): Record<string, unknown> {
+  const dt = logicalDate.value;
+  return {
+    execution_date: logicalDate,
+    next_execution_date: new TemplateDateTime(end),
+    next_ds: formatDs(end),
+    next_ds_nodash: formatDsNodash(end),
+    yesterday_ds: formatDs(dt.minus({ days: 1 })),
+    yesterday_ds_nodash: formatDsNodash(dt.minus({ days: 1 })),
+    tomorrow_ds: formatDs(dt.plus({ days: 1 })),
+    tomorrow_ds_nodash: formatDsNodash(dt.plus({ days: 1 })),
+  };
+}
+
+/**
  * The names a template can use. Date names (`ds`, `ts`, `logical_date`, `data_interval_*`...) exist only
  * when the run has a logical date, as in Airflow 3.
  */
@@ -100,6 +120,8 @@ export function buildTemplateContext(payload: TaskPayload, xcomReader: XcomReade
       ts_nodash_with_tz: formatTsNodashWithTz(dt),
       task_instance_key_str: `${payload.dag_id}__${payload.task_id}__${formatDsNodash(dt)}`,
     });
+    Object.assign(context, airflow2Names(logicalDate, (context['data_interval_end'] as TemplateDateTime).value));
+    (context['dag_run'] as Record<string, unknown>)['execution_date'] = logicalDate;
   }
   return context;
 }

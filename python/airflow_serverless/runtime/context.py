@@ -44,6 +44,11 @@ class DagRun:
         self.external_trigger = self.run_type == "manual"
         self.triggered_by = None
 
+    @property
+    def execution_date(self):
+        """Airflow 2's name for logical_date (still read by Airflow 2 DAG files)."""
+        return self.logical_date
+
     def __repr__(self):
         return "<DagRun %s @ %s: %s, state:%s>" % (self.dag_id, self.logical_date, self.run_id, self.state)
 
@@ -75,6 +80,8 @@ class TaskInstance:
     @property
     def logical_date(self):
         return self.dag_run.logical_date if self.dag_run is not None else None
+
+    execution_date = logical_date  # Airflow 2's name
 
     def get_dagrun(self):
         return self.dag_run
@@ -197,11 +204,35 @@ def build_context(spec, dag=None, task=None):
             "ts_nodash_with_tz": logical_date.isoformat().replace("-", "").replace(":", ""),
             "task_instance_key_str": "%s__%s__%s" % (ti.dag_id, ti.task_id, ds_nodash),
         })
+        context.update(_airflow2_names(context))
     else:
         context["task_instance_key_str"] = "%s__%s" % (ti.dag_id, ti.task_id)
     if dag_run.run_after is not None:
         context["run_after"] = dag_run.run_after
     return context
+
+
+def _airflow2_names(context):
+    """The Airflow 2 date names that Airflow 3 removed, derived as Airflow 2 documented their
+    replacements, so Airflow 2 DAG files keep working: `execution_date` is the logical date,
+    `next_*` the end of the data interval, `yesterday_ds`/`tomorrow_ds` one day around `ds`.
+    (`prev_ds`/`prev_execution_date` need the previous run and stay undefined.)"""
+    import datetime
+
+    logical = context["logical_date"]
+    end = context["data_interval_end"]
+    yesterday = logical - datetime.timedelta(days=1)
+    tomorrow = logical + datetime.timedelta(days=1)
+    return {
+        "execution_date": logical,
+        "next_execution_date": end,
+        "next_ds": end.strftime("%Y-%m-%d"),
+        "next_ds_nodash": end.strftime("%Y%m%d"),
+        "yesterday_ds": yesterday.strftime("%Y-%m-%d"),
+        "yesterday_ds_nodash": yesterday.strftime("%Y%m%d"),
+        "tomorrow_ds": tomorrow.strftime("%Y-%m-%d"),
+        "tomorrow_ds_nodash": tomorrow.strftime("%Y%m%d"),
+    }
 
 
 _current = []
