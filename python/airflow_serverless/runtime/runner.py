@@ -238,6 +238,26 @@ def prepare(task, context):
             setattr(task, name, _resolve_references(getattr(task, name), context))
 
 
+def on_sigterm(task):
+    """The worker ends a try (timeout, taken away) with SIGTERM to its process group: as Airflow does,
+    the task's `on_kill()` runs first (custom operators stop what they started), then the process exits."""
+    import signal
+
+    def terminate(signum, frame):
+        log.error("Received SIGTERM. Terminating subprocesses.")
+        on_kill = getattr(task, "on_kill", None)
+        if callable(on_kill):
+            try:
+                on_kill()
+            except Exception:
+                _print_exc()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
+
+
 def execute(task, context, result):
     from airflow_serverless.runtime import operators
     from airflow_serverless.runtime.xcom import to_json_value
@@ -269,6 +289,7 @@ def run(spec):
             dag, task = None, CallableTask(spec, function)
         else:
             dag, task = load_task(spec)
+        on_sigterm(task)
         context = build_context(spec, dag=dag, task=task)
         result = {"status": "success"}
         with current_context(context):
