@@ -17,14 +17,6 @@ except ImportError:  # the authoring package's error type, when it is not there 
 _NOTSET = object()
 
 
-class ParamsDict(dict):
-    """The run's params (DAG params, task params, then the run's conf): `params["x"]` in Python and
-    `params.x` in templates (Jinja falls back from attribute to item)."""
-
-    def __repr__(self):
-        return "ParamsDict(%s)" % dict.__repr__(self)
-
-
 class DagRun:
     """What `context["dag_run"]` offers: attributes only, like Airflow's DagRun (not subscriptable)."""
 
@@ -163,6 +155,11 @@ def build_context(spec, dag=None, task=None):
         dag_fields = fields.get("dag") or {}
         dag = Info(dag_id=dag_fields.get("dag_id"), owner=dag_fields.get("owner"), tags=dag_fields.get("tags", []),
                    fileloc=dag_fields.get("fileloc"), timezone=dag_fields.get("timezone", "UTC"))
+    if task is None:
+        task_fields = fields.get("task") or {}
+        task = Info(task_id=task_fields.get("task_id", spec["ti"]["task_id"]), owner=task_fields.get("owner"),
+                    retries=task_fields.get("retries"), trigger_rule=task_fields.get("trigger_rule"),
+                    operator_class=task_fields.get("operator_class"))
     ti = TaskInstance(spec["ti"], spec["volume_root"], task=task, dag_run=dag_run)
     context = {
         "dag": dag,
@@ -171,7 +168,9 @@ def build_context(spec, dag=None, task=None):
         "task_instance": ti,
         "dag_run": dag_run,
         "run_id": dag_run.run_id,
-        "params": ParamsDict(fields.get("params") or {}),
+        # DAG params, task params, then the run's conf, merged by the worker. A plain dict: `params["x"]`
+        # in Python, `params.x` in templates, and the same messages as YAML templates when a key is missing.
+        "params": dict(fields.get("params") or {}),
         "macros": build_macros(),
         "var": _Unsupported("Variables (var.value / var.json)"),
         "conn": _Unsupported("Connections (conn.<conn_id>)"),
