@@ -95,6 +95,10 @@ describe('rendering', () => {
     );
   });
 
+  it('tests truth as Python does: empty lists and dicts are false', () => {
+    expect(renderTemplate("{% if e %}a{% else %}b{% endif %}|{{ 'y' if d else 'n' }}|{{ not e }}|{{ not f }}", { e: [], d: {}, f: [0] })).toBe('b|n|True|False');
+  });
+
   it('knows Jinja\'s capitalised constants', () => {
     expect(renderTemplate('{{ True }}|{{ x == None }}|{% if f == False %}no{% endif %}', { x: null, f: false })).toBe('True|True|no');
   });
@@ -103,6 +107,7 @@ describe('rendering', () => {
     expect(nunjucks.renderString('{{ t }} {{ list }} [{{ missing }}] {{ a + b }} {{ l + m }}', { t: true, list: [1, 2], a: 1, b: 2, l: [1], m: [2] })).toBe(
       'true 1,2 [] 3 12',
     );
+    expect(nunjucks.renderString('{% if e %}js{% endif %}{% if missing %}x{% endif %}{{ not e }}', { e: [] })).toBe('jsfalse');
   });
 
   it('fails on an undefined name or attribute with Jinja\'s StrictUndefined message', () => {
@@ -112,6 +117,8 @@ describe('rendering', () => {
     expect(() => render('{{ dag_run.conf.nope.deeper }}')).toThrow("'dict object' has no attribute 'nope'");
     expect(() => render("{{ ti.xcom_pull(task_ids='missing').key }}")).toThrow("UndefinedError: 'None' has no attribute 'key'");
     expect(() => render('{{ nope }}')).toThrow(TemplateRenderError);
+    expect(() => render('{% if typo %}x{% endif %}')).toThrow("UndefinedError: 'typo' is undefined");
+    expect(() => render("{{ 'a' if params.typo else 'b' }}")).toThrow("'dict object' has no attribute 'typo'");
   });
 
   it('lets `is defined` and `default` look at undefined values, as Jinja does', () => {

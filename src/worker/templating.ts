@@ -32,7 +32,8 @@ type Runtime = {
   suppressValue: (value: unknown, autoescape: boolean) => unknown;
   contextOrFrameLookup: (context: unknown, frame: unknown, name: string) => unknown;
   memberLookup: (obj: unknown, key: unknown) => unknown;
-  pyBinary?: typeof pyBinary;
+  pyBinary?: (op: '+' | '-', left: unknown, right: unknown) => unknown;
+  pyTruth?: (value: unknown) => unknown;
 };
 
 /** Jinja's UndefinedError, raised where StrictUndefined raises: printing or using an undefined value. */
@@ -61,10 +62,9 @@ runtime.suppressValue = function pythonStyleSuppressValue(value: unknown, autoes
 
 /**
  * StrictUndefined: nunjucks yields `undefined` for a missing name or attribute and prints it as ''. While
- * one of our templates renders, each miss is remembered with Jinja's message, and printing it or looking
- * an attribute up on it throws that message. Tests (`is defined`) and the `default` filter still see a
- * plain undefined, as with Jinja. A bare `{% if missing %}` is false here where Jinja raises (nunjucks
- * compiles conditions to plain JavaScript truthiness, which no value can hook into).
+ * one of our templates renders, each miss is remembered with Jinja's message, and printing it, testing
+ * its truth (`{% if missing %}`) or looking an attribute up on it throws that message. Tests
+ * (`is defined`) and the `default` filter still see a plain undefined, as with Jinja.
  */
 let lastUndefined: string | null = null;
 const originalLookup = runtime.contextOrFrameLookup;
@@ -94,8 +94,53 @@ runtime.memberLookup = function strictMemberLookup(obj: unknown, key: unknown): 
  */
 runtime.pyBinary = (op, left, right) =>
   pythonStyleRenders > 0 ? pyBinary(op, left, right) : op === '+' ? (left as number) + (right as number) : (left as number) - (right as number);
-type CompilerPrototype = { compile(node: unknown, frame: unknown): void; _emit(code: string): void };
+type CompilerPrototype = {
+  compile(node: unknown, frame: unknown): void;
+  _compileExpression(node: unknown, frame: unknown): void;
+  _emit(code: string): void;
+};
 const compilerProto = (nunjucks as unknown as { compiler: { Compiler: { prototype: Record<string, unknown> } } }).compiler.Compiler.prototype;
+/**
+ * Python's truth in `{% if %}`, `x if c else y` and `not`: empty lists and dicts are false (JavaScript
+ * finds every object true), and an undefined value raises (StrictUndefined). nunjucks' own compilers run
+ * unchanged; only the condition's code is wrapped in `runtime.pyTruth(...)`.
+ */
+runtime.pyTruth = (value) => (pythonStyleRenders > 0 ? pythonTruth(value) : value);
+
+function pythonTruth(value: unknown): boolean {
+  if (value === undefined) throw new UndefinedError(lastUndefined ?? 'an undefined value was tested');
+  if (Array.isArray(value)) return value.length > 0;
+  if (isPlainMapping(value)) return Object.keys(value).length > 0;
+  return Boolean(value);
+}
+
+function wrapCondition(method: 'compileIf' | 'compileInlineIf', via: '_compileExpression' | 'compile'): void {
+  const original = compilerProto[method] as (this: CompilerPrototype, node: { cond: unknown }, frame: unknown, async?: boolean) => void;
+  compilerProto[method] = function (this: CompilerPrototype, node: { cond: unknown }, frame: unknown, async?: boolean): void {
+    const compileNode = (compilerProto[via] as CompilerPrototype['compile']).bind(this);
+    // An own property shadows the prototype's method while this node compiles; nested nodes install and
+    // remove their own, after this condition is already emitted.
+    (this as unknown as Record<string, unknown>)[via] = (child: unknown, childFrame: unknown) => {
+      if (child !== node.cond) return compileNode(child, childFrame);
+      this._emit('runtime.pyTruth(');
+      compileNode(child, childFrame);
+      this._emit(')');
+    };
+    try {
+      original.call(this, node, frame, async);
+    } finally {
+      delete (this as unknown as Record<string, unknown>)[via];
+    }
+  };
+}
+wrapCondition('compileIf', '_compileExpression');
+wrapCondition('compileInlineIf', 'compile');
+compilerProto['compileNot'] = function (this: CompilerPrototype, node: { target: unknown }, frame: unknown): void {
+  this._emit('!runtime.pyTruth(');
+  this.compile(node.target, frame);
+  this._emit(')');
+};
+
 for (const [method, op] of [['compileAdd', '+'], ['compileSub', '-']] as const) {
   compilerProto[method] = function (this: CompilerPrototype, node: { left: unknown; right: unknown }, frame: unknown): void {
     this._emit(`runtime.pyBinary('${op}', `);
