@@ -96,7 +96,11 @@ def import_dag_file(path, dags_dir):
     import hashlib
 
     stem = os.path.splitext(os.path.basename(path))[0]
-    name = "unusual_prefix_%s_%s" % (hashlib.sha1(path.encode()).hexdigest(), stem)
+    return _exec_file("unusual_prefix_%s_%s" % (hashlib.sha1(path.encode()).hexdigest(), stem), path)
+
+
+def _exec_file(name, path):
+    """Runs a .py file as module `name` (registered in sys.modules first, as an import would)."""
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ImportError("cannot load a Python module from %s" % path)
@@ -156,13 +160,7 @@ def load_callable(spec):
         folder = os.path.dirname(file)
         if folder not in sys.path:
             sys.path.insert(1, folder)
-        stem = os.path.splitext(os.path.basename(file))[0]
-        module_spec = importlib.util.spec_from_file_location(stem, file)
-        if module_spec is None or module_spec.loader is None:
-            raise ImportError("Cannot load a Python module from %s" % file)
-        module = importlib.util.module_from_spec(module_spec)
-        sys.modules[stem] = module
-        module_spec.loader.exec_module(module)
+        module = _exec_file(os.path.splitext(os.path.basename(file))[0], file)
         return _resolve_attribute(module, name)
     module_name, _, attribute = name.rpartition(".")
     if not module_name:

@@ -192,5 +192,6 @@ def is_template_error(error):
 
 
 def one_line(error):
-    text = "%s: %s" % (type(error).__name__, error) if str(error) else type(error).__name__
-    return " ".join(text.split())
+    from airflow_serverless.runtime.runner import one_line as summary
+
+    return summary(error)
