@@ -97,6 +97,7 @@ describe('rendering', () => {
 
   it('tests truth as Python does: empty lists and dicts are false', () => {
     expect(renderTemplate("{% if e %}a{% else %}b{% endif %}|{{ 'y' if d else 'n' }}|{{ not e }}|{{ not f }}", { e: [], d: {}, f: [0] })).toBe('b|n|True|False');
+    expect(renderTemplate("{{ e or 'x' }}|{{ 'a' and e }}|{{ f and 'y' }}", { e: [], f: [0] })).toBe('x|[]|y');
   });
 
   it('knows Jinja\'s capitalised constants', () => {
@@ -108,6 +109,7 @@ describe('rendering', () => {
       'true 1,2 [] 3 12',
     );
     expect(nunjucks.renderString('{% if e %}js{% endif %}{% if missing %}x{% endif %}{{ not e }}', { e: [] })).toBe('jsfalse');
+    expect(nunjucks.renderString("{{ e or 'x' }}|{{ 1 and e }}|{{ missing or 'm' }}", { e: [] })).toBe('||m');
   });
 
   it('fails on an undefined name or attribute with Jinja\'s StrictUndefined message', () => {

@@ -34,6 +34,8 @@ type Runtime = {
   memberLookup: (obj: unknown, key: unknown) => unknown;
   pyBinary?: (op: '+' | '-', left: unknown, right: unknown) => unknown;
   pyTruth?: (value: unknown) => unknown;
+  pyOr?: (left: unknown, right: () => unknown) => unknown;
+  pyAnd?: (left: unknown, right: () => unknown) => unknown;
 };
 
 /** Jinja's UndefinedError, raised where StrictUndefined raises: printing or using an undefined value. */
@@ -135,6 +137,19 @@ function wrapCondition(method: 'compileIf' | 'compileInlineIf', via: '_compileEx
 }
 wrapCondition('compileIf', '_compileExpression');
 wrapCondition('compileInlineIf', 'compile');
+/** Python's `and`/`or` return an operand chosen by Python's truth (`[] or 'x'` is `'x'`). */
+runtime.pyOr = (left, right) => (pythonStyleRenders > 0 ? (pythonTruth(left) ? left : right()) : left || right());
+runtime.pyAnd = (left, right) => (pythonStyleRenders > 0 ? (pythonTruth(left) ? right() : left) : left && right());
+for (const [method, helper] of [['compileOr', 'pyOr'], ['compileAnd', 'pyAnd']] as const) {
+  compilerProto[method] = function (this: CompilerPrototype, node: { left: unknown; right: unknown }, frame: unknown): void {
+    // The right operand stays lazy, as in both languages.
+    this._emit(`runtime.${helper}(`);
+    this.compile(node.left, frame);
+    this._emit(', function() { return ');
+    this.compile(node.right, frame);
+    this._emit('; })');
+  };
+}
 compilerProto['compileNot'] = function (this: CompilerPrototype, node: { target: unknown }, frame: unknown): void {
   this._emit('!runtime.pyTruth(');
   this.compile(node.target, frame);
