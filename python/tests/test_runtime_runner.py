@@ -224,6 +224,20 @@ class RunnerTest(unittest.TestCase):
         self.assertRegex(result["log"], r"\[\d{4}-\d\d-\d\d, [\d:]+ UTC\] \{d\.py:\d+\} WARNING - about to crash")
         self.assertIn("Traceback (most recent call last)", result["log"])
 
+    def test_an_error_while_rendering_fails_the_try_with_a_result(self):
+        volume = Volume(self)
+        volume.write("d.py", """
+            from datetime import datetime
+            from airflow import DAG
+            from airflow.operators.bash import BashOperator
+            def broken(value):
+                raise ValueError("macro broke")
+            with DAG("d", start_date=datetime(2024, 1, 1), schedule=None, user_defined_macros={"broken": broken}):
+                BashOperator(task_id="b", bash_command="echo {{ broken(ds) }}")
+        """)
+        result = volume.run("b")
+        self.assertEqual((result["status"], result["error"], result["no_retry"]), ("failed", "ValueError: macro broke", False))
+
     def test_unknown_dag_or_task_and_import_errors(self):
         volume = Volume(self)
         volume.write("d.py", """

@@ -291,9 +291,10 @@ def run(spec):
         context = build_context(spec, dag=dag, task=task)
         result = {"status": "success"}
         with current_context(context):
-            if spec.get("mode") != "callable":
-                prepare(task, context)
             try:
+                # Rendering is part of the try: a failing macro or a missing XCom fails it like execute.
+                if spec.get("mode") != "callable":
+                    prepare(task, context)
                 execute(task, context, result)
             except _Failure:
                 raise
