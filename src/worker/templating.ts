@@ -35,6 +35,8 @@ type Runtime = {
   pyBinary?: (op: '+' | '-', left: unknown, right: unknown) => unknown;
   pyTruth?: (value: unknown) => unknown;
   pyOr?: (left: unknown, right: () => unknown) => unknown;
+  pyIter?: (value: unknown) => unknown;
+  pyIterPairs?: (value: unknown) => unknown;
   pyAnd?: (left: unknown, right: () => unknown) => unknown;
 };
 
@@ -80,6 +82,8 @@ runtime.memberLookup = function strictMemberLookup(obj: unknown, key: unknown): 
   if (pythonStyleRenders === 0) return originalMemberLookup(obj, key);
   if (obj === undefined) throw new UndefinedError(lastUndefined ?? `'${String(key)}' is undefined`);
   if (obj === null) throw new UndefinedError(`'None' has no attribute '${String(key)}'`);
+  // Python's negative indexes (`xs[-1]`, `ds[-2]`).
+  if (typeof key === 'number' && key < 0 && (Array.isArray(obj) || typeof obj === 'string')) key = obj.length + key;
   const raw = (obj as Record<string, unknown>)[String(key)];
   // A callable with attributes (`macros.datetime` and `macros.datetime.now()`): nunjucks would wrap it in
   // a bound function without them. It never needs `this`.
@@ -116,15 +120,19 @@ function pythonTruth(value: unknown): boolean {
   return Boolean(value);
 }
 
-function wrapCondition(method: 'compileIf' | 'compileInlineIf', via: '_compileExpression' | 'compile'): void {
-  const original = compilerProto[method] as (this: CompilerPrototype, node: { cond: unknown }, frame: unknown, async?: boolean) => void;
-  compilerProto[method] = function (this: CompilerPrototype, node: { cond: unknown }, frame: unknown, async?: boolean): void {
+/**
+ * Makes nunjucks' own compiler for `method` wrap one child expression in `runtime.<helper>(...)`; `pick`
+ * names the child and the helper for a node. An own property shadows the prototype's `via` method while
+ * this node compiles; nested nodes install and remove their own, after this child is already emitted.
+ */
+function wrapChild(method: string, via: '_compileExpression' | 'compile', pick: (node: Record<string, unknown>) => [unknown, string]): void {
+  const original = compilerProto[method] as (this: CompilerPrototype, node: Record<string, unknown>, frame: unknown, async?: boolean) => void;
+  compilerProto[method] = function (this: CompilerPrototype, node: Record<string, unknown>, frame: unknown, async?: boolean): void {
+    const [target, helper] = pick(node);
     const compileNode = (compilerProto[via] as CompilerPrototype['compile']).bind(this);
-    // An own property shadows the prototype's method while this node compiles; nested nodes install and
-    // remove their own, after this condition is already emitted.
     (this as unknown as Record<string, unknown>)[via] = (child: unknown, childFrame: unknown) => {
-      if (child !== node.cond) return compileNode(child, childFrame);
-      this._emit('runtime.pyTruth(');
+      if (child !== target) return compileNode(child, childFrame);
+      this._emit(`runtime.${helper}(`);
       compileNode(child, childFrame);
       this._emit(')');
     };
@@ -135,8 +143,22 @@ function wrapCondition(method: 'compileIf' | 'compileInlineIf', via: '_compileEx
     }
   };
 }
-wrapCondition('compileIf', '_compileExpression');
-wrapCondition('compileInlineIf', 'compile');
+wrapChild('compileIf', '_compileExpression', (node) => [node['cond'], 'pyTruth']);
+wrapChild('compileInlineIf', 'compile', (node) => [node['cond'], 'pyTruth']);
+
+/**
+ * `{% for k in mapping %}` iterates the keys, as in Python (nunjucks walks only arrays with one loop
+ * variable); `{% for k, v in mapping %}` stays nunjucks' own. A missing iterable raises (StrictUndefined).
+ */
+const ArrayNode = (nunjucks as unknown as { nodes: { Array: abstract new (...args: never[]) => unknown } }).nodes.Array;
+function iterable(value: unknown, keysOfMappings: boolean): unknown {
+  if (pythonStyleRenders === 0) return value;
+  if (value === undefined) throw new UndefinedError(lastUndefined ?? 'an undefined value was iterated');
+  return keysOfMappings && isPlainMapping(value) ? Object.keys(value) : value;
+}
+runtime.pyIter = (value) => iterable(value, true);
+runtime.pyIterPairs = (value) => iterable(value, false);
+wrapChild('compileFor', '_compileExpression', (node) => [node['arr'], node['name'] instanceof ArrayNode ? 'pyIterPairs' : 'pyIter']);
 /** Python's `and`/`or` return an operand chosen by Python's truth (`[] or 'x'` is `'x'`). */
 runtime.pyOr = (left, right) => (pythonStyleRenders > 0 ? (pythonTruth(left) ? left : right()) : left || right());
 runtime.pyAnd = (left, right) => (pythonStyleRenders > 0 ? (pythonTruth(left) ? right() : left) : left && right());
