@@ -23,8 +23,8 @@ export function isDagFileName(fileloc: string): boolean {
 
 /** Airflow's safe-mode heuristic: a Python file is a DAG file only if it mentions both words. */
 export function mightContainDag(text: string): boolean {
-  const lower = text.toLowerCase();
-  return lower.includes('airflow') && lower.includes('dag');
+  // Case-insensitive regexes scan without copying the text (toLowerCase would, for every file, every tick).
+  return /airflow/i.test(text) && /dag/i.test(text);
 }
 
 interface IgnoreRule {

@@ -14,24 +14,22 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { contentHash } from './file-scan.js';
 
 const MODULES = ' modules ';
 const FAILED = ' failed ';
 
-function shortHash(text: string | Buffer): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
-}
-
 export class PythonFolderState {
   private readonly moduleHashes = new Map<string, string>();
+  /** Content hash of every `.py` file of this pass, by fileloc. */
   private readonly pythonFiles = new Map<string, string>();
   private fingerprintValue: string | null = null;
 
   constructor(private readonly dagsDir: string) {}
 
-  /** Every `.py` file of this pass, DAG file or not, as it was read (for the failure fingerprint). */
-  record(fileloc: string, content: string): void {
-    this.pythonFiles.set(fileloc, content);
+  /** Every `.py` file of this pass, DAG file or not, with its content hash (`contentHash`, file-scan.ts). */
+  record(fileloc: string, hash: string): void {
+    this.pythonFiles.set(fileloc, hash);
   }
 
   upToDate(stored: string | undefined, fileHash: string): boolean {
@@ -63,10 +61,10 @@ export class PythonFolderState {
     let hash = this.moduleHashes.get(module);
     if (hash === undefined) {
       const seen = this.pythonFiles.get(module);
-      if (seen !== undefined) hash = shortHash(seen);
+      if (seen !== undefined) hash = seen.slice(0, 16);
       else {
         try {
-          hash = shortHash(readFileSync(path.join(this.dagsDir, module)));
+          hash = contentHash(readFileSync(path.join(this.dagsDir, module), 'utf8')).slice(0, 16);
         } catch {
           hash = 'missing';
         }

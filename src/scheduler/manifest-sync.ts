@@ -8,7 +8,6 @@
  * one is only an import error, and the good parses are written a batch of files per transaction.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DagSpec } from '../dag/model.js';
@@ -22,7 +21,8 @@ import type { DagUpsert, NextDagrunFields } from '../db/queries/dags.js';
 import { deleteImportError, deleteImportErrors, replaceImportError } from '../db/queries/import-errors.js';
 import { getSerializedDags, upsertSerializedDags } from '../db/queries/serialized-dags.js';
 import { chunks } from '../db/queries/sql.js';
-import { isPythonFile, listDagFileCandidates, mightContainDag } from '../parse/dag-discovery.js';
+import { listDagFileCandidates } from '../parse/dag-discovery.js';
+import { contentOf, scanDagFiles } from '../parse/file-scan.js';
 import { ParseWorker } from '../parse/parse-worker.js';
 import { PythonFolderState } from '../parse/python-hashes.js';
 import { DAGS_DIR } from '../volume-layout.js';
@@ -148,38 +148,37 @@ export async function syncManifests(ctx: TickContext, volumeRoot: string): Promi
 
   // Parse every changed file first, then write the good parses in a few transactions.
   const good: GoodParse[] = [];
-  // Read every file first: whether a failed Python file must be retried depends on all Python files.
-  const contents = files.map((fileloc) => {
-    try {
-      // Synchronous on purpose: a thousand small awaited reads cost 50-100 ms of event-loop round trips per
-      // idle tick, sync reads about a tenth of that, and the tick has nothing else to do meanwhile.
-      const content = readFileSync(path.join(dagsDir, fileloc), 'utf8');
-      if (isPythonFile(fileloc)) pythonState.record(fileloc, content);
-      return content;
-    } catch (error) {
-      ctx.logger.warn('cannot read DAG file; will retry next tick', { fileloc, error: (error as Error).message });
-      return null;
-    }
-  });
+  // Scan every file first: whether a failed Python file must be retried depends on all Python files.
+  const scanned = scanDagFiles(dagsDir, files, (fileloc, error) =>
+    ctx.logger.warn('cannot read DAG file; will retry next tick', { fileloc, error: error.message }),
+  );
+  for (const file of scanned) if (file?.python) pythonState.record(file.fileloc, file.hash);
   for (const [position, fileloc] of files.entries()) {
-    const python = isPythonFile(fileloc);
-    const content = contents[position];
-    if (content === null || content === undefined) {
+    const file = scanned[position];
+    if (!file) {
       present.add(fileloc);
       continue;
     }
     // A helper module, not a DAG file (Airflow's safe-mode heuristic): never imported on its own.
-    if (python && !mightContainDag(content)) continue;
+    if (!file.isDag) continue;
     present.add(fileloc);
-    const contentHash = createHash('sha256').update(defaultsKey).update('\n').update(content).digest('hex');
+    const contentHash = createHash('sha256').update(defaultsKey).update('\n').update(file.hash).digest('hex');
     const previous = known.get(fileloc);
-    if (python ? pythonState.upToDate(previous?.content_hash, contentHash) : previous?.content_hash === contentHash) {
+    if (file.python ? pythonState.upToDate(previous?.content_hash, contentHash) : previous?.content_hash === contentHash) {
       result.unchanged++;
       continue;
     }
     result.parsed++;
-    if (python) {
+    if (file.python) {
       pythonChanged.push({ fileloc, contentHash, previous });
+      continue;
+    }
+    let content: string;
+    try {
+      content = contentOf(dagsDir, file);
+    } catch (error) {
+      ctx.logger.warn('cannot read DAG file; will retry next tick', { fileloc, error: (error as Error).message });
+      result.parsed--;
       continue;
     }
     const started = performance.now();
