@@ -1,4 +1,4 @@
-"""Callables for branching.yaml (plain Airflow code: it runs unchanged under Airflow too)."""
+"""Callables for branching.yaml (plain Python: the same code runs unchanged as a PythonOperator callable elsewhere)."""
 
 
 def choose_load(params, dag_run=None, **context):
