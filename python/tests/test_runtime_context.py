@@ -103,6 +103,7 @@ class ContextTest(unittest.TestCase):
         context = ctxmod.build_context(spec(self.root))
         with ctxmod.current_context(context):
             self.assertIs(ctxmod.get_current_context(), context)
+            self.assertIs(context["ti"].get_template_context(), context)
         with self.assertRaises(RuntimeError):
             ctxmod.get_current_context()
 

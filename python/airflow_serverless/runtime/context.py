@@ -78,6 +78,16 @@ class TaskInstance:
     def get_dagrun(self):
         return self.dag_run
 
+    def get_template_context(self):
+        """The running task's context (Airflow builds it from the task instance)."""
+        return get_current_context()
+
+    @property
+    def log(self):
+        import logging
+
+        return logging.getLogger("airflow.task")
+
     def xcom_push(self, key, value, execution_date=None):
         """`execution_date` (Airflow 2) is accepted and ignored: the value always belongs to this try."""
         _xcom.write_xcom(self._volume_root, self.dag_id, self.run_id, self.task_id, self.map_index, key, value)
