@@ -47,6 +47,21 @@ describe('Python DAG files through the CLI', () => {
     expect(listed.dags.map((d) => d.dag_id)).toContain('etl');
   });
 
+  it('dags list shows a Python import error from the tick with its traceback, and no parsed file as unparsed', async () => {
+    const traceback = 'Traceback (most recent call last):\n  File "/vol/dags/broken.py", line 3, in <module>\nNameError: name \'foo\' is not defined';
+    fs.writeFileSync(path.join(volume, 'dags/broken.py'), fakeDagFile({ ok: false, error: "broken.py:3: NameError: name 'foo' is not defined", traceback, line: 3 }));
+    fs.writeFileSync(path.join(volume, 'dags/nodags.py'), fakeDagFile(okAnswer([])));
+    await sandbox.ok(['tick', '--env', 'dev'], { env });
+    const listed = await sandbox.ok(['dags', 'list', '--env', 'dev'], { env });
+    expect(listed.stderr).toContain("Import error in broken.py: broken.py:3: NameError: name 'foo' is not defined");
+    expect(listed.stdout + listed.stderr).not.toContain('nodags.py');
+    const json = JSON.parse((await sandbox.ok(['dags', 'list', '--env', 'dev', '--json'], { env })).stdout) as { import_errors: Array<{ filename: string; stack_trace: string }> };
+    expect(json.import_errors.find((e) => e.filename === 'broken.py')?.stack_trace).toContain('File "/vol/dags/broken.py", line 3');
+    fs.rmSync(path.join(volume, 'dags/broken.py'));
+    fs.rmSync(path.join(volume, 'dags/nodags.py'));
+    await sandbox.ok(['tick', '--env', 'dev'], { env });
+  });
+
   it('dags trigger validates the conf against the params schema, one line naming the param', async () => {
     const file = sandbox.writeFile('typed/typed.py', fakeDagFile(okAnswer([rawDag('typed', { params: { n: 1 }, params_schema: { n: { type: 'integer', minimum: 1 } } })])));
     await sandbox.ok(['dags', 'create', '--env', 'dev', '--file', file], { env });

@@ -11,6 +11,7 @@ import { ManifestError, manifestDefaultsFrom, parseManifest, specsFromRawDags } 
 import type { DagSpec } from '../dag/model.js';
 import { findDagRunByLogicalDate, getDagRun } from '../db/queries/dag-runs.js';
 import { getDag, listDagTags, listDags } from '../db/queries/dags.js';
+import { listDagFiles } from '../db/queries/dag-files.js';
 import { listImportErrors } from '../db/queries/import-errors.js';
 import type { ImportErrorRow } from '../db/queries/import-errors.js';
 import { paramsProblem } from '../dag/params.js';
@@ -225,14 +226,15 @@ async function knownDags(environment: Environment): Promise<Map<string, string>>
   }
   const python = files.filter(isPythonFile);
   if (python.length === 0) return known;
-  const { dags, errors } = await withReadDatabase(environment, async (db) => ({ dags: await listDags(db), errors: await listImportErrors(db) })).catch(
+  const { dags, parsed } = await withReadDatabase(environment, async (db) => ({ dags: await listDags(db), parsed: await listDagFiles(db) })).catch(
     (error: unknown) => {
-      if (error instanceof NoDatabaseYetError) return { dags: [], errors: [] };
+      if (error instanceof NoDatabaseYetError) return { dags: [], parsed: [] };
       throw error;
     },
   );
   const onVolume = new Set(python);
-  const seen = new Set(errors.map((error) => error.filename));
+  // Files a tick parsed (with DAGs, without, or failing) are known from the database; only new ones are parsed here.
+  const seen = new Set(parsed.map((file) => file.fileloc));
   for (const dag of dags) {
     if (dag.is_stale || !onVolume.has(dag.fileloc)) continue;
     known.set(dag.dag_id, dag.fileloc);
@@ -320,9 +322,12 @@ export interface DagListing {
 
 export async function listEnvironmentDags(environment: Environment): Promise<DagListing> {
   let listing: Omit<DagListing, 'unparsed_files'>;
+  /** Files a tick has parsed, including those that declared no DAG (a Python file of helpers). */
+  let parsedFiles: string[] = [];
   try {
     listing = await withReadDatabase(environment, async (db) => {
-      const [rows, tags, errors] = await Promise.all([listDags(db), listDagTags(db), listImportErrors(db)]);
+      const [rows, tags, errors, files] = await Promise.all([listDags(db), listDagTags(db), listImportErrors(db), listDagFiles(db)]);
+      parsedFiles = files.map((file) => file.fileloc);
       return {
         dags: rows.map((row) => dagJson(row, tags)),
         import_errors: errors.map((e: ImportErrorRow) => ({ filename: e.filename, stack_trace: e.stacktrace, timestamp: e.timestamp })),
@@ -332,7 +337,7 @@ export async function listEnvironmentDags(environment: Environment): Promise<Dag
     if (!(error instanceof NoDatabaseYetError)) throw error;
     listing = { dags: [], import_errors: [] };
   }
-  const seen = new Set([...listing.dags.map((d) => d.relative_fileloc ?? d.fileloc), ...listing.import_errors.map((e) => e.filename)]);
+  const seen = new Set([...listing.dags.map((d) => d.relative_fileloc ?? d.fileloc), ...listing.import_errors.map((e) => e.filename), ...parsedFiles]);
   const unparsed: string[] = [];
   for (const file of await dagFilesOnVolume(environment)) {
     if (seen.has(file)) continue;
