@@ -162,6 +162,12 @@ CORPUS = [
     "{{ xs | length }} {{ s | lower }} {{ s | replace('l', 'L') }} {{ '3' | int + 1 }} {{ xs | sum }}",
     "{% raw %}{{ keep }}{% endraw %}", "{{ range(3) | list }}", "{% set a, b = 1, 2 %}{{ a }}{{ b }}", "{{ s.upper() }}",
     "{{ 'a\\'b' }} {{ \"q\" }}", "{{ d | tojson }}", "{{ n > 3 and n < 10 }} {{ not n }}",
+    "{% for x in [1,2,3] %}{% if loop.first %}{% set y = 5 %}{% endif %}[{{ y | default('u') }}]{% endfor %}{{ y | default('out') }}",
+    "{% set y = 1 %}{% for x in [1] %}{% set y = 2 %}{{ y }}{% endfor %}{{ y }} {% if true %}{% set z = 3 %}{% endif %}{{ z }}",
+    "{% for a in [[1,2],[3,4]] %}{% for b in a %}{{ loop.index }}{{ b }}{% endfor %}|{{ loop.index }}{% endfor %}",
+    "{{ 'Hello %s' % 'x' }} {{ '%05.1f' % 3.14159 }} {{ 'abc'[1] }} {{ (1, 2)[0] }} {{ [] or 'x' }} {{ 'a' and [] }}",
+    "{{ {'b': 1, 'a': 2} | dictsort }} {{ [1,2,3] | map('string') | list }} {{ 'a b' | wordcount }}",
+    "{% set items = [] %}{% do items.append(1) %}{{ items }} {{ range(1, 10, 3) | list }} {{ [1,2,3] | batch(2) | list }}",
 ]
 
 
@@ -173,8 +179,10 @@ class StandInMatchesJinja2Test(unittest.TestCase):
 
         context = {"params": {"x": 1}, "n": 5, "s": "Hello", "xs": [3, 1, 2], "d": {"a": 1, "b": 2},
                    "dt": datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), "f": lambda a, b=2: a * b, "none": None}
-        pairs = [(jinja2.Environment(undefined=jinja2.StrictUndefined), minijinja.Environment()),
-                 (jinja2.nativetypes.NativeEnvironment(undefined=jinja2.StrictUndefined), minijinja.Environment(native=True))]
+        # Airflow's environments: StrictUndefined and the `do` extension.
+        options = {"undefined": jinja2.StrictUndefined, "extensions": ["jinja2.ext.do"]}
+        pairs = [(jinja2.Environment(**options), minijinja.Environment()),
+                 (jinja2.nativetypes.NativeEnvironment(**options), minijinja.Environment(native=True))]
         for real, stand_in in pairs:
             real.filters.update(FILTERS)
             stand_in.filters.update(FILTERS)
