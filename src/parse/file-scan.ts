@@ -20,12 +20,31 @@ export interface ScannedFile {
   isDag: boolean;
   /** The text, when it was read in this pass (null: unchanged since an earlier pass, not read). */
   content: string | null;
+  /** SHA-256 of `prefix`, a newline and `hash`; remembered with the file, so an idle tick does not recompute it. */
+  hashWith(prefix: string): string;
 }
 
 interface Remembered {
   stamp: string;
   hash: string;
   isDag: boolean;
+  derived?: { prefix: string; hash: string };
+}
+
+function scannedFrom(fileloc: string, python: boolean, entry: Remembered, content: string | null): ScannedFile {
+  return {
+    fileloc,
+    python,
+    hash: entry.hash,
+    isDag: entry.isDag,
+    content,
+    hashWith(prefix) {
+      if (entry.derived?.prefix !== prefix) {
+        entry.derived = { prefix, hash: createHash('sha256').update(prefix).update('\n').update(entry.hash).digest('hex') };
+      }
+      return entry.derived.hash;
+    },
+  };
 }
 
 /** Per dags folder, per file. Replaced on every scan, so deleted files are forgotten. Bounded in folders. */
@@ -54,12 +73,12 @@ export function scanDagFiles(dagsDir: string, files: readonly string[], onError:
       const known = before?.get(fileloc);
       if (known?.stamp === stamp) {
         after.set(fileloc, known);
-        return { fileloc, python, hash: known.hash, isDag: known.isDag, content: null };
+        return scannedFrom(fileloc, python, known, null);
       }
       const content = readFileSync(absolute, 'utf8');
-      const entry = { stamp, hash: contentHash(content), isDag: !python || mightContainDag(content) };
+      const entry: Remembered = { stamp, hash: contentHash(content), isDag: !python || mightContainDag(content) };
       after.set(fileloc, entry);
-      return { fileloc, python, hash: entry.hash, isDag: entry.isDag, content };
+      return scannedFrom(fileloc, python, entry, content);
     } catch (error) {
       onError(fileloc, error as Error);
       return null;

@@ -7,7 +7,6 @@
  * becomes stale. One bad file never stops the tick: every file is parsed before anything is written, a bad
  * one is only an import error, and the good parses are written a batch of files per transaction.
  */
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DagSpec } from '../dag/model.js';
@@ -162,7 +161,7 @@ export async function syncManifests(ctx: TickContext, volumeRoot: string): Promi
     // A helper module, not a DAG file (Airflow's safe-mode heuristic): never imported on its own.
     if (!file.isDag) continue;
     present.add(fileloc);
-    const contentHash = createHash('sha256').update(defaultsKey).update('\n').update(file.hash).digest('hex');
+    const contentHash = file.hashWith(defaultsKey);
     const previous = known.get(fileloc);
     if (file.python ? pythonState.upToDate(previous?.content_hash, contentHash) : previous?.content_hash === contentHash) {
       result.unchanged++;
