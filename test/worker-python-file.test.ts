@@ -39,6 +39,9 @@ describe('python_file tasks', () => {
     expect(final).toMatchObject({ status: 'SUCCESS', exit_code: 0 });
     expect(xcom('extract')?.value).toEqual({ rows: 3, names: ['a', 'b'] });
     expect(xcom('extract', 'rows')?.value).toBe(3);
+    // Both writers record the run's logical date, which include_prior_dates orders by.
+    expect(xcom('extract')?.logical_date).toBe('2024-01-01T00:00:00.000Z');
+    expect(xcom('extract', 'rows')?.logical_date).toBe('2024-01-01T00:00:00.000Z');
     expect(xcom('extract', 'names')?.value).toEqual(['a', 'b']);
     expect(log).toContain("extracting for 2024-01-01 conf {'c': 1}");
     expect(log).toMatch(/INFO - Done\. Returned value was: \{'rows': 3, 'names': \['a', 'b'\]\}/);

@@ -114,8 +114,8 @@ class XComTest(unittest.TestCase):
         self.addCleanup(shutil.rmtree, self.root)
         self.ti = ctxmod.build_context(spec(self.root))["ti"]
 
-    def write(self, task_id, value, key="return_value", run_id="run1", map_index=-1):
-        xcom.write_xcom(self.root, "d", run_id, task_id, map_index, key, value)
+    def write(self, task_id, value, key="return_value", run_id="run1", map_index=-1, logical_date=None):
+        xcom.write_xcom(self.root, "d", run_id, task_id, map_index, key, value, logical_date)
 
     def test_push_writes_the_volume_layout_and_pull_without_task_ids_reads_this_task(self):
         self.ti.xcom_push(key="k", value={"a": (1, 2)})
@@ -142,10 +142,20 @@ class XComTest(unittest.TestCase):
         self.write("m", "zero", map_index=0)
         self.assertEqual(self.ti.xcom_pull(task_ids="m", map_indexes=0), "zero")
         self.assertIsNone(self.ti.xcom_pull(task_ids="m"))
-        self.write("a", "old", run_id="run0")
+        day = lambda n: datetime.datetime(2024, 1, n, tzinfo=datetime.timezone.utc)  # noqa: E731
+        self.write("a", "older", run_id="run-dec", logical_date=day(1) - datetime.timedelta(days=30))
+        self.write("a", "old", run_id="run0", logical_date=day(1) - datetime.timedelta(days=1))
+        self.write("a", "future", run_id="run9", logical_date=day(9))
+        self.write("a", "undated", run_id="run5")
         self.assertIsNone(self.ti.xcom_pull(task_ids="a"))
+        # The latest logical date at or before this run's (2024-01-01): never a later run, never undated.
         self.assertEqual(self.ti.xcom_pull(task_ids="a", include_prior_dates=True), "old")
         self.assertEqual(self.ti.xcom_pull(task_ids="a", run_id="run0"), "old")
+        self.write("a", "mine", logical_date=day(1))
+        self.assertEqual(self.ti.xcom_pull(task_ids="a", include_prior_dates=True), "mine")
+        self.ti.xcom_push(key="stamped", value=1)
+        with open(os.path.join(self.root, "xcom", "d", "run1", "t", "stamped.json")) as handle:
+            self.assertEqual(__import__("json").load(handle)["logical_date"], "2024-01-01T00:00:00.000Z")
 
     def test_values_json_cannot_carry_are_refused(self):
         with self.assertRaisesRegex(TypeError, "cannot serialize object of type object"):

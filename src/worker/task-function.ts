@@ -162,7 +162,7 @@ export async function runTaskFunction(payload: TaskPayload, deps: TaskFunctionDe
     };
     outcome = await runOperator(ctx);
     if (outcome.returnValue !== undefined) {
-      writeXcom(volume.root, payload, XCOM_RETURN_KEY, outcome.returnValue.value, clock.now());
+      writeXcom(volume.root, payload, XCOM_RETURN_KEY, outcome.returnValue.value, clock.now(), payload.run.logical_date);
       log.line(`Pushed XCom ${XCOM_RETURN_KEY}`);
     }
   } catch (error) {

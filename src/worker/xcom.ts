@@ -16,6 +16,8 @@ export interface XcomEntry extends XcomSource {
   key: string;
   value: unknown;
   timestamp: string;
+  /** The run's logical date (ISO), for `xcom_pull(include_prior_dates=True)`; absent in older files and for runs without one. */
+  logical_date?: string;
 }
 
 /** Returns the stored entry, or undefined when there is none (a stored `null` is a value). */
@@ -37,7 +39,7 @@ export function volumeXcomReader(volumeRoot: string): XcomReader {
 }
 
 /** Written to a temporary name and renamed, so a reader never sees half a file. */
-export function writeXcom(volumeRoot: string, id: XcomSource, key: string, value: unknown, timestamp: Date): XcomEntry {
+export function writeXcom(volumeRoot: string, id: XcomSource, key: string, value: unknown, timestamp: Date, logicalDate: string | null = null): XcomEntry {
   const entry: XcomEntry = {
     dag_id: id.dag_id,
     run_id: id.run_id,
@@ -46,6 +48,7 @@ export function writeXcom(volumeRoot: string, id: XcomSource, key: string, value
     key,
     value,
     timestamp: timestamp.toISOString(),
+    ...(logicalDate !== null ? { logical_date: logicalDate } : {}),
   };
   const target = path.join(volumeRoot, xcomPath(id, key));
   fs.mkdirSync(path.dirname(target), { recursive: true });

@@ -90,11 +90,13 @@ class TaskInstance:
 
     def xcom_push(self, key, value, execution_date=None):
         """`execution_date` (Airflow 2) is accepted and ignored: the value always belongs to this try."""
-        _xcom.write_xcom(self._volume_root, self.dag_id, self.run_id, self.task_id, self.map_index, key, value)
+        _xcom.write_xcom(self._volume_root, self.dag_id, self.run_id, self.task_id, self.map_index, key, value,
+                         self.logical_date)
 
     def _pull_one(self, dag_id, run_id, task_id, map_index, key, include_prior_dates):
-        read = _xcom.read_latest_prior if include_prior_dates else _xcom.read_xcom
-        return read(self._volume_root, dag_id, run_id, task_id, map_index, key)
+        if include_prior_dates:
+            return _xcom.read_latest_prior(self._volume_root, dag_id, run_id, task_id, map_index, key, self.logical_date)
+        return _xcom.read_xcom(self._volume_root, dag_id, run_id, task_id, map_index, key)
 
     def xcom_pull(self, task_ids=None, dag_id=None, key=_xcom.XCOM_RETURN_KEY, include_prior_dates=False, *,
                   map_indexes=_NOTSET, default=None, run_id=None, session=None):

@@ -1,6 +1,7 @@
 """XCom on the volume, in the layout of src/volume-layout.ts: one JSON file per
 (dag_id, run_id, task_id, map_index, key) at `xcom/<dag_id>/<run_id>/<task_id>[/<map_index>]/<key>.json`,
-holding `{"dag_id", "run_id", "task_id", "map_index", "key", "value", "timestamp"}`.
+holding `{"dag_id", "run_id", "task_id", "map_index", "key", "value", "timestamp"}` and, for runs that
+have one, `"logical_date"` (what `include_prior_dates` orders by).
 """
 import datetime
 import json
@@ -70,8 +71,9 @@ def _now_iso():
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now.microsecond // 1000)
 
 
-def write_xcom(volume_root, dag_id, run_id, task_id, map_index, key, value):
-    """Atomic (temporary file, then rename), so a reader never sees half a file."""
+def write_xcom(volume_root, dag_id, run_id, task_id, map_index, key, value, logical_date=None):
+    """Atomic (temporary file, then rename), so a reader never sees half a file. `logical_date` (the
+    run's, an aware datetime) is kept for `include_prior_dates`."""
     if not isinstance(key, str) or not key:
         raise ValueError("XCom key must be a non-empty string, got %r" % (key,))
     json_value = to_json_value(value, "XCom %r" % key)
@@ -79,6 +81,8 @@ def write_xcom(volume_root, dag_id, run_id, task_id, map_index, key, value):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     entry = {"dag_id": dag_id, "run_id": run_id, "task_id": task_id, "map_index": map_index,
              "key": key, "value": json_value, "timestamp": _now_iso()}
+    if logical_date is not None:
+        entry["logical_date"] = _utc_iso(logical_date)
     temporary = "%s.%d.tmp" % (path, os.getpid())
     with open(temporary, "w", encoding="utf-8") as handle:
         json.dump(entry, handle)
@@ -94,19 +98,31 @@ def read_xcom(volume_root, dag_id, run_id, task_id, map_index, key):
         return None
 
 
-def read_latest_prior(volume_root, dag_id, run_id, task_id, map_index, key):
-    """`include_prior_dates=True`: the current run's entry, else the newest entry of the same task in
-    another run of the DAG. The volume does not know runs' logical dates, so "prior" is judged by when
-    the value was written: the newest value written before now."""
-    entry = read_xcom(volume_root, dag_id, run_id, task_id, map_index, key)
-    if entry is not None:
-        return entry
+def _utc_iso(value):
+    utc = value.astimezone(datetime.timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (utc.microsecond // 1000)
+
+
+def _instant(text):
+    try:
+        return datetime.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def read_latest_prior(volume_root, dag_id, run_id, task_id, map_index, key, logical_date=None):
+    """`include_prior_dates=True`, as Airflow reads it: among this task's entries in every run of the DAG
+    whose logical date is at or before this run's, the one with the latest logical date. Entries without
+    a logical date (written before it was recorded, or by runs without one) only count for this run."""
+    own = read_xcom(volume_root, dag_id, run_id, task_id, map_index, key)
+    if logical_date is None:
+        return own
+    best, best_date = own, logical_date if own is not None else None
     dag_dir = os.path.join(volume_root, "xcom", _segment(dag_id))
     try:
         runs = os.listdir(dag_dir)
     except FileNotFoundError:
-        return None
-    best = None
+        return own
     for run in runs:
         if run == _segment(run_id):
             continue
@@ -116,6 +132,9 @@ def read_latest_prior(volume_root, dag_id, run_id, task_id, map_index, key):
                 candidate = json.load(handle)
         except (FileNotFoundError, NotADirectoryError, ValueError):
             continue
-        if best is None or str(candidate.get("timestamp", "")) > str(best.get("timestamp", "")):
-            best = candidate
+        when = _instant(candidate.get("logical_date"))
+        if when is None or when > logical_date:
+            continue
+        if best_date is None or when > best_date:
+            best, best_date = candidate, when
     return best
