@@ -1,6 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { describe, expect, it } from 'vitest';
-import { buildTemplateContext, renderTemplate, TemplateRenderError, type XcomReader } from '../src/worker/index.js';
+import { buildTemplateContext, renderTemplate, TemplateRenderError, volumeXcomReader, writeXcom, type XcomReader } from '../src/worker/index.js';
 import { dsAdd, dsFormat, strftime, strptime } from '../src/worker/python-datetime.js';
 import { RUN_ID, bashTask, makePayload } from './worker-harness.js';
 
@@ -78,6 +81,27 @@ describe('ti.xcom_pull in templates', () => {
     expect(render("{{ ti.xcom_pull('a', None, 'custom') }}")).toBe('custom-a');
     expect(render("{{ ti.xcom_pull(task_ids=['a', 'b']) }}")).toBe("['from-a', {'k': [1, 'two']}]");
     expect(render("{{ ti.xcom_pull(task_ids='b')['k'][1] }}")).toBe('two');
+  });
+
+  it('include_prior_dates takes the latest run at or before this one, by logical date', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'xcom-prior-'));
+    try {
+      const at = (runId: string, value: string, logicalDate: string | null) =>
+        writeXcom(root, { dag_id: 'd', run_id: runId, task_id: 'a', map_index: -1 }, 'return_value', value, new Date(), logicalDate);
+      at('older', 'older', '2023-12-01T00:00:00.000Z');
+      at('previous', 'previous', '2023-12-31T00:00:00.000Z');
+      at('later', 'later', '2024-01-09T00:00:00.000Z');
+      at('undated', 'undated', null);
+      const volumeContext = buildTemplateContext(makePayload(bashTask({})), volumeXcomReader(root));
+      const pull = (template: string) => renderTemplate(template, volumeContext);
+      expect(pull("{{ ti.xcom_pull(task_ids='a') }}")).toBe('None');
+      expect(pull("{{ ti.xcom_pull(task_ids='a', include_prior_dates=True) }}")).toBe('previous');
+      expect(pull("{{ ti.xcom_pull('a', None, 'return_value', True) }}")).toBe('previous');
+      at(RUN_ID, 'mine', '2024-01-01T00:00:00.000Z');
+      expect(pull("{{ ti.xcom_pull(task_ids='a', include_prior_dates=True) }}")).toBe('mine');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('defaults to the current task and to None (or the given default) when missing', () => {

@@ -8,7 +8,7 @@ import { formatDs, formatDsNodash, formatTs, formatTsNodash, formatTsNodashWithT
 import { TemplateDateTime, isKeywordArgs } from './template-datetime.js';
 import { toTemplateValue } from './template-dict.js';
 import { buildMacros } from './template-macros.js';
-import { XCOM_RETURN_KEY, type XcomReader } from './xcom.js';
+import { XCOM_RETURN_KEY, latestPriorXcom, type XcomReader } from './xcom.js';
 
 /** Airflow's `dag_run_conf_overrides_params` (default on): DAG params, then task params, then the run's conf. */
 export function mergeParams(payload: TaskPayload): Record<string, unknown> {
@@ -30,7 +30,7 @@ export function dagFields(payload: TaskPayload): { dag_id: string; owner: string
 
 const optionalDate = (iso: string | null): TemplateDateTime | null => (iso === null ? null : TemplateDateTime.fromISO(iso));
 
-/** Positional `(task_ids, dag_id, key)` or keywords, as in Airflow's `xcom_pull` signature. */
+/** Positional `(task_ids, dag_id, key, include_prior_dates)` or keywords, as in Airflow's `xcom_pull` signature. */
 function xcomPullFor(payload: TaskPayload, reader: XcomReader) {
   return function xcom_pull(...args: unknown[]): unknown {
     const keywords: Record<string, unknown> = isKeywordArgs(args[args.length - 1]) ? (args.pop() as Record<string, unknown>) : {};
@@ -39,8 +39,12 @@ function xcomPullFor(payload: TaskPayload, reader: XcomReader) {
     const key = 'key' in keywords ? keywords['key'] : (args[2] ?? XCOM_RETURN_KEY);
     const fallback = 'default' in keywords ? keywords['default'] : null;
     const runId = (keywords['run_id'] as string | undefined) ?? payload.run_id;
-    const pull = (taskId: string, mapIndex: number) =>
-      reader({ dag_id: String(dagId), run_id: runId, task_id: taskId, map_index: mapIndex }, String(key ?? XCOM_RETURN_KEY));
+    const includePriorDates = Boolean('include_prior_dates' in keywords ? keywords['include_prior_dates'] : args[3]);
+    const pull = (taskId: string, mapIndex: number) => {
+      const source = { dag_id: String(dagId), run_id: runId, task_id: taskId, map_index: mapIndex };
+      const name = String(key ?? XCOM_RETURN_KEY);
+      return includePriorDates ? latestPriorXcom(reader, source, name, payload.run.logical_date) : reader(source, name);
+    };
 
     // Airflow 3: no task_ids means the current task (and its own map index).
     if (taskIds === undefined || taskIds === null) {
