@@ -8,7 +8,7 @@ from typing import Any
 
 SUPPORTED = (
     "airflow.sdk, airflow.decorators, airflow.models, airflow.operators.{bash,python,empty,dummy}, "
-    "airflow.providers.standard.operators.{bash,python,empty}, airflow.utils.{task_group,trigger_rule,"
+    "airflow.providers.standard.operators.{bash,python,empty}, airflow.providers.common.compat.sdk, airflow.utils.{task_group,trigger_rule,"
     "dates,edgemodifier,weekday,context,helpers}, airflow.exceptions, airflow.timetables"
 )
 

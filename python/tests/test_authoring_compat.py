@@ -1,0 +1,91 @@
+"""Names that Airflow's own example DAGs import and that the compatibility sweep (issue 9) found
+missing: the common.compat provider's re-exports, WeightRule, get_parsing_context."""
+from __future__ import annotations
+
+import importlib
+import os
+import unittest.mock
+
+from tests.test_authoring_helpers import AuthoringTestCase
+
+
+class CompatProvider(AuthoringTestCase):
+    def test_compat_sdk_names_are_the_sdk_objects(self) -> None:
+        compat = importlib.import_module("airflow.providers.common.compat.sdk")
+        sdk = importlib.import_module("airflow.sdk")
+        for name in ("TriggerRule", "BaseOperator", "dag", "task", "chain", "TaskGroup", "Param", "Label",
+                     "get_current_context", "XComArg", "WeightRule", "get_parsing_context", "Variable"):
+            with self.subTest(name=name):
+                self.assertIs(getattr(compat, name), getattr(sdk, name))
+        exceptions = importlib.import_module("airflow.exceptions")
+        self.assertIs(compat.AirflowSkipException, exceptions.AirflowSkipException)
+        self.assertIs(compat.timezone, importlib.import_module("airflow.sdk.timezone"))
+        self.assertEqual(compat.XCOM_RETURN_KEY, "return_value")
+
+    def test_a_compat_name_we_lack_is_an_import_error_naming_it(self) -> None:
+        with self.assertRaisesRegex(ImportError, r"cannot import name 'ObjectStoragePath' from "
+                                                 r"'airflow\.providers\.common\.compat\.sdk'.*not available"):
+            exec("from airflow.providers.common.compat.sdk import ObjectStoragePath", {})
+
+    def test_compat_standard_operators(self) -> None:
+        compat = importlib.import_module("airflow.providers.common.compat.standard.operators")
+        python = importlib.import_module("airflow.providers.standard.operators.python")
+        self.assertIs(compat.PythonOperator, python.PythonOperator)
+        self.assertIs(compat.ShortCircuitOperator, python.ShortCircuitOperator)
+
+    def test_a_dag_written_against_the_compat_provider_parses(self) -> None:
+        namespace: dict = {}
+        exec(
+            "from airflow.providers.common.compat.sdk import TriggerRule, dag, task, chain\n"
+            "from airflow.providers.standard.operators.empty import EmptyOperator\n"
+            "@dag(schedule=None)\n"
+            "def gate():\n"
+            "    @task.short_circuit\n"
+            "    def go():\n"
+            "        return False\n"
+            "    chain(go(), EmptyOperator(task_id='after'), EmptyOperator(task_id='end', trigger_rule=TriggerRule.ALL_DONE))\n"
+            "d = gate()\n",
+            namespace,
+        )
+        tasks = self.tasks(namespace["d"])
+        self.assertEqual(tasks["after"]["upstream"], ["go"])
+        self.assertEqual(tasks["end"]["trigger_rule"], "all_done")
+        self.assertEqual(tasks["go"]["args"]["kind"], "task_short_circuit")
+
+
+class WeightRuleAndParsingContext(AuthoringTestCase):
+    def test_weight_rule_enum_in_both_spellings(self) -> None:
+        from airflow.sdk import WeightRule
+        from airflow.utils.weight_rule import WeightRule as Airflow2WeightRule
+
+        self.assertIs(WeightRule, Airflow2WeightRule)
+        self.assertEqual(WeightRule.UPSTREAM, "upstream")
+        self.assertTrue(WeightRule.is_valid("absolute"))
+        self.assertFalse(WeightRule.is_valid("sideways"))
+
+    def test_weight_rule_on_a_task_is_accepted_and_warned(self) -> None:
+        from airflow.providers.standard.operators.empty import EmptyOperator
+        from airflow.sdk import DAG, WeightRule
+
+        with DAG("w", schedule=None) as dag:
+            EmptyOperator(task_id="t", weight_rule=WeightRule.UPSTREAM)
+        warnings = self.raw(dag)["warnings"]
+        self.assertTrue(any("task 't': weight_rule=" in w and "ignored" in w for w in warnings), warnings)
+
+    def test_parsing_context_is_empty_at_parse_and_read_from_the_environment(self) -> None:
+        from airflow.sdk import get_parsing_context
+        from airflow.utils.dag_parsing_context import get_parsing_context as airflow2
+
+        self.assertIs(get_parsing_context, airflow2)
+        with unittest.mock.patch.dict(os.environ, {}, clear=False):
+            os.environ.pop("_AIRFLOW_PARSING_CONTEXT_DAG_ID", None)
+            os.environ.pop("_AIRFLOW_PARSING_CONTEXT_TASK_ID", None)
+            self.assertEqual((get_parsing_context().dag_id, get_parsing_context().task_id), (None, None))
+        with unittest.mock.patch.dict(os.environ, {"_AIRFLOW_PARSING_CONTEXT_DAG_ID": "gen_3",
+                                                   "_AIRFLOW_PARSING_CONTEXT_TASK_ID": "load"}):
+            self.assertEqual(get_parsing_context().dag_id, "gen_3")
+            self.assertEqual(get_parsing_context().task_id, "load")
+
+
+if __name__ == "__main__":
+    unittest.main()
