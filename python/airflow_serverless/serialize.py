@@ -95,7 +95,8 @@ def _task(dag: DAG, task: BaseOperator, zone: str, warnings: list[str], default_
     for name, value in task._ignored_args.items():
         if name in from_defaults and name in default_ignored:
             continue  # reported once for the DAG's default_args
-        warnings.append(f"{where}: {name}={_show(value)} is accepted and ignored ({IGNORED_TASK_ARGS[name]})")
+        reason = IGNORED_TASK_ARGS.get(name) or type(task)._serverless_ignored_reasons[name]
+        warnings.append(f"{where}: {name}={_show(value)} is accepted and ignored ({reason})")
     if task.start_date is not None and task.start_date != dag.start_date and "start_date" not in from_defaults:
         warnings.append(f"{where}: start_date differs from the DAG's and is ignored (tasks run from the DAG's start_date)")
     if task.end_date is not None and task.end_date != dag.end_date and "end_date" not in from_defaults:

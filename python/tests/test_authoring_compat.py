@@ -87,5 +87,27 @@ class WeightRuleAndParsingContext(AuthoringTestCase):
             self.assertEqual(get_parsing_context().task_id, "load")
 
 
+class Airflow1Flags(AuthoringTestCase):
+    def test_provide_context_is_accepted_with_a_warning_on_python_operators_only(self) -> None:
+        from airflow.operators.bash_operator import BashOperator
+        from airflow.operators.python_operator import BranchPythonOperator, PythonOperator
+        from airflow.sdk import DAG
+        from airflow.exceptions import AirflowException
+
+        with DAG("old", schedule=None, default_args={"provide_context": True}) as dag:
+            PythonOperator(task_id="direct", python_callable=lambda **kw: None, provide_context=True)
+            BranchPythonOperator(task_id="from_defaults", python_callable=lambda **kw: "direct")
+            PythonOperator(task_id="off", python_callable=lambda: None, provide_context=False)
+        warnings = self.raw(dag)["warnings"]
+        for task_id in ("direct", "from_defaults"):
+            self.assertIn(f"task '{task_id}': provide_context=True is accepted and ignored "
+                          "(Airflow 1's flag: the context is always passed to the callable)", warnings)
+        self.assertFalse(any("'off'" in w for w in warnings), warnings)
+        # Airflow never took it on other operators: still an invalid argument there.
+        with DAG("old2", schedule=None):
+            with self.assertRaisesRegex(AirflowException, "Invalid arguments were passed to BashOperator.*provide_context"):
+                BashOperator(task_id="b", bash_command="true", provide_context=True)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -131,6 +131,8 @@ class BaseOperator(LoggingMixin, DependencyMixin):
     ui_fgcolor = "#000"
     # `kind` in the serialised task (`args.kind`); subclasses with their own execute are "custom".
     _serverless_kind = "custom"
+    # Operator-specific arguments accepted and ignored (name -> why), beside IGNORED_TASK_ARGS.
+    _serverless_ignored_reasons: dict[str, str] = {}
     _serverless_operator = "python_file"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -68,6 +68,7 @@ class PythonOperator(BaseOperator):
     ui_color = "#ffefeb"
     _serverless_kind = "python"
     _serverless_class_path = "airflow.providers.standard.operators.python.PythonOperator"
+    _serverless_ignored_reasons = {"provide_context": "Airflow 1's flag: the context is always passed to the callable"}
 
     def __init__(
         self,
@@ -78,9 +79,14 @@ class PythonOperator(BaseOperator):
         templates_dict: dict[str, Any] | None = None,
         templates_exts: Any = None,
         show_return_value_in_logs: bool = True,
+        provide_context: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if provide_context:
+            # Airflow 1's flag; Airflow 2 dropped it with a deprecation warning (the context is always
+            # offered to the callable), so Airflow 2 tutorials that still pass it keep working.
+            self._ignored_args["provide_context"] = provide_context
         if not callable(python_callable):
             raise AirflowException("`python_callable` param must be callable")
         self.python_callable = python_callable
