@@ -13,6 +13,9 @@ it('reads a file once while its stamp holds, and again after a same-size rewrite
   const file = path.join(dir, 'etl.py');
   fs.writeFileSync(file, 'from airflow import DAG  # v1\n');
   fs.writeFileSync(path.join(dir, 'helper.py'), 'X = 1\n');
+  // Older than the racy window, as files are between ticks.
+  const old = new Date(Date.now() - 60_000);
+  fs.utimesSync(file, old, old);
   const errors: string[] = [];
   const scan = () => scanDagFiles(dir, ['etl.py', 'helper.py', 'gone.py'], (fileloc) => errors.push(fileloc));
 
@@ -28,4 +31,12 @@ it('reads a file once while its stamp holds, and again after a same-size rewrite
   fs.writeFileSync(file, 'from airflow import DAG  # v2\n');
   fs.utimesSync(file, atime, mtime);
   expect(scan()[0]).toMatchObject({ content: 'from airflow import DAG  # v2\n', hash: contentHash('from airflow import DAG  # v2\n') });
+});
+
+it('does not remember a file modified within the last seconds (coarse timestamps could hide a second write)', () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-scan-'));
+  fs.writeFileSync(path.join(dir, 'fresh.yaml'), 'a: 1\n');
+  const scan = () => scanDagFiles(dir, ['fresh.yaml'], () => {});
+  expect(scan()[0]!.content).toBe('a: 1\n');
+  expect(scan()[0]!.content).toBe('a: 1\n'); // read again: it was too young to trust its stamp
 });

@@ -3,8 +3,10 @@
  * scheduler loop) remembers, per file, its stat stamp (mtime and ctime, size, inode) with
  * the content hash and whether it is a DAG file; a file whose stamp is unchanged is not read or hashed
  * again. Airflow itself decides from modification times; the stamp adds ctime and inode so that a copy,
- * rename or same-second rewrite is still seen. A fresh process (a one-shot `tick`, a Modal tick) reads
- * everything once.
+ * rename or same-second rewrite is still seen. As git does with "racily clean" files, a file modified in
+ * the last seconds before the scan is not remembered (read again next time): on a file system with coarse
+ * timestamps (a network volume) a second write in the same second would otherwise keep the stamp. A fresh
+ * process (a one-shot `tick`, a Modal tick) reads everything once.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -50,6 +52,8 @@ function scannedFrom(fileloc: string, python: boolean, entry: Remembered, conten
 /** Per dags folder, per file. Replaced on every scan, so deleted files are forgotten. Bounded in folders. */
 const remembered = new Map<string, Map<string, Remembered>>();
 const MAX_FOLDERS = 64;
+/** A file younger than this at scan time is read again next time (see the module comment). */
+const RACY_MS = 2000;
 
 export function contentHash(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -77,7 +81,7 @@ export function scanDagFiles(dagsDir: string, files: readonly string[], onError:
       }
       const content = readFileSync(absolute, 'utf8');
       const entry: Remembered = { stamp, hash: contentHash(content), isDag: !python || mightContainDag(content) };
-      after.set(fileloc, entry);
+      if (Date.now() - stat.mtimeMs > RACY_MS) after.set(fileloc, entry);
       return scannedFrom(fileloc, python, entry, content);
     } catch (error) {
       onError(fileloc, error as Error);

@@ -153,7 +153,10 @@ async function validatePythonFile(environment: Environment, localFile: string, t
     await worker.close();
   }
   // The worker names files relative to the folder; the user knows them by the path they typed.
-  if (!answer.ok) throw new UserInputError(/^[^\s:]+\.py:/.test(answer.error) ? path.join(folder, answer.error) : answer.error);
+  if (!answer.ok) {
+    const named = /^([^\s:]+\.py)(:.*)$/s.exec(answer.error);
+    throw new UserInputError(named ? `${path.join(folder, named[1]!)}${named[2]}` : answer.error);
+  }
   let specs: DagSpec[];
   try {
     specs = specsFromRawDags(answer.dags, fileloc, manifestDefaultsFrom(environment.config), answer.warnings);
