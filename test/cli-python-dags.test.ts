@@ -87,6 +87,16 @@ describe('Python DAG files through the CLI', () => {
     expect(fs.existsSync(path.join(volume, 'dags/nodag.py'))).toBe(false);
   });
 
+  it("prints a YAML manifest's warnings at upload too (schedule_interval, ignored arguments)", async () => {
+    const file = sandbox.writeFile(
+      'yaml/legacy.yaml',
+      'legacy:\n  schedule_interval: "@daily"\n  start_date: 2025-01-01\n  tasks:\n    t:\n      operator: EmptyOperator\n      pool: etl\n',
+    );
+    const created = await sandbox.ok(['dags', 'create', '--env', 'dev', '--file', file], { env });
+    expect(created.stderr).toContain("warning: DAG 'legacy': schedule_interval is Airflow 2's name (removed in Airflow 3); read as schedule");
+    expect(created.stderr).toContain("warning: task 't': pool='etl' is accepted and ignored (no pools in airflow-serverless)");
+  });
+
   it('refuses a file whose DAGs break the shared checks, naming the file', async () => {
     const file = sandbox.writeFile('cyc/cyclic.py', fakeDagFile(okAnswer([rawDag('cyclic', {}, [{ task_id: 'a', upstream: ['b'] }, { task_id: 'b', upstream: ['a'] }])])));
     const result = await sandbox.run(['dags', 'create', '--env', 'dev', '--file', file], { env });
