@@ -87,6 +87,17 @@ class WeightRuleAndParsingContext(AuthoringTestCase):
             self.assertEqual(get_parsing_context().task_id, "load")
 
 
+class ObjectStorage(AuthoringTestCase):
+    def test_object_storage_paths_import_and_refuse_use_naming_the_feature(self) -> None:
+        from airflow_serverless.errors import NotYetSupported
+        from airflow.io.path import ObjectStoragePath as Airflow2Path
+        from airflow.sdk import ObjectStoragePath
+
+        self.assertIs(ObjectStoragePath, Airflow2Path)
+        with self.assertRaisesRegex(NotYetSupported, r"object storage \(ObjectStoragePath\) is not supported yet"):
+            ObjectStoragePath("s3://bucket/data/")
+
+
 class Airflow1Flags(AuthoringTestCase):
     def test_provide_context_is_accepted_with_a_warning_on_python_operators_only(self) -> None:
         from airflow.operators.bash_operator import BashOperator

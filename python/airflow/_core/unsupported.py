@@ -134,6 +134,9 @@ def check_outlets(outlets: Any) -> None:
 
 BaseSensorOperator = unsupported_operator("BaseSensorOperator", "sensors (BaseSensorOperator)", "airflow.sdk.bases.sensor")
 PokeReturnValue = unsupported_class("PokeReturnValue", "sensors (PokeReturnValue)", "airflow.sdk.bases.sensor")
+# Object storage needs Connections (credentials) and fsspec backends; Airflow's object-storage tutorial
+# builds one at import, so its parse fails naming the feature rather than an unknown name.
+ObjectStoragePath = unsupported_class("ObjectStoragePath", "object storage (ObjectStoragePath)", "airflow.sdk")
 TriggerDagRunOperator = unsupported_operator(
     "TriggerDagRunOperator", "TriggerDagRunOperator", "airflow.providers.standard.operators.trigger_dagrun"
 )
