@@ -23,9 +23,9 @@ class CompatProvider(AuthoringTestCase):
         self.assertEqual(compat.XCOM_RETURN_KEY, "return_value")
 
     def test_a_compat_name_we_lack_is_an_import_error_naming_it(self) -> None:
-        with self.assertRaisesRegex(ImportError, r"cannot import name 'ObjectStoragePath' from "
+        with self.assertRaisesRegex(ImportError, r"cannot import name 'BaseNotifier' from "
                                                  r"'airflow\.providers\.common\.compat\.sdk'.*not available"):
-            exec("from airflow.providers.common.compat.sdk import ObjectStoragePath", {})
+            exec("from airflow.providers.common.compat.sdk import BaseNotifier", {})
 
     def test_compat_standard_operators(self) -> None:
         compat = importlib.import_module("airflow.providers.common.compat.standard.operators")
@@ -96,6 +96,24 @@ class ObjectStorage(AuthoringTestCase):
         self.assertIs(ObjectStoragePath, Airflow2Path)
         with self.assertRaisesRegex(NotYetSupported, r"object storage \(ObjectStoragePath\) is not supported yet"):
             ObjectStoragePath("s3://bucket/data/")
+
+
+class Literal(AuthoringTestCase):
+    def test_literal_values_pass_through_templating_unrendered(self) -> None:
+        from airflow.providers.standard.operators.bash import BashOperator
+        from airflow.sdk import DAG, literal
+        from airflow.sdk.definitions.template import literal as sdk_definitions_literal
+        from airflow.utils.template import literal as airflow2_literal
+        from airflow_serverless.runtime.templating import Renderer
+
+        self.assertIs(literal, sdk_definitions_literal)
+        self.assertIs(literal, airflow2_literal)
+        with DAG("lit", schedule=None) as dag:
+            op = BashOperator(task_id="b", bash_command=literal("echo '{{ ds }}' run.sh"))
+        self.assertEqual(self.tasks(dag)["b"]["upstream"], [])
+        renderer = Renderer({"ds": "2024-01-01"}, dag=dag)
+        self.assertEqual(renderer.render(op.bash_command, op.template_ext), "echo '{{ ds }}' run.sh")
+        self.assertEqual(renderer.render(["{{ ds }}", literal("{{ ds }}")]), ["2024-01-01", "{{ ds }}"])
 
 
 class Airflow1Flags(AuthoringTestCase):

@@ -12,7 +12,8 @@ from airflow._core.xcom_arg import XComArg
 from airflow._core.weekday import WeekDay
 from airflow._core.weight_rule import WeightRule
 from airflow._core.parsing_context import get_parsing_context
+from airflow._core.template import literal
 from airflow.utils.state import DagRunState, TaskInstanceState
 from airflow._core.unsupported import Asset, AssetAlias, AssetAll, AssetAny, Metadata, Variable, Connection, BaseSensorOperator, PokeReturnValue, BaseHook, ObjectStoragePath
 
-__all__ = ['DAG', 'dag', 'task', 'task_group', 'setup', 'teardown', 'TaskGroup', 'Param', 'ParamsDict', 'chain', 'chain_linear', 'cross_downstream', 'Label', 'EdgeModifier', 'get_current_context', 'Context', 'BaseOperator', 'BaseBranchOperator', 'TriggerRule', 'XComArg', 'WeekDay', 'WeightRule', 'get_parsing_context', 'DagRunState', 'TaskInstanceState', 'Asset', 'AssetAlias', 'AssetAll', 'AssetAny', 'Metadata', 'Variable', 'Connection', 'BaseSensorOperator', 'PokeReturnValue', 'BaseHook', 'ObjectStoragePath']
+__all__ = ['DAG', 'dag', 'task', 'task_group', 'setup', 'teardown', 'TaskGroup', 'Param', 'ParamsDict', 'chain', 'chain_linear', 'cross_downstream', 'Label', 'EdgeModifier', 'get_current_context', 'Context', 'BaseOperator', 'BaseBranchOperator', 'TriggerRule', 'XComArg', 'WeekDay', 'WeightRule', 'get_parsing_context', 'literal', 'DagRunState', 'TaskInstanceState', 'Asset', 'AssetAlias', 'AssetAll', 'AssetAny', 'Metadata', 'Variable', 'Connection', 'BaseSensorOperator', 'PokeReturnValue', 'BaseHook', 'ObjectStoragePath']

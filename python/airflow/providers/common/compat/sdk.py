@@ -13,7 +13,7 @@ _NAMES = {
         "chain_linear", "cross_downstream", "Label", "EdgeModifier", "get_current_context", "get_parsing_context",
         "Context", "BaseOperator", "TriggerRule", "XComArg", "WeightRule", "DagRunState", "TaskInstanceState",
         "Asset", "AssetAlias", "AssetAll", "AssetAny", "Metadata", "Variable", "Connection", "BaseSensorOperator",
-        "PokeReturnValue", "BaseHook")},
+        "PokeReturnValue", "BaseHook", "ObjectStoragePath", "literal")},
     "timezone": "airflow.sdk.timezone",
     "XCom": "airflow.models.xcom",
     "XCOM_RETURN_KEY": "airflow.models.xcom",
