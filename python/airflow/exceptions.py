@@ -94,7 +94,14 @@ class ParamValidationError(AirflowException):
 
 
 class XComNotFound(AirflowException):
-    pass
+    """An XComArg's value is not there when a task resolves it (Airflow's message)."""
+
+    def __init__(self, dag_id: str = "", task_id: str = "", key: str = "") -> None:
+        super().__init__(dag_id, task_id, key)
+        self.dag_id, self.task_id, self.key = dag_id, task_id, key
+
+    def __str__(self) -> str:
+        return f'XComArg result from {self.task_id} at {self.dag_id} with key="{self.key}" is not found!'
 
 
 class UnmappableXComTypePushed(AirflowException):

@@ -116,6 +116,36 @@ class Literal(AuthoringTestCase):
         self.assertEqual(renderer.render(["{{ ds }}", literal("{{ ds }}")]), ["2024-01-01", "{{ ds }}"])
 
 
+class _FakeTI:
+    def __init__(self, stored):
+        self.stored = stored
+
+    def xcom_pull(self, task_ids=None, key="return_value", default=None, **_):
+        return self.stored.get((task_ids, key), default)
+
+
+class XComArgResolution(AuthoringTestCase):
+    def test_a_missing_key_fails_naming_it_and_a_missing_return_value_is_none(self) -> None:
+        from airflow.exceptions import XComNotFound
+        from airflow.providers.standard.operators.bash import BashOperator
+        from airflow.sdk import DAG, XComArg, task
+
+        with DAG("x", schedule=None):
+            op = BashOperator(task_id="op", bash_command="true")
+
+            @task(multiple_outputs=True)
+            def many():
+                return {"a": 1}
+
+            m = many()
+        context = {"ti": _FakeTI({("op", "there"): 0})}
+        self.assertEqual(XComArg(op, key="there").resolve(context), 0)  # a falsy value is a value
+        self.assertIsNone(XComArg(op).resolve(context))
+        self.assertIsNone(m["a"].resolve(context))  # multiple_outputs keys may be absent (skipped task)
+        with self.assertRaisesRegex(XComNotFound, 'XComArg result from op at x with key="greeting" is not found!'):
+            op.output["greeting"].resolve(context)
+
+
 class Airflow1Flags(AuthoringTestCase):
     def test_provide_context_is_accepted_with_a_warning_on_python_operators_only(self) -> None:
         from airflow.operators.bash_operator import BashOperator

@@ -7,6 +7,9 @@ from typing import Any
 from airflow._core.dependencies import DependencyMixin
 
 
+_MISSING = object()
+
+
 class ResolveMixin:
     """Something a task resolves from its context at run time (XComArg, a @dag function's param)."""
 
@@ -108,7 +111,16 @@ class PlainXComArg(XComArg):
         self.operator.__exit__(*exc)
 
     def resolve(self, context: Any) -> Any:
-        return context["ti"].xcom_pull(task_ids=self.operator.task_id, key=self.key)
+        # Airflow's rule: a missing return value (or a missing key of a multiple_outputs task, which
+        # may have been skipped) is None; any other missing key fails the task naming it.
+        value = context["ti"].xcom_pull(task_ids=self.operator.task_id, key=self.key, default=_MISSING)
+        if value is not _MISSING:
+            return value
+        if self.key == "return_value" or getattr(self.operator, "multiple_outputs", False):
+            return None
+        from airflow.exceptions import XComNotFound
+
+        raise XComNotFound(getattr(self.operator.dag, "dag_id", ""), self.operator.task_id, self.key)
 
 
 def upstream_operators(value: Any, _seen: set[int] | None = None) -> list[Any]:
