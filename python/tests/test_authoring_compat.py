@@ -147,6 +147,12 @@ class XComArgResolution(AuthoringTestCase):
 
 
 class Airflow1Flags(AuthoringTestCase):
+    def test_airflow_2_0_task_decorator_spelling(self) -> None:
+        from airflow.decorators import task as decorators_task
+        from airflow.operators.python import task
+
+        self.assertIs(task, decorators_task)
+
     def test_provide_context_is_accepted_with_a_warning_on_python_operators_only(self) -> None:
         from airflow.operators.bash_operator import BashOperator
         from airflow.operators.python_operator import BranchPythonOperator, PythonOperator
