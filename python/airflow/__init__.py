@@ -27,7 +27,12 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     target = _LAZY.get(name)
     if target is None:
-        raise AttributeError(f"module 'airflow' has no attribute {name!r}")
+        from airflow._core.lazy import shipped_submodule
+
+        module = shipped_submodule(__name__, __file__, name)
+        if module is None:
+            raise AttributeError(f"module 'airflow' has no attribute {name!r}")
+        return module
     import importlib
 
     value = getattr(importlib.import_module(target[0]), target[1])

@@ -146,6 +146,34 @@ class XComArgResolution(AuthoringTestCase):
             op.output["greeting"].resolve(context)
 
 
+class SubmodulesAsAttributes(AuthoringTestCase):
+    def test_shipped_submodules_are_reached_as_attributes_without_their_own_import(self) -> None:
+        import subprocess
+        import sys
+
+        from tests.test_authoring_helpers import PYTHON_DIR
+
+        # A fresh interpreter: in this one the submodules are imported already.
+        code = (
+            "import airflow\n"
+            "print(airflow.utils.dates.days_ago(0).tzinfo is not None)\n"
+            "print(airflow.operators.bash.BashOperator.__name__, airflow.models.dag.DAG.__name__)\n"
+            "print(airflow.sdk.timezone.utc is not None, airflow.timetables.trigger.CronTriggerTimetable.__name__)\n"
+            "for path in ('utils.nothing_here', 'no_such_package', 'models.Pool'):\n"
+            "    obj = airflow\n"
+            "    try:\n"
+            "        for part in path.split('.'):\n"
+            "            obj = getattr(obj, part)\n"
+            "        print('found', path)\n"
+            "    except AttributeError:\n"
+            "        print('missing', path)\n"
+        )
+        out = subprocess.run([sys.executable, "-c", code], cwd=PYTHON_DIR, capture_output=True, text=True, check=True)
+        self.assertEqual(out.stdout.split("\n")[:6], [
+            "True", "BashOperator DAG", "True CronTriggerTimetable",
+            "missing utils.nothing_here", "missing no_such_package", "missing models.Pool"])
+
+
 class Airflow1Flags(AuthoringTestCase):
     def test_airflow_2_0_task_decorator_spelling(self) -> None:
         from airflow.decorators import task as decorators_task

@@ -20,6 +20,11 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     target = _LAZY.get(name)
     if target is None:
+        from airflow._core.lazy import shipped_submodule
+
+        module = shipped_submodule(__name__, __file__, name)
+        if module is not None:
+            return module
         raise AttributeError(
             f"airflow.models.{name} is not available in airflow-serverless "
             f"(available: {', '.join(sorted(_LAZY))})"

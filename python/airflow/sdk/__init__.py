@@ -17,3 +17,12 @@ from airflow.utils.state import DagRunState, TaskInstanceState
 from airflow._core.unsupported import Asset, AssetAlias, AssetAll, AssetAny, Metadata, Variable, Connection, BaseSensorOperator, PokeReturnValue, BaseHook, ObjectStoragePath
 
 __all__ = ['DAG', 'dag', 'task', 'task_group', 'setup', 'teardown', 'TaskGroup', 'Param', 'ParamsDict', 'chain', 'chain_linear', 'cross_downstream', 'Label', 'EdgeModifier', 'get_current_context', 'Context', 'BaseOperator', 'BaseBranchOperator', 'TriggerRule', 'XComArg', 'WeekDay', 'WeightRule', 'get_parsing_context', 'literal', 'DagRunState', 'TaskInstanceState', 'Asset', 'AssetAlias', 'AssetAll', 'AssetAny', 'Metadata', 'Variable', 'Connection', 'BaseSensorOperator', 'PokeReturnValue', 'BaseHook', 'ObjectStoragePath']
+
+
+def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    from airflow._core.lazy import shipped_submodule
+
+    module = shipped_submodule(__name__, __file__, name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return module
