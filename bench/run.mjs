@@ -2,8 +2,8 @@
  * Benchmarks of airflow-serverless (`npm run bench`, which builds first). Each benchmark reports a ratio
  * against a baseline measured in the same run, a table, and a one-line verdict against its target.
  *
- *   node bench/run.mjs                 all four
- *   node bench/run.mjs startup|chain|wide|scale  one (or several: `node bench/run.mjs chain scale`)
+ *   node bench/run.mjs                 all of them
+ *   node bench/run.mjs startup|chain|wide|scale|task_start|python_scale  one (or several: `node bench/run.mjs chain scale`)
  *
  * Exits 0 even when a target is missed (the verdict says MISSED); exits 1 only when a benchmark could not
  * run at all. Results also go to bench/results/latest.json (gitignored).
@@ -18,6 +18,8 @@ const BENCHMARKS = {
   chain: async () => (await import('./chain.mjs')).benchChain(),
   wide: async () => (await import('./wide.mjs')).benchWide(),
   scale: async () => (await import('./scale.mjs')).benchScale(),
+  task_start: async () => (await import('./task-start.mjs')).benchTaskStart(),
+  python_scale: async () => (await import('./python-scale.mjs')).benchPythonScale(),
 };
 
 function machineFacts() {

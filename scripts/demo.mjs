@@ -1,4 +1,5 @@
-// The demo: a throwaway local environment, the example DAGs, one scheduler run until idle, a summary.
+// The demo: a throwaway local environment, the example DAGs (Python DAG files and YAML manifests), one
+// scheduler run until idle, a summary.
 // `npm run demo` (builds first). Exits 0 only if every example run succeeded. No cloud account needed.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -35,12 +36,14 @@ try {
   const config = path.join(home, 'config.yaml');
   fs.writeFileSync(config, 'provider: local\nscheduler:\n  interval_seconds: 1\nexecutor:\n  parallelism: 4\n');
   cli(['create', '--env', ENV_NAME, '--config', config]);
-  for (const file of fs.readdirSync(examples).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of fs.readdirSync(examples).filter((f) => f.endsWith('.py') || f.endsWith('.yaml')).sort()) {
     cli(['dags', 'create', '--env', ENV_NAME, '--file', path.join(examples, file)]);
   }
   const triggered = [
     cli(['dags', 'trigger', '--env', ENV_NAME, '--dag-id', 'xcom_pipeline']).trim(),
     cli(['dags', 'trigger', '--env', ENV_NAME, '--dag-id', 'branching', '--conf', '{"mode": "full"}']).trim(),
+    cli(['dags', 'trigger', '--env', ENV_NAME, '--dag-id', 'tutorial_taskflow', '--conf', '{"currency": "USD"}']).trim(),
+    cli(['dags', 'trigger', '--env', ENV_NAME, '--dag-id', 'setup_teardown']).trim(),
   ];
   process.stderr.write(`triggered: ${triggered.join(', ')}\n`);
   cli(['scheduler', '--env', ENV_NAME, '--until-idle', '--timeout', '120']);
@@ -58,13 +61,16 @@ try {
   console.log('\nXCom, as the last task of xcom_pipeline printed it:');
   const log = cli(['tasks', 'logs', '--env', ENV_NAME, '--dag-id', 'xcom_pipeline', '--run-id', xcomRun, '--task-id', 'report'], { quiet: true });
   console.log(`  ${log.split('\n').find((l) => l.startsWith('summary=')) ?? '(not found)'}`);
+  console.log('\nThe TaskFlow example (a Python DAG file), as its load task printed it:');
+  const taskflowLog = cli(['tasks', 'logs', '--env', ENV_NAME, '--dag-id', 'tutorial_taskflow', '--run-id', triggered[2], '--task-id', 'load'], { quiet: true });
+  console.log(`  ${taskflowLog.split('\n').find((l) => l.includes('orders, total')) ?? '(not found)'}`);
   // Printed only if the environment survives the demo: a command pointing at a removed home would fail.
   keptHint = [
     `Logs: ${path.join(home, 'envs', ENV_NAME, 'vol', 'logs')}`,
     `Read one: AIRFLOW_SERVERLESS_HOME=${home} airflow-serverless tasks logs --env ${ENV_NAME} --dag-id xcom_pipeline --run-id '${xcomRun}' --task-id summarise`,
   ];
 
-  const expected = { hourly_etl: 1, xcom_pipeline: 1, branching: 1, weekly_backfill: 7 };
+  const expected = { hourly_etl: 1, xcom_pipeline: 1, branching: 1, weekly_backfill: 7, tutorial_taskflow: 1, setup_teardown: 1, branching_groups: 1 };
   const failures = [];
   for (const [dagId, count] of Object.entries(expected)) {
     const ok = runs.filter((r) => r.dag_id === dagId && r.state === 'success').length;

@@ -56,8 +56,9 @@ secret = modal.Secret.from_name(SECRET_NAME)
 image = (
     modal.Image.debian_slim(python_version="3.12")
     .apt_install("ca-certificates", "curl", "xz-utils")
-    # Python DAG files and Python tasks run python3 with the authoring package and pendulum (Airflow's dates).
-    .pip_install("pendulum")
+    # Python DAG files and Python tasks run python3 with the authoring package, and the real pendulum and
+    # jinja2 (Airflow's dates and templates) since they are importable there.
+    .pip_install("pendulum", "jinja2")
     .run_commands(
         f"curl -fsSL https://nodejs.org/dist/v{NODE_VERSION}/node-v{NODE_VERSION}-linux-x64.tar.xz"
         " | tar -xJ -C /usr/local --strip-components=1",

@@ -198,6 +198,41 @@ describe('web page', () => {
     expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
     expect(await page.locator('img, script:not([src]), svg[onload]').count()).toBe(0);
   });
+
+  it("renders doc_md as safe markup and shows the DAG file's source in the Code tab", async () => {
+    const docs = [
+      '    ### Nightly load',
+      '    Loads **orders** into the `warehouse`; see [the runbook](https://example.com/runbook).',
+      '',
+      '    - first <img src=x onerror=window.__xss=9>',
+      '    - [bad link](javascript:window.__xss=10)',
+      '',
+      '    <script>window.__xss=11</script>',
+    ].join('\n');
+    const source = 'from airflow.sdk import dag\n\n@dag(schedule=None, doc_md=__doc__)\ndef nightly():\n    """<script>window.__xss=12</script>"""\n';
+    await f.dag({ dag_id: 'nightly', spec: { fileloc: 'nightly.py', doc_md: docs } });
+    fs.mkdirSync(path.join(f.volume, 'dags'), { recursive: true });
+    fs.writeFileSync(path.join(f.volume, 'dags/nightly.py'), source);
+    await open();
+    await page.getByRole('link', { name: 'nightly', exact: true }).click();
+    const rendered = page.getByTestId('dag-docs');
+    await rendered.getByRole('heading', { name: 'Nightly load' }).waitFor();
+    expect(await rendered.locator('strong').textContent()).toBe('orders');
+    expect(await rendered.locator('code').textContent()).toBe('warehouse');
+    expect(await rendered.getByRole('link', { name: 'the runbook' }).getAttribute('href')).toBe('https://example.com/runbook');
+    await rendered.getByText('first <img src=x onerror=window.__xss=9>').waitFor();
+    await rendered.getByText('bad link (javascript:window.__xss=10)').waitFor();
+    await rendered.getByText('<script>window.__xss=11</script>').waitFor();
+    expect(await rendered.locator('a[href^="javascript"]').count()).toBe(0);
+
+    await page.getByTestId('code-tab').click();
+    const code = page.getByTestId('dag-source');
+    await code.waitFor();
+    expect(await code.textContent()).toBe(source);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'code-tab.png') });
+    expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
+    expect(await page.locator('img, script:not([src])').count()).toBe(0);
+  });
 });
 
 describe('trigger', () => {

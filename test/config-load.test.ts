@@ -22,7 +22,7 @@ const DEFAULTS: Config = {
   provider: 'local',
   modal: { environment: null },
   database: { type: 'sqlite', connection_string: null },
-  core: { dags_are_paused_at_creation: false, max_active_runs_per_dag: 16, max_active_tasks_per_dag: 16, default_task_retries: 0 },
+  core: { dags_are_paused_at_creation: false, max_active_runs_per_dag: 16, max_active_tasks_per_dag: 16, default_task_retries: 0, dagbag_import_timeout: 30 },
   scheduler: {
     interval_seconds: 60,
     create_cron_data_intervals: false,
@@ -57,7 +57,7 @@ describe('defaults', () => {
         'provider: modal',
         'modal: {environment: staging}',
         'database: {type: postgres, connection_string: "postgresql://u:p@db:5432/airflow"}',
-        'core: {dags_are_paused_at_creation: true, max_active_runs_per_dag: 2, max_active_tasks_per_dag: 3, default_task_retries: 1}',
+        'core: {dags_are_paused_at_creation: true, max_active_runs_per_dag: 2, max_active_tasks_per_dag: 3, default_task_retries: 1, dagbag_import_timeout: 1m}',
         'scheduler: {interval_seconds: 30, create_cron_data_intervals: true, create_delta_data_intervals: true, catchup_by_default: true, task_queued_timeout: 10m, task_instance_heartbeat_timeout: 120, max_dagruns_to_create_per_loop: 5}',
         'executor: {parallelism: 4, task_timeout: 1h30m}',
       ),
@@ -68,7 +68,7 @@ describe('defaults', () => {
       provider: 'modal',
       modal: { environment: 'staging' },
       database: { type: 'postgres', connection_string: 'postgresql://u:p@db:5432/airflow' },
-      core: { dags_are_paused_at_creation: true, max_active_runs_per_dag: 2, max_active_tasks_per_dag: 3, default_task_retries: 1 },
+      core: { dags_are_paused_at_creation: true, max_active_runs_per_dag: 2, max_active_tasks_per_dag: 3, default_task_retries: 1, dagbag_import_timeout: 60 },
       scheduler: {
         interval_seconds: 30,
         create_cron_data_intervals: true,
@@ -183,7 +183,7 @@ describe('validation errors name file, line, key and what is allowed', () => {
     ],
     [yaml('executor:', '  task_timeout: 0'), 'executor.task_timeout', 2, 'conf/config.yaml:2: executor.task_timeout: must be longer than 0 seconds, got 0; allowed: a duration > 0 (seconds, or like 1h)'],
     [yaml('modal:', '  environment: 3'), 'modal.environment', 2, 'conf/config.yaml:2: modal.environment: expected string, got integer 3; allowed: a Modal environment name, or null for the workspace default'],
-    ['core: 5', 'core', 1, 'conf/config.yaml:1: core: expected mapping, got integer 5; allowed: a mapping with keys dags_are_paused_at_creation, max_active_runs_per_dag, max_active_tasks_per_dag, default_task_retries'],
+    ['core: 5', 'core', 1, 'conf/config.yaml:1: core: expected mapping, got integer 5; allowed: a mapping with keys dags_are_paused_at_creation, max_active_runs_per_dag, max_active_tasks_per_dag, default_task_retries, dagbag_import_timeout'],
     [yaml('database:', '  type: mysql'), 'database.type', 2, 'conf/config.yaml:2: database.type: expected one of "sqlite", "postgres"; got <redacted>; allowed: sqlite, postgres'],
     [
       yaml('database:', '  type: postgres'),

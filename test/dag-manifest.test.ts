@@ -283,3 +283,44 @@ describe('manifest shapes', () => {
     expect(dag).toMatchObject({ start_date: '2024-06-01T06:00:00Z', end_date: '2024-07-01T00:00:00Z' });
   });
 });
+
+describe('warnings: deprecated spellings and arguments accepted but not acted on', () => {
+  it("reads dag-factory's schedule_interval as schedule, with a deprecation warning", () => {
+    const spec = only('d:\n  schedule_interval: "@daily"\n  tasks:\n    t:\n      operator: EmptyOperator\n');
+    expect(spec.schedule).toEqual({ kind: 'cron', expression: '0 0 * * *', preset: '@daily' });
+    expect(spec.warnings).toEqual(["DAG 'd': schedule_interval is Airflow 2's name (removed in Airflow 3); read as schedule"]);
+  });
+
+  it('names each ignored argument where it is set, with its value and why', () => {
+    const spec = only(
+      [
+        'd:',
+        '  schedule: null',
+        '  owner_links: {me: "https://example.com"}',
+        '  default_args:',
+        '    email: [ops@example.com]',
+        '    email_on_failure: false',
+        '  task_groups:',
+        '    g:',
+        '      default_args: {queue: fast}',
+        '  tasks:',
+        '    t:',
+        '      operator: EmptyOperator',
+        '      pool: etl',
+        '      priority_weight: 5',
+        '      task_group_name: g',
+      ].join('\n'),
+    );
+    expect(spec.warnings).toEqual([
+      `DAG 'd': owner_links={"me":"https://example.com"} is accepted and ignored (the UI does not show owner links)`,
+      `DAG 'd': default_args email=["ops@example.com"] is accepted and ignored (no email is sent)`,
+      "task group 'g': default_args queue='fast' is accepted and ignored (no queues in airflow-serverless)",
+      "task 'g.t': pool='etl' is accepted and ignored (no pools in airflow-serverless)",
+      "task 'g.t': priority_weight=5 is accepted and ignored (tasks are not ordered by priority)",
+    ]);
+  });
+
+  it('has no warnings field when there is nothing to warn of', () => {
+    expect(only('d:\n  tasks:\n    t:\n      operator: EmptyOperator\n')).not.toHaveProperty('warnings');
+  });
+});

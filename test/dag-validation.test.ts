@@ -66,8 +66,12 @@ describe('manifest validation: each problem names its line', () => {
     });
   });
 
-  it('schedule_interval gets a pointed message', () => {
-    expect(problemOf(yaml('d:', '  schedule_interval: "@daily"')).message).toBe("dag 'd': schedule_interval was removed in Airflow 3; use schedule");
+  it('schedule_interval together with schedule is ambiguous', () => {
+    expect(problemOf(yaml('d:', '  schedule: "@daily"', '  schedule_interval: "@hourly"'))).toEqual({
+      line: 3,
+      message: "dag 'd': give either schedule or schedule_interval (its Airflow 2 name), not both",
+    });
+    expect(problemOf(yaml('d:', '  schedule_interval: "@fortnightly"')).message).toMatch(/^dag 'd': schedule_interval: unknown preset '@fortnightly'/);
   });
 
   it('unknown default_args field with a did-you-mean', () => {

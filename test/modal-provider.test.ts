@@ -43,6 +43,10 @@ function makePackageRoot(): string {
   fs.writeFileSync(path.join(entry, 'tick.js.map'), '{}');
   fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'airflow-serverless', version: '0.1.0', dependencies: { yaml: '^2' } }));
   fs.writeFileSync(path.join(root, 'package-lock.json'), '{"lockfileVersion":3}');
+  for (const file of ['python/task_runner.py', 'python/airflow_serverless/runtime/runner.py', 'python/tests/test_x.py', 'python/airflow/__pycache__/x.pyc']) {
+    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    fs.writeFileSync(path.join(root, file), '# stub\n');
+  }
   return root;
 }
 
@@ -187,6 +191,11 @@ describe('ModalProvider.create / destroy', () => {
     expect(deploy[1]).toBe(path.join(build, 'modal_app.py'));
     expect(fs.existsSync(path.join(build, 'runtime/dist/providers/modal/entrypoints/tick.js'))).toBe(true);
     expect(fs.existsSync(path.join(build, 'runtime/dist/providers/modal/entrypoints/tick.js.map'))).toBe(false);
+    // The Python side ships beside dist/ (src/python-package.ts resolves it there), without its tests.
+    expect(fs.existsSync(path.join(build, 'runtime/python/task_runner.py'))).toBe(true);
+    expect(fs.existsSync(path.join(build, 'runtime/python/airflow_serverless/runtime/runner.py'))).toBe(true);
+    expect(fs.existsSync(path.join(build, 'runtime/python/tests'))).toBe(false);
+    expect(fs.existsSync(path.join(build, 'runtime/python/airflow/__pycache__'))).toBe(false);
     expect(fs.readFileSync(path.join(build, 'runtime/package-lock.json'), 'utf8')).toBe('{"lockfileVersion":3}');
     expect(fake.callsOf('tick')).toHaveLength(1);
     expect(await p.exists()).toBe(true);

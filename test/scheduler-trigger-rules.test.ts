@@ -27,7 +27,7 @@ function oracle(rule: TriggerRule, ups: Upstream[]): TriggerDecision {
       if (some('success', 'skipped')) return 'skip';
       return every('failed', 'upstream_failed') ? 'run' : 'wait';
     case 'all_done':
-    case 'all_done_setup_success': // no setup tasks exist in manifests: Airflow reduces it to all_done
+    case 'all_done_setup_success': // without setup tasks upstream (never counted here) Airflow reduces it to all_done
       return allDone ? 'run' : 'wait';
     case 'all_done_min_one_success':
       if (some('skipped')) return 'skip';

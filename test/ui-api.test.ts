@@ -2,6 +2,8 @@
  * The REST API in-process (hono's app.request) over a real migrated SQLite file: every endpoint, its
  * filters and errors, and each response checked against Airflow 3.2's OpenAPI schemas.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { commandKey, type Command } from '../src/executor/protocol.js';
 import type { createUiApp } from '../src/ui/server/app.js';
@@ -446,6 +448,15 @@ describe('GET /api/v2/dags/{dag_id}/dagRuns', () => {
 });
 
 describe('POST /api/v2/dags/{dag_id}/dagRuns', () => {
+  it("refuses a conf that breaks a param's schema, naming the param, and queues nothing", async () => {
+    await f.dag({ dag_id: 'typed', spec: { params: { n: 1 }, params_schema: { n: { type: 'integer', minimum: 1 } } } });
+    const response = await call('/api/v2/dags/typed/dagRuns', jsonBody({ conf: { n: 'many' } }));
+    expect(response.status).toBe(400);
+    expect(response.json).toEqual({ detail: 'Invalid input for param n: must be integer (got "many")' });
+    expect(await commands()).toEqual([]);
+    expect((await call('/api/v2/dags/typed/dagRuns', jsonBody({ conf: { n: 3 } }))).status).toBe(200);
+  });
+
   it('answers the queued run it will create and records a cmd:trigger', async () => {
     await seed();
     const response = await call('/api/v2/dags/etl/dagRuns', jsonBody({ conf: { date: '2024-05-01' }, note: 'by hand' }));
@@ -767,5 +778,26 @@ describe('page data (/ui)', () => {
     ]);
     expect((grid.json.task_instances as unknown[]).length).toBe(4);
     expect((await get('/ui/grid/nope')).status).toBe(404);
+  });
+});
+
+describe('GET /api/v2/dagSources/{dag_id}', () => {
+  it("serves the DAG file's source as JSON or plain text, and 404s for an unknown DAG", async () => {
+    const source = 'from airflow.sdk import dag\n# <script>alert(1)</script>\n';
+    await f.dag({ dag_id: 'pyetl', spec: { fileloc: 'team/pyetl.py' } });
+    fs.mkdirSync(path.join(f.volume, 'dags/team'), { recursive: true });
+    fs.writeFileSync(path.join(f.volume, 'dags/team/pyetl.py'), source);
+    const { json } = await get('/api/v2/dagSources/pyetl', 'DAGSourceResponse');
+    expect(json).toEqual({ content: source, dag_id: 'pyetl', dag_display_name: 'pyetl', version_number: null });
+    const text = await call('/api/v2/dagSources/pyetl', { headers: { Accept: 'text/plain' } });
+    expect(text.text).toBe(source);
+    expect((await get('/api/v2/dagSources/nope')).status).toBe(404);
+    expect((await get('/api/v2/dagSources/pyetl?version_number=2')).status).toBe(404);
+  });
+
+  it('answers content null when the file is gone from the volume', async () => {
+    await f.dag({ dag_id: 'gone' });
+    const { json } = await get('/api/v2/dagSources/gone', 'DAGSourceResponse');
+    expect(json).toMatchObject({ content: null, dag_id: 'gone' });
   });
 });

@@ -12,6 +12,8 @@ import { MemoryStateDict } from './fakes/ports.js';
 import { task } from './helpers/dag-builder.js';
 
 export const FIXTURES_DIR = path.join(import.meta.dirname, 'fixtures/python');
+/** Python DAG files (the authoring package's `airflow`) for python_file tasks. */
+export const PYTHON_DAGS_DIR = path.join(import.meta.dirname, 'fixtures/python-dags');
 
 /** A MemoryStateDict that remembers the order of writes (and lets a test react to each one). */
 export class RecordingDict extends MemoryStateDict {
@@ -42,10 +44,11 @@ export interface Harness {
   cleanup(): void;
 }
 
-export function createHarness(options: { withFixtures?: boolean } = {}): Harness {
+export function createHarness(options: { withFixtures?: boolean; withPythonDags?: boolean } = {}): Harness {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'worker-test-'));
   fs.mkdirSync(path.join(root, 'dags'), { recursive: true });
   if (options.withFixtures) fs.cpSync(FIXTURES_DIR, path.join(root, 'dags'), { recursive: true });
+  if (options.withPythonDags) fs.cpSync(PYTHON_DAGS_DIR, path.join(root, 'dags'), { recursive: true });
   const dict = new RecordingDict();
   const volume: Harness['volume'] = {
     root,
@@ -96,6 +99,11 @@ export function pythonTask(
   overrides: TaskOverrides = {},
 ): TaskSpec {
   return workerTask(kind, { python_callable_name: 'returns_none', ...args }, overrides);
+}
+
+/** A task of a Python DAG file: the runner finds it by id in the DAG file. */
+export function pythonFileTask(taskId: string, kind = 'task', overrides: TaskOverrides = {}): TaskSpec {
+  return workerTask('python_file', { kind }, { task_id: taskId, ...overrides });
 }
 
 export const RUN_ID = 'scheduled__2024-01-01T00:00:00+00:00';

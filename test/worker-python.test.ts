@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PythonOperatorArgs } from '../src/dag/model.js';
 import { readXcom, runTaskFunction, writeXcom } from '../src/worker/index.js';
 import { logPath } from '../src/volume-layout.js';
+import { PYCACHE_DIR } from '../src/worker/operators/task-runner.js';
 import { RUN_ID, createHarness, makePayload, processExists, pythonTask, type Harness } from './worker-harness.js';
 
 let harness: Harness;
@@ -53,6 +54,7 @@ describe('PythonOperator', () => {
     expect(xcom()?.value).toEqual({
       conf: { y: 'from-conf' },
       run_logical_date: '2024-01-01T00:00:00+00:00',
+      year: 2024,
       params: { x: 1, y: 'from-conf' },
       try_number: 3,
       templates_dict: { q: 'day=2024-01-01' },
@@ -77,7 +79,7 @@ describe('PythonOperator', () => {
     expect(final?.error).toMatch(/AttributeError: .*no_such_function/);
   });
 
-  it('None is not pushed; a non-JSON value is pushed as str()', async () => {
+  it('None is not pushed; a set is pushed as a list; an object JSON cannot carry fails the try', async () => {
     harness = createHarness({ withFixtures: true });
     expect((await runPython('python', { python_callable_name: 'returns_none' })).final?.status).toBe('SUCCESS');
     expect(xcom()).toBeUndefined();
@@ -85,7 +87,12 @@ describe('PythonOperator', () => {
 
     harness = createHarness({ withFixtures: true });
     await runPython('python', { python_callable_name: 'not_json' });
-    expect(xcom()?.value).toBe('{1, 2}');
+    expect(xcom()?.value).toEqual([1, 2]);
+    harness.cleanup();
+
+    harness = createHarness({ withFixtures: true });
+    const { final } = await runPython('python', { python_callable_name: 'not_serialisable' });
+    expect(final).toMatchObject({ status: 'FAILED', error: "TypeError: return value of task 't': cannot serialize object of type _Opaque" });
   });
 
   it('imports a dotted module.function from dags/, and files can import their siblings', async () => {
@@ -107,15 +114,29 @@ describe('PythonOperator', () => {
     expect(xcom('extra')).toMatchObject({ key: 'extra', value: { n: 1 }, task_id: 't' });
   });
 
-  it('AirflowSkipException skips the try', async () => {
+  it('AirflowSkipException (imported from airflow.exceptions) skips the try; AirflowFailException fails it without retry', async () => {
     harness = createHarness({ withFixtures: true });
     expect((await runPython('python', { python_callable_name: 'skip_me' })).final?.status).toBe('SKIPPED');
+    harness.cleanup();
+
+    harness = createHarness({ withFixtures: true });
+    const { final } = await runPython('python', { python_callable_name: 'fail_for_good' });
+    expect(final).toMatchObject({ status: 'FAILED', no_retry: true, error: 'AirflowFailException: no point retrying' });
   });
 
-  it('does not write __pycache__ into the volume', async () => {
+  it('get_current_context() works inside a YAML callable', async () => {
+    harness = createHarness({ withFixtures: true });
+    expect((await runPython('python', { python_callable_name: 'current_context_run_id' })).final?.status).toBe('SUCCESS');
+    expect(xcom()?.value).toBe(RUN_ID);
+  });
+
+  it('caches bytecode outside the volume: no __pycache__ in dags/, no recompiling at every start', async () => {
     harness = createHarness({ withFixtures: true });
     await runPython('python', { python_callable_name: 'uses_sibling', op_args: ['x'] });
     expect(fs.existsSync(path.join(harness.root, 'dags/helpers/__pycache__'))).toBe(false);
+    const cached = path.join(PYCACHE_DIR, harness.root, 'dags/helpers');
+    expect(fs.readdirSync(cached).some((name) => name.startsWith('text.') && name.endsWith('.pyc'))).toBe(true);
+    fs.rmSync(path.join(PYCACHE_DIR, harness.root), { recursive: true, force: true });
   });
 
   it('a timeout kills the Python process group', async () => {
@@ -131,8 +152,9 @@ describe('PythonOperator', () => {
         '    time.sleep(1000)',
       ].join('\n'),
     );
-    const { final } = await runPython('python', { python_callable_file: 'slow.py', python_callable_name: 'wait' }, { timeout_seconds: 1 });
-    expect(final).toMatchObject({ status: 'FAILED', error: 'Task timed out after 1 seconds' });
+    // Long enough for the runner to start and reach the callable on a loaded machine (it took over 1 s).
+    const { final } = await runPython('python', { python_callable_file: 'slow.py', python_callable_name: 'wait' }, { timeout_seconds: 5 });
+    expect(final).toMatchObject({ status: 'FAILED', error: 'Task timed out after 5 seconds' });
     for (const pid of fs.readFileSync(pidFile, 'utf8').split('\n').map(Number)) expect(processExists(pid), `pid ${pid}`).toBe(false);
   });
 });
@@ -159,7 +181,7 @@ describe('BranchPythonOperator', () => {
     harness = createHarness({ withFixtures: true });
     const { final } = await runPython('branch_python', { python_callable_name: 'bad_branch' });
     expect(final?.status).toBe('FAILED');
-    expect(final?.error).toMatch(/Branch callable must return/);
+    expect(final?.error).toBe("AirflowException: 'branch_task_ids' must be either None, a task ID, or an Iterable of IDs, but got 'int'.");
     expect(final?.follow_task_ids).toBeUndefined();
   });
 });

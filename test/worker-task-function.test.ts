@@ -219,6 +219,17 @@ describe('BashOperator', () => {
     expect(final?.error).toMatch(/no_such_filter/);
     expect(fs.existsSync(marker)).toBe(false);
   });
+
+  it('an undefined name fails the try without retry, naming it (StrictUndefined), and runs nothing', async () => {
+    harness = createHarness();
+    const marker = path.join(harness.root, 'marker');
+    const payload = makePayload(bashTask({ bash_command: `touch ${marker}; echo {{ params.x }} {{ typo_ds }}` }));
+    await harness.dispatch(payload);
+    const final = await run(harness, payload);
+    expect(final).toMatchObject({ status: 'FAILED', no_retry: true });
+    expect(final?.error).toContain("UndefinedError: 'typo_ds' is undefined");
+    expect(fs.existsSync(marker)).toBe(false);
+  });
 });
 
 describe('the try\'s lifecycle', () => {

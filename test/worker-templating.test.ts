@@ -1,6 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { describe, expect, it } from 'vitest';
-import { buildTemplateContext, renderTemplate, TemplateRenderError, type XcomReader } from '../src/worker/index.js';
+import { buildTemplateContext, renderTemplate, TemplateRenderError, volumeXcomReader, writeXcom, type XcomReader } from '../src/worker/index.js';
 import { dsAdd, dsFormat, strftime, strptime } from '../src/worker/python-datetime.js';
 import { RUN_ID, bashTask, makePayload } from './worker-harness.js';
 
@@ -26,6 +29,16 @@ describe('template context', () => {
     expect(render('{{ task_instance_key_str }}')).toBe('d__t__20240101');
   });
 
+  it('keeps the Airflow 2 date names Airflow 3 removed, derived from the Airflow 3 ones', () => {
+    expect(render('{{ execution_date }}|{{ dag_run.execution_date | ds }}|{{ next_execution_date | ds }}')).toBe(
+      '2024-01-01T00:00:00+00:00|2024-01-01|2024-01-02',
+    );
+    expect(render('{{ next_ds }}|{{ next_ds_nodash }}|{{ yesterday_ds }}|{{ yesterday_ds_nodash }}|{{ tomorrow_ds }}|{{ tomorrow_ds_nodash }}')).toBe(
+      '2024-01-02|20240102|2023-12-31|20231231|2024-01-02|20240102',
+    );
+    expect(() => render('{{ prev_ds }}')).toThrow("'prev_ds' is undefined");
+  });
+
   it('leaves the date names out when the run has no logical date', () => {
     const base = makePayload(bashTask({}));
     const manual = buildTemplateContext(
@@ -34,7 +47,10 @@ describe('template context', () => {
     );
     expect('ds' in manual).toBe(false);
     expect('logical_date' in manual).toBe(false);
-    expect(renderTemplate('[{{ ds }}][{{ dag_run.logical_date }}]', manual)).toBe('[][None]');
+    expect('execution_date' in manual).toBe(false);
+    expect(renderTemplate('[{{ dag_run.logical_date }}]', manual)).toBe('[None]');
+    // Airflow 3: `ds` is not defined for such a run, and StrictUndefined makes that an error.
+    expect(() => renderTemplate('[{{ ds }}]', manual)).toThrow("UndefinedError: 'ds' is undefined");
   });
 
   it('has run, dag, task, ti and dag_run', () => {
@@ -67,6 +83,27 @@ describe('ti.xcom_pull in templates', () => {
     expect(render("{{ ti.xcom_pull(task_ids='b')['k'][1] }}")).toBe('two');
   });
 
+  it('include_prior_dates takes the latest run at or before this one, by logical date', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'xcom-prior-'));
+    try {
+      const at = (runId: string, value: string, logicalDate: string | null) =>
+        writeXcom(root, { dag_id: 'd', run_id: runId, task_id: 'a', map_index: -1 }, 'return_value', value, new Date(), logicalDate);
+      at('older', 'older', '2023-12-01T00:00:00.000Z');
+      at('previous', 'previous', '2023-12-31T00:00:00.000Z');
+      at('later', 'later', '2024-01-09T00:00:00.000Z');
+      at('undated', 'undated', null);
+      const volumeContext = buildTemplateContext(makePayload(bashTask({})), volumeXcomReader(root));
+      const pull = (template: string) => renderTemplate(template, volumeContext);
+      expect(pull("{{ ti.xcom_pull(task_ids='a') }}")).toBe('None');
+      expect(pull("{{ ti.xcom_pull(task_ids='a', include_prior_dates=True) }}")).toBe('previous');
+      expect(pull("{{ ti.xcom_pull('a', None, 'return_value', True) }}")).toBe('previous');
+      at(RUN_ID, 'mine', '2024-01-01T00:00:00.000Z');
+      expect(pull("{{ ti.xcom_pull(task_ids='a', include_prior_dates=True) }}")).toBe('mine');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('defaults to the current task and to None (or the given default) when missing', () => {
     expect(render('{{ ti.xcom_pull() }}')).toBe('mine');
     expect(render("{{ ti.xcom_pull(task_ids='missing') }}")).toBe('None');
@@ -77,9 +114,14 @@ describe('ti.xcom_pull in templates', () => {
 describe('rendering', () => {
   it('prints values as Python does', () => {
     const ctx = { t: true, f: false, n: null, list: [1, 'a', null], map: { k: "it's" }, num: 1.5 };
-    expect(renderTemplate('{{ t }} {{ f }} {{ n }} {{ list }} {{ map }} {{ num }} [{{ missing }}]', ctx)).toBe(
-      `True False None [1, 'a', None] {'k': "it's"} 1.5 []`,
+    expect(renderTemplate('{{ t }} {{ f }} {{ n }} {{ list }} {{ map }} {{ num }}', ctx)).toBe(
+      `True False None [1, 'a', None] {'k': "it's"} 1.5`,
     );
+  });
+
+  it('tests truth as Python does: empty lists and dicts are false', () => {
+    expect(renderTemplate("{% if e %}a{% else %}b{% endif %}|{{ 'y' if d else 'n' }}|{{ not e }}|{{ not f }}", { e: [], d: {}, f: [0] })).toBe('b|n|True|False');
+    expect(renderTemplate("{{ e or 'x' }}|{{ 'a' and e }}|{{ f and 'y' }}", { e: [], f: [0] })).toBe('x|[]|y');
   });
 
   it('knows Jinja\'s capitalised constants', () => {
@@ -87,7 +129,41 @@ describe('rendering', () => {
   });
 
   it('leaves other nunjucks users alone', () => {
-    expect(nunjucks.renderString('{{ t }} {{ list }}', { t: true, list: [1, 2] })).toBe('true 1,2');
+    expect(nunjucks.renderString('{{ t }} {{ list }} [{{ missing }}] {{ a + b }} {{ l + m }}', { t: true, list: [1, 2], a: 1, b: 2, l: [1], m: [2] })).toBe(
+      'true 1,2 [] 3 12',
+    );
+    expect(nunjucks.renderString('{% if e %}js{% endif %}{% if missing %}x{% endif %}{{ not e }}', { e: [] })).toBe('jsfalse');
+    expect(nunjucks.renderString("{{ e or 'x' }}|{{ 1 and e }}|{{ missing or 'm' }}", { e: [] })).toBe('||m');
+  });
+
+  it('fails on an undefined name or attribute with Jinja\'s StrictUndefined message', () => {
+    expect(() => render('x {{ nope }}')).toThrow("UndefinedError: 'nope' is undefined");
+    expect(() => render('{{ params.missing }}')).toThrow("UndefinedError: 'dict object' has no attribute 'missing'");
+    expect(() => render('{{ nope.deeper }}')).toThrow("UndefinedError: 'nope' is undefined");
+    expect(() => render('{{ dag_run.conf.nope.deeper }}')).toThrow("'dict object' has no attribute 'nope'");
+    expect(() => render("{{ ti.xcom_pull(task_ids='missing').key }}")).toThrow("UndefinedError: 'None' has no attribute 'key'");
+    expect(() => render('{{ nope }}')).toThrow(TemplateRenderError);
+    expect(() => render('{% if typo %}x{% endif %}')).toThrow("UndefinedError: 'typo' is undefined");
+    expect(() => render("{{ 'a' if params.typo else 'b' }}")).toThrow("'dict object' has no attribute 'typo'");
+  });
+
+  it('lets `is defined` and `default` look at undefined values, as Jinja does', () => {
+    expect(render("{{ nope is defined }}|{{ params.missing is defined }}|{{ nope | default('d') }}|{{ params.x | default('d') }}")).toBe(
+      'False|False|d|1',
+    );
+    expect(render('{% if params.missing is defined %}yes{% else %}no{% endif %}')).toBe('no');
+  });
+
+  it('has macros.datetime, timedelta, time, random, uuid and json, and date arithmetic', () => {
+    expect(render('{{ logical_date + macros.timedelta(days=1, hours=2) }}')).toBe('2024-01-02T02:00:00+00:00');
+    expect(render("{{ (logical_date - macros.timedelta(1)).strftime('%Y-%m-%d') }}")).toBe('2023-12-31');
+    expect(render('{{ macros.timedelta(days=1, seconds=5) }}|{{ macros.timedelta(minutes=90) }}|{{ data_interval_end - data_interval_start }}')).toBe(
+      '1 day, 0:00:05|1:30:00|1 day, 0:00:00',
+    );
+    expect(render("{{ macros.datetime(2024, 2, 3) | ds }}|{{ macros.datetime.strptime(ds, '%Y-%m-%d').year }}")).toBe('2024-02-03|2024');
+    expect(render('{{ macros.random() < 1 }}|{{ macros.uuid.uuid4() | length }}|{{ macros.time.time() > 1700000000 }}')).toBe('True|36|True');
+    expect(render('{{ macros.json.dumps(dag_run.conf) }}|{{ macros.json.loads(\'{"a": [1]}\').a }}')).toBe('{"y": "from-conf"}|[1]');
+    expect(render('{{ [1] + [2] }}|{{ 1 + 2 }}|{{ "a" + "b" }}|{{ 5 - 2 }}')).toBe('[1, 2]|3|ab|3');
   });
 
   it('renders lists and mappings recursively, values only', () => {

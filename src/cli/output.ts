@@ -42,3 +42,8 @@ export function printLine(line = ''): void {
 export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
+
+/** DAG warnings (arguments accepted but not acted on), one `warning:` line each on stderr: stdout stays the result. */
+export function printWarnings(warnings: readonly string[] | undefined): void {
+  for (const warning of warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
+}

@@ -22,6 +22,8 @@ export interface Config {
     max_active_runs_per_dag: number; // 16
     max_active_tasks_per_dag: number; // 16
     default_task_retries: number; // 0
+    /** Seconds one Python DAG file may take to import before it is an import error (Airflow's name and default, 30). */
+    dagbag_import_timeout: number;
   };
   scheduler: {
     interval_seconds: number; // 60

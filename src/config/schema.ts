@@ -18,6 +18,7 @@ export const ALLOWED: Readonly<Record<string, string>> = {
   'core.max_active_runs_per_dag': 'an integer >= 1',
   'core.max_active_tasks_per_dag': 'an integer >= 1',
   'core.default_task_retries': 'an integer >= 0',
+  'core.dagbag_import_timeout': 'a duration > 0 (seconds, or like 1m): how long one Python DAG file may take to import',
   'scheduler.interval_seconds': 'an integer >= 1 (seconds)',
   'scheduler.create_cron_data_intervals': 'true, false',
   'scheduler.create_delta_data_intervals': 'true, false',
@@ -70,6 +71,7 @@ const coreSchema = section({
   max_active_runs_per_dag: z.int().min(1).default(16),
   max_active_tasks_per_dag: z.int().min(1).default(16),
   default_task_retries: z.int().min(0).default(0),
+  dagbag_import_timeout: positiveDuration.default(30),
 });
 
 const schedulerSchema = section({

@@ -18,3 +18,18 @@ export function manifestDefaultsFrom(config: Config): ManifestDefaults {
     is_paused_upon_creation: config.core.dags_are_paused_at_creation,
   };
 }
+
+/**
+ * Airflow's BaseOperator defaults for the task fields a DAG file may leave unset (Airflow: owner
+ * `[operators] default_owner`, retry_delay 300 s, trigger rule all_success). Both front ends apply these,
+ * after `default_args` and task groups had their say; `retries` comes from the config (ManifestDefaults).
+ */
+export const TASK_DEFAULTS = {
+  trigger_rule: 'all_success',
+  owner: 'airflow',
+  retry_delay: 300,
+  retry_exponential_backoff: 0,
+  max_retry_delay: null,
+  execution_timeout: null,
+  depends_on_past: false,
+} as const;

@@ -12,48 +12,83 @@ import { tryParseDuration } from './duration.js';
 import type { OperatorKind } from './model.js';
 import { didYouMean } from './suggest.js';
 
-/** BaseOperator arguments accepted in `default_args` and on tasks, and ignored. Keep this the only list. */
-export const IGNORED_OPERATOR_ARGS = [
-  'email',
-  'email_on_failure',
-  'email_on_retry',
-  'pool',
-  'pool_slots',
-  'queue',
-  'priority_weight',
-  'weight_rule',
-  'sla',
-  'on_failure_callback',
-  'on_success_callback',
-  'on_retry_callback',
-  'on_execute_callback',
-  'on_skipped_callback',
-  'executor',
-  'executor_config',
-  'run_as_user',
-  'resources',
-  'inlets',
-  'outlets',
-  'task_display_name',
-  'max_active_tis_per_dag',
-  'max_active_tis_per_dagrun',
-  'task_concurrency',
-  'wait_for_downstream',
-  'show_return_value_in_logs',
-] as const;
+/**
+ * BaseOperator arguments accepted in `default_args` and on tasks, and ignored, with the reason each
+ * warning gives (the authoring package's IGNORED_TASK_ARGS says the same for Python DAG files). Keep this
+ * the only list.
+ */
+export const IGNORED_OPERATOR_ARG_REASONS: Readonly<Record<string, string>> = {
+  email: 'no email is sent',
+  email_on_failure: 'no email is sent',
+  email_on_retry: 'no email is sent',
+  pool: 'no pools in airflow-serverless',
+  pool_slots: 'no pools in airflow-serverless',
+  queue: 'no queues in airflow-serverless',
+  priority_weight: 'tasks are not ordered by priority',
+  weight_rule: 'tasks are not ordered by priority',
+  sla: 'SLAs are not checked',
+  on_failure_callback: 'callbacks are not run yet',
+  on_success_callback: 'callbacks are not run yet',
+  on_retry_callback: 'callbacks are not run yet',
+  on_execute_callback: 'callbacks are not run yet',
+  on_skipped_callback: 'callbacks are not run yet',
+  executor: "tasks run on the environment's provider",
+  executor_config: "tasks run on the environment's provider",
+  run_as_user: "tasks run as the worker's user",
+  resources: "tasks run on the environment's provider",
+  inlets: 'lineage is not recorded',
+  outlets: 'lineage is not recorded',
+  task_display_name: 'the UI shows task ids',
+  max_active_tis_per_dag: 'per-task concurrency limits are not enforced yet',
+  max_active_tis_per_dagrun: 'per-task concurrency limits are not enforced yet',
+  task_concurrency: 'per-task concurrency limits are not enforced yet',
+  wait_for_downstream: 'not enforced yet',
+  show_return_value_in_logs: 'return values are not printed to the log',
+};
+export const IGNORED_OPERATOR_ARGS = Object.keys(IGNORED_OPERATOR_ARG_REASONS);
 
-/** DAG(...) arguments accepted at DAG level and ignored (UI decoration, callbacks, access control). */
-export const IGNORED_DAG_ARGS = [
-  'dag_display_name',
-  'default_view',
-  'orientation',
-  'owner_links',
-  'access_control',
-  'on_success_callback',
-  'on_failure_callback',
-  'sla_miss_callback',
-  'max_consecutive_failed_dag_runs',
-] as const;
+/** DAG(...) arguments accepted at DAG level and ignored (UI decoration, callbacks, access control), with their reasons. */
+export const IGNORED_DAG_ARG_REASONS: Readonly<Record<string, string>> = {
+  dag_display_name: 'the UI shows DAG ids',
+  default_view: 'the UI has one DAG view',
+  orientation: 'the UI has one graph orientation',
+  owner_links: 'the UI does not show owner links',
+  access_control: 'no per-DAG access control in airflow-serverless',
+  on_success_callback: 'callbacks are not run yet',
+  on_failure_callback: 'callbacks are not run yet',
+  sla_miss_callback: 'SLAs are not checked',
+  max_consecutive_failed_dag_runs: 'DAGs are not paused automatically',
+};
+export const IGNORED_DAG_ARGS = Object.keys(IGNORED_DAG_ARG_REASONS);
+
+/** `pool='etl'`: how a warning shows the value it ignores (Python-like, as the authoring package's warnings). */
+function showValue(value: unknown): string {
+  if (typeof value === 'string') return `'${value.length > 60 ? `${value.slice(0, 60)}...` : value}'`;
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 60)}...` : text;
+}
+
+/**
+ * One warning line per ignored argument set in `fields` (a DAG's, a task's or a default_args block), as
+ * `<where>: [default_args ]<name>=<value> is accepted and ignored (<reason>)`. Unset or empty values (null, false, [], {})
+ * warn of nothing, as in the authoring package.
+ */
+export function ignoredArgWarnings(
+  where: string,
+  fields: Readonly<Record<string, unknown>>,
+  reasons: Readonly<Record<string, string>>,
+  /** 'default_args ' when `fields` is a default_args block. */
+  block = '',
+): string[] {
+  const warnings: string[] = [];
+  for (const [name, reason] of Object.entries(reasons)) {
+    const value = fields[name];
+    if (value === undefined || value === null || value === false) continue;
+    if (Array.isArray(value) ? value.length === 0 : typeof value === 'object' && Object.keys(value).length === 0) continue;
+    warnings.push(`${where}: ${block}${name}=${showValue(value)} is accepted and ignored (${reason})`);
+  }
+  return warnings;
+}
 
 const ignored = (keys: readonly string[]) => Object.fromEntries(keys.map((key) => [key, z.unknown().optional()]));
 
@@ -211,6 +246,8 @@ export const dagSchema = z.strictObject({
   dag_id: z.string().optional(),
   description: z.string().nullable().optional(),
   schedule: z.unknown().optional(),
+  /** dag-factory's Airflow 2 name for schedule: read as schedule, with a deprecation warning. */
+  schedule_interval: z.unknown().optional(),
   start_date: z.unknown().optional(),
   end_date: z.unknown().optional(),
   catchup: z.boolean().optional(),
@@ -282,7 +319,6 @@ export const UNSUPPORTED_TASK_KEYS: Readonly<Record<string, string>> = {
 };
 
 export const UNSUPPORTED_DAG_KEYS: Readonly<Record<string, string>> = {
-  schedule_interval: 'schedule_interval was removed in Airflow 3; use schedule',
   timetable: 'custom timetables are not supported; use schedule',
   user_defined_macros: 'user_defined_macros are not supported',
   user_defined_filters: 'user_defined_filters are not supported',

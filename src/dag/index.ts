@@ -1,6 +1,7 @@
 /** DAG manifests: parsing, validation and the stored form of a DAG. */
 export type { BashOperatorArgs, DagSpec, OperatorKind, PythonOperatorArgs, ScheduleSpec, TaskGroupSpec, TaskSpec } from './model.js';
 export { parseManifest, MAX_MANIFEST_BYTES, MAX_TASKS } from './manifest.js';
+export { specsFromRawDags } from './python-dag.js';
 export { ManifestError, formatProblem } from './errors.js';
 export type { ManifestProblem } from './errors.js';
 export { manifestDefaultsFrom } from './defaults.js';

@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import { isValidTimezone, parseDagDate } from './dates.js';
+import { TASK_DEFAULTS } from './defaults.js';
 import type { ManifestDefaults } from './defaults.js';
 import { describeType } from './duration.js';
 import { ManifestError } from './errors.js';
@@ -16,6 +17,9 @@ import {
   defaultArgsSchema,
   groupSchema,
   idProblem,
+  IGNORED_DAG_ARG_REASONS,
+  IGNORED_OPERATOR_ARG_REASONS,
+  ignoredArgWarnings,
   OPERATOR_FIELDS,
   taskSchema,
   UNSUPPORTED_DAG_KEYS,
@@ -80,6 +84,8 @@ interface TaskInput {
 
 class ManifestParser {
   readonly problems: ManifestProblem[] = [];
+  /** Warnings of the DAG being parsed (arguments accepted but not acted on, deprecated spellings). */
+  private warnings: string[] = [];
 
   constructor(
     private readonly index: LineIndex,
@@ -109,6 +115,7 @@ class ManifestParser {
   private parseDag(dagId: string, raw: unknown, defaultBlock: Record<string, unknown> | null, dagLine: number | null): DagSpec | null {
     const where = `dag '${dagId}'`;
     const problemsBefore = this.problems.length;
+    this.warnings = [];
     const idIssue = idProblem('dag_id', dagId);
     if (idIssue) this.problem(dagLine, idIssue);
     if (!isPlainObject(raw)) {
@@ -144,7 +151,11 @@ class ManifestParser {
       this.problem(fromDagOrArgs('end_date').line, `${where}: end_date ${endDate} is before start_date ${startDate}`);
     }
 
-    const schedule = this.parseSchedule(merged, dag.schedule, at(['schedule']), where);
+    const schedule = this.parseSchedule(dagId, merged, dag, at, where);
+    this.warnings.push(...ignoredArgWarnings(`DAG '${dagId}'`, merged, IGNORED_DAG_ARG_REASONS));
+    if (isPlainObject(dag.default_args)) {
+      this.warnings.push(...ignoredArgWarnings(`DAG '${dagId}'`, dag.default_args, IGNORED_OPERATOR_ARG_REASONS, 'default_args '));
+    }
     const groups = this.parseGroups(dag.task_groups, merged, at, where);
     const tasks = this.parseTasks(dag.tasks, merged, at, where, defaultArgs, groups);
     if (this.problems.length > problemsBefore || !schedule || !tasks) return null;
@@ -176,6 +187,7 @@ class ManifestParser {
       is_paused_upon_creation: dag.is_paused_upon_creation ?? this.defaults.is_paused_upon_creation,
       render_template_as_native_obj: dag.render_template_as_native_obj ?? false,
       doc_md: dag.doc_md ?? null,
+      ...(this.warnings.length > 0 ? { warnings: this.warnings } : {}),
       task_groups: [...groups.values()]
         .map((group): TaskGroupSpec => ({ group_id: group.id, parent_group_id: group.parentId, tooltip: group.tooltip }))
         .sort((a, b) => (a.group_id < b.group_id ? -1 : a.group_id > b.group_id ? 1 : 0)),
@@ -183,10 +195,29 @@ class ManifestParser {
     };
   }
 
-  private parseSchedule(merged: Record<string, unknown>, value: unknown, line: number | null, where: string): ScheduleSpec | null {
-    const result = normaliseSchedule('schedule' in merged ? value : null);
+  /**
+   * `schedule:`, or dag-factory's Airflow 2 `schedule_interval:` read the same way with a deprecation
+   * warning (dag-factory still accepts it); both at once is ambiguous and refused.
+   */
+  private parseSchedule(
+    dagId: string,
+    merged: Record<string, unknown>,
+    dag: { schedule?: unknown; schedule_interval?: unknown },
+    at: (path: PropertyKey[]) => number | null,
+    where: string,
+  ): ScheduleSpec | null {
+    let key = 'schedule';
+    if ('schedule_interval' in merged) {
+      if ('schedule' in merged) {
+        this.problem(at(['schedule_interval']), `${where}: give either schedule or schedule_interval (its Airflow 2 name), not both`);
+        return null;
+      }
+      key = 'schedule_interval';
+      this.warnings.push(`DAG '${dagId}': schedule_interval is Airflow 2's name (removed in Airflow 3); read as schedule`);
+    }
+    const result = normaliseSchedule(key in merged ? (key === 'schedule' ? dag.schedule : dag.schedule_interval) : null);
     if (result.ok) return result.schedule;
-    this.problem(line, `${where}: schedule: ${result.problem}`);
+    this.problem(at([key]), `${where}: ${key}: ${result.problem}`);
     return null;
   }
 
@@ -239,6 +270,9 @@ class ManifestParser {
         continue;
       }
       const args = this.parseDefaultArgs(fields.default_args, { container: raw, fallbackLine: entry.line }, ['default_args'], label) ?? {};
+      if (isPlainObject(fields.default_args)) {
+        this.warnings.push(...ignoredArgWarnings(`task group '${entry.name}'`, fields.default_args, IGNORED_OPERATOR_ARG_REASONS, 'default_args '));
+      }
       declared.set(entry.name, { fields, raw, args, line: entry.line });
     }
 
@@ -372,6 +406,7 @@ class ManifestParser {
       }
     }
     const id = group ? `${group.id}.${entry.name}` : entry.name;
+    this.warnings.push(...ignoredArgWarnings(`task '${id}'`, raw, IGNORED_OPERATOR_ARG_REASONS));
     const fullIdIssue = group ? idProblem('task_id', id) : null;
     if (fullIdIssue) this.problem(entry.line, `${where}: ${fullIdIssue}`);
 
@@ -394,14 +429,14 @@ class ManifestParser {
       task_id: id,
       operator_class: operator.operatorClass,
       upstream: [],
-      trigger_rule: pick('trigger_rule') ?? 'all_success',
-      owner: pick('owner') ?? 'airflow',
+      trigger_rule: pick('trigger_rule') ?? TASK_DEFAULTS.trigger_rule,
+      owner: pick('owner') ?? TASK_DEFAULTS.owner,
       retries: pick('retries') ?? this.defaults.retries,
-      retry_delay: pick('retry_delay') ?? 300,
-      retry_exponential_backoff: pick('retry_exponential_backoff') ?? 0,
-      max_retry_delay: pick('max_retry_delay') ?? null,
-      execution_timeout: pick('execution_timeout') ?? null,
-      depends_on_past: pick('depends_on_past') ?? false,
+      retry_delay: pick('retry_delay') ?? TASK_DEFAULTS.retry_delay,
+      retry_exponential_backoff: pick('retry_exponential_backoff') ?? TASK_DEFAULTS.retry_exponential_backoff,
+      max_retry_delay: pick('max_retry_delay') ?? TASK_DEFAULTS.max_retry_delay,
+      execution_timeout: pick('execution_timeout') ?? TASK_DEFAULTS.execution_timeout,
+      depends_on_past: pick('depends_on_past') ?? TASK_DEFAULTS.depends_on_past,
       task_group_id: group?.id ?? null,
       params,
       doc_md: fields.doc_md ?? null,

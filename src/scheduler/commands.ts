@@ -5,6 +5,7 @@
  * crash after the commit) is not applied twice: its recorded result is published again. A bad command (an
  * unknown DAG, a duplicate run) gets a failed result; it never stops the tick.
  */
+import { paramsProblem } from '../dag/params.js';
 import type { Queryable } from '../db/backend.js';
 import { getCommandLog, insertCommandLog } from '../db/queries/command-log.js';
 import { findDagRunByLogicalDate, getDagRun, insertDagRun, updateDagRun } from '../db/queries/dag-runs.js';
@@ -139,6 +140,9 @@ async function trigger(ctx: TickContext, tx: Queryable, command: Of<'trigger'>):
   const loaded = await ctx.loadDag(command.dag_id);
   if (!loaded) throw new Rejected(`DAG '${command.dag_id}' has never been parsed successfully; fix its import errors first`);
   if (typeof command.run_id !== 'string' || command.run_id === '') throw new Rejected('trigger needs a run_id');
+  // Checked where the trigger was accepted too; again here because the DAG's params may have changed since.
+  const paramsIssue = paramsProblem(loaded.spec, command.conf && typeof command.conf === 'object' ? command.conf : {});
+  if (paramsIssue) throw new Rejected(paramsIssue);
   const requested = Date.parse(command.requested_at);
   // Airflow's run_after for a manual run is the moment it was triggered; never later than this tick.
   let runAfter = new Date(Number.isNaN(requested) ? ctx.now.getTime() : Math.min(requested, ctx.now.getTime()));

@@ -1,17 +1,17 @@
 /**
- * Step 3 of the tick: bring the database in line with the manifests under `dags/`. Only files whose content
- * hash changed are parsed. A file that fails leaves its DAGs at their last good version (flagged
+ * Step 3 of the tick: bring the database in line with the DAG files under `dags/` (YAML manifests, and
+ * Python files as `src/parse/dag-discovery.ts` picks them). Only files whose content hash changed are
+ * parsed; a Python file also when a local module it imported changed. Changed Python files share one parse
+ * worker per tick, started only when there is one. A file that fails leaves its DAGs at their last good version (flagged
  * `has_import_errors`) and gets one `import_error` row; a DAG whose file (or whose id in the file) is gone
  * becomes stale. One bad file never stops the tick: every file is parsed before anything is written, a bad
  * one is only an import error, and the good parses are written a batch of files per transaction.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DagSpec } from '../dag/model.js';
-import { hashSerializedDag, manifestDefaultsFrom, ManifestError, parseManifest, serializeDag } from '../dag/index.js';
+import { hashSerializedDag, manifestDefaultsFrom, ManifestError, parseManifest, serializeDag, specsFromRawDags } from '../dag/index.js';
+import type { ManifestDefaults } from '../dag/index.js';
 import type { Queryable } from '../db/backend.js';
 import { deleteDagFile, listDagFiles, upsertDagFile, upsertDagFiles } from '../db/queries/dag-files.js';
 import type { DagFileRow } from '../db/queries/dag-files.js';
@@ -20,6 +20,10 @@ import type { DagUpsert, NextDagrunFields } from '../db/queries/dags.js';
 import { deleteImportError, deleteImportErrors, replaceImportError } from '../db/queries/import-errors.js';
 import { getSerializedDags, upsertSerializedDags } from '../db/queries/serialized-dags.js';
 import { chunks } from '../db/queries/sql.js';
+import { listDagFileCandidates } from '../parse/dag-discovery.js';
+import { contentOf, scanDagFiles } from '../parse/file-scan.js';
+import { ParseWorker } from '../parse/parse-worker.js';
+import { PythonFolderState } from '../parse/python-hashes.js';
 import { DAGS_DIR } from '../volume-layout.js';
 import type { TickContext } from './context.js';
 import { lastAutomatedDataInterval, nextRunInfo, scheduleSignature, timetableOf, toNextDagrunFields } from './next-dagrun.js';
@@ -35,31 +39,6 @@ export interface ManifestSyncResult {
   removed: number;
 }
 
-const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml']);
-
-/** Manifest paths relative to `dags/`, `/`-separated, sorted; hidden files and folders are ignored. */
-export async function listManifests(dagsDir: string): Promise<string[] | null> {
-  const out: string[] = [];
-  async function walk(dir: string, prefix: string): Promise<void> {
-    const entries = await fs.readdir(dir, { withFileTypes: true });
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) await walk(path.join(dir, entry.name), relative);
-      else if (entry.isFile() && MANIFEST_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) out.push(relative);
-    }
-  }
-  try {
-    await walk(dagsDir, '');
-  } catch (error) {
-    // No dags/ folder at all is "nothing to sync", not "every file was deleted": a volume that failed to
-    // mount must not turn every DAG stale.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-  return out.sort();
-}
-
 /** Writes the file's failure as its import error; its DAGs keep their last good version. */
 async function writeImportError(
   tx: Queryable,
@@ -68,12 +47,66 @@ async function writeImportError(
 ): Promise<void> {
   const { fileloc, error } = args;
   const stacktrace =
-    error instanceof ManifestError ? error.message : `${fileloc}: ${error instanceof Error ? error.message : String(error)}`;
-  ctx.logger.warn('manifest failed to import', { fileloc, error: stacktrace });
+    error instanceof PythonImportError || error instanceof ManifestError
+      ? error.message
+      : `${fileloc}: ${error instanceof Error ? error.message : String(error)}`;
+  ctx.logger.warn('DAG file failed to import', { fileloc, error: stacktrace.split('\n')[0] });
   await replaceImportError(tx, { filename: fileloc, stacktrace, timestamp: ctx.nowIso });
   const dagIds = args.previous?.dag_ids ?? [];
   if (dagIds.length > 0) await setDagsImportErrors(tx, dagIds, true);
   await upsertDagFile(tx, { fileloc, content_hash: args.contentHash, last_parsed_time: ctx.nowIso, dag_ids: dagIds });
+}
+
+/** A Python DAG file that failed to import: its one-line error first, then the worker's traceback. */
+class PythonImportError extends Error {
+  constructor(error: string, traceback: string) {
+    super(traceback.includes(error) ? `${error}\n${traceback.replace(/\n+$/, '')}` : `${error}\n${traceback}\n${error}`);
+    this.name = 'PythonImportError';
+  }
+}
+
+/**
+ * Parses the changed Python DAG files with one parse worker (started here, ended here). Good parses join
+ * `good`, stored with the hashes of the local modules they imported; failures are written as import
+ * errors at once. Returns how many failed.
+ */
+async function parsePythonFiles(
+  ctx: TickContext,
+  args: { dagsDir: string; files: readonly ChangedFile[]; state: PythonFolderState; defaults: ManifestDefaults; good: GoodParse[] },
+): Promise<number> {
+  let failed = 0;
+  const worker = new ParseWorker({
+    dagsDir: args.dagsDir,
+    timeoutSeconds: ctx.config.core.dagbag_import_timeout,
+    onOutput: (text) => ctx.logger.info('DAG file output', { text: text.trimEnd() }),
+  });
+  try {
+    for (const file of args.files) {
+      const started = performance.now();
+      const answer = await worker.parse(file.fileloc);
+      let error: unknown;
+      if (answer.ok) {
+        try {
+          const specs = specsFromRawDags(answer.dags, file.fileloc, args.defaults, answer.warnings);
+          for (const spec of specs) timetableOf(spec, ctx.config);
+          const contentHash = args.state.hashWithModules(file.contentHash, answer.modules);
+          args.good.push({ ...file, contentHash, specs, seconds: (performance.now() - started) / 1000 });
+          continue;
+        } catch (caught) {
+          error = caught;
+        }
+      } else {
+        error = new PythonImportError(answer.error, answer.traceback);
+      }
+      const contentHash = args.state.hashAfterFailure(file.contentHash);
+      await ctx.ensureLease();
+      await ctx.db.transaction((tx) => writeImportError(tx, ctx, { ...file, contentHash, error }));
+      failed++;
+    }
+  } finally {
+    await worker.close();
+  }
+  return failed;
 }
 
 /** A manifest whose content changed since the last pass. */
@@ -98,7 +131,8 @@ const FILES_PER_TRANSACTION = 100;
 
 export async function syncManifests(ctx: TickContext, volumeRoot: string): Promise<ManifestSyncResult> {
   const result: ManifestSyncResult = { parsed: 0, unchanged: 0, failed: 0, removed: 0 };
-  const files = await listManifests(path.join(volumeRoot, DAGS_DIR));
+  const dagsDir = path.join(volumeRoot, DAGS_DIR);
+  const files = await listDagFileCandidates(dagsDir);
   if (files === null) {
     ctx.logger.warn('no dags/ folder on the volume; skipping the manifest sync', { root: volumeRoot });
     return result;
@@ -107,27 +141,45 @@ export async function syncManifests(ctx: TickContext, volumeRoot: string): Promi
   // The defaults shape every parse, so they are part of the hash: changing them re-parses every file.
   const defaultsKey = JSON.stringify(defaults);
   const known = new Map((await listDagFiles(ctx.db)).map((row) => [row.fileloc, row]));
-  const present = new Set(files);
+  const present = new Set<string>();
+  const pythonState = new PythonFolderState(dagsDir);
+  const pythonChanged: ChangedFile[] = [];
 
   // Parse every changed file first, then write the good parses in a few transactions.
   const good: GoodParse[] = [];
-  for (const fileloc of files) {
-    let content: string;
-    try {
-      // Synchronous on purpose: a thousand small awaited reads cost 50-100 ms of event-loop round trips per
-      // idle tick, sync reads about a tenth of that, and the tick has nothing else to do meanwhile.
-      content = readFileSync(path.join(volumeRoot, DAGS_DIR, fileloc), 'utf8');
-    } catch (error) {
-      ctx.logger.warn('cannot read manifest; will retry next tick', { fileloc, error: (error as Error).message });
+  // Scan every file first: whether a failed Python file must be retried depends on all Python files.
+  const scanned = scanDagFiles(dagsDir, files, (fileloc, error) =>
+    ctx.logger.warn('cannot read DAG file; will retry next tick', { fileloc, error: error.message }),
+  );
+  for (const file of scanned) if (file?.python) pythonState.record(file.fileloc, file.hash);
+  for (const [position, fileloc] of files.entries()) {
+    const file = scanned[position];
+    if (!file) {
+      present.add(fileloc);
       continue;
     }
-    const contentHash = createHash('sha256').update(defaultsKey).update('\n').update(content).digest('hex');
+    // A helper module, not a DAG file (Airflow's safe-mode heuristic): never imported on its own.
+    if (!file.isDag) continue;
+    present.add(fileloc);
+    const contentHash = file.hashWith(defaultsKey);
     const previous = known.get(fileloc);
-    if (previous?.content_hash === contentHash) {
+    if (file.python ? pythonState.upToDate(previous?.content_hash, contentHash) : previous?.content_hash === contentHash) {
       result.unchanged++;
       continue;
     }
     result.parsed++;
+    if (file.python) {
+      pythonChanged.push({ fileloc, contentHash, previous });
+      continue;
+    }
+    let content: string;
+    try {
+      content = contentOf(dagsDir, file);
+    } catch (error) {
+      ctx.logger.warn('cannot read DAG file; will retry next tick', { fileloc, error: (error as Error).message });
+      result.parsed--;
+      continue;
+    }
     const started = performance.now();
     // Only parsing decides whether a file is bad: it is pure, so any error it throws is the file's fault.
     // Storing is not: a database error there (a dropped connection, a lost lease) must fail the tick and
@@ -144,6 +196,9 @@ export async function syncManifests(ctx: TickContext, volumeRoot: string): Promi
       continue;
     }
     good.push({ fileloc, contentHash, previous, specs, seconds: (performance.now() - started) / 1000 });
+  }
+  if (pythonChanged.length > 0) {
+    result.failed += await parsePythonFiles(ctx, { dagsDir, files: pythonChanged, state: pythonState, defaults, good });
   }
 
   // What each file parsed this pass declares now, so a DAG moved from one file to another in one edit is a

@@ -24,7 +24,7 @@ import { LeaseLostError } from './context.js';
 import type { LoadedDag, TickContext } from './context.js';
 import { dagRows } from './run-lifecycle.js';
 import { needsIntegrityFix, verifyRunIntegrity } from './task-instances.js';
-import { countUpstreamStates, evaluateTriggerRule } from './trigger-rules.js';
+import { countUpstreamStates, decideTask } from './trigger-rules.js';
 
 export interface ReadinessResult {
   scheduled: number;
@@ -106,8 +106,13 @@ async function scheduleRun(ctx: TickContext, run: DagRunRow, loaded: LoadedDag, 
         continue;
       }
       if (state !== null) continue;
-      const upstream = (graph.upstream.get(task.task_id) ?? []).map((id) => states.get(id) ?? null);
-      const decision = evaluateTriggerRule(task.trigger_rule, countUpstreamStates(upstream));
+      const upstreamIds = graph.upstream.get(task.task_id) ?? [];
+      const upstream = upstreamIds.map((id) => states.get(id) ?? null);
+      const decision = decideTask(
+        task.trigger_rule,
+        countUpstreamStates(upstream, upstreamIds.map((id) => graph.tasks.get(id)?.is_setup === true)),
+        (graph.indirectSetups.get(task.task_id) ?? []).map((id) => states.get(id) ?? null),
+      );
       if (decision === 'wait') continue;
       if (decision === 'skip' || decision === 'upstream_failed') {
         const finalState = decision === 'skip' ? 'skipped' : 'upstream_failed';

@@ -3,9 +3,10 @@
  * `flag_upstream_failed` on, as the scheduler runs it). The result says whether the task instance runs now,
  * keeps waiting, or is set to `skipped` / `upstream_failed` because its rule can no longer be met.
  *
- * Deliberate reading of `all_done_setup_success`: it is the default rule of teardown tasks and only differs from
- * `all_done` when setup tasks are upstream. Manifests cannot declare setup tasks, so there is never an upstream
- * setup, and Airflow's own evaluation then reduces to `all_done` (no auto-state; runs when all upstream are done).
+ * `all_done_setup_success` (the teardown default) is `all_done` plus Airflow's setup rule: once every upstream
+ * task is done, a teardown whose direct upstream setups were all skipped is skipped, and one none of whose
+ * direct upstream setups succeeded is upstream_failed; one successful setup is enough for it to run.
+ * The setup constraint on other tasks (every relevant indirect setup must succeed) is `evaluateSetupConstraint`.
  */
 import type { TaskInstanceState, TriggerRule } from '../model.js';
 
@@ -19,16 +20,37 @@ export interface UpstreamCounts {
   failed: number;
   upstream_failed: number;
   removed: number;
+  /** Direct upstream setup tasks, and how many of them succeeded / were skipped. */
+  setup: number;
+  success_setup: number;
+  skipped_setup: number;
 }
 
-export function countUpstreamStates(states: readonly TaskInstanceState[]): UpstreamCounts {
-  const counts: UpstreamCounts = { upstream: states.length, success: 0, skipped: 0, failed: 0, upstream_failed: 0, removed: 0 };
-  for (const state of states) {
+/** `isSetup[i]` says whether the i-th upstream task is a setup task (absent: none is). */
+export function countUpstreamStates(states: readonly TaskInstanceState[], isSetup?: readonly boolean[]): UpstreamCounts {
+  const counts: UpstreamCounts = { upstream: states.length, success: 0, skipped: 0, failed: 0, upstream_failed: 0, removed: 0, setup: 0, success_setup: 0, skipped_setup: 0 };
+  states.forEach((state, i) => {
     if (state === 'success' || state === 'skipped' || state === 'failed' || state === 'upstream_failed' || state === 'removed') {
       counts[state]++;
     }
-  }
+    if (isSetup?.[i]) {
+      counts.setup++;
+      if (state === 'success') counts.success_setup++;
+      if (state === 'skipped') counts.skipped_setup++;
+    }
+  });
   return counts;
+}
+
+/**
+ * Airflow's setup constraint for a task that is not a teardown: its relevant indirect setups (not direct
+ * upstream) must all succeed. A failed one makes it upstream_failed and a skipped one skips it at once,
+ * without waiting for the rest; otherwise it waits until all succeeded. 'run' means the constraint is met.
+ */
+export function evaluateSetupConstraint(setupStates: readonly TaskInstanceState[]): TriggerDecision {
+  if (setupStates.some((s) => s === 'failed' || s === 'upstream_failed')) return 'upstream_failed';
+  if (setupStates.some((s) => s === 'skipped')) return 'skip';
+  return setupStates.every((s) => s === 'success') ? 'run' : 'wait';
 }
 
 /** What happens to a task instance in state none whose upstream tasks are in the counted states. */
@@ -51,8 +73,13 @@ export function evaluateTriggerRule(rule: TriggerRule, c: UpstreamCounts): Trigg
       return c.failed + c.upstream_failed >= c.upstream ? 'run' : 'wait';
 
     case 'all_done':
-    case 'all_done_setup_success':
       return allDone ? 'run' : 'wait';
+
+    case 'all_done_setup_success':
+      if (!allDone) return 'wait';
+      if (c.setup > 0 && c.skipped_setup >= c.setup) return 'skip';
+      if (c.setup > 0 && c.success_setup === 0) return 'upstream_failed';
+      return 'run';
 
     case 'all_done_min_one_success': {
       // Skipped upstream tasks do not count as done for this rule: any skip skips it.
@@ -92,4 +119,16 @@ export function evaluateTriggerRule(rule: TriggerRule, c: UpstreamCounts): Trigg
       if (c.skipped > 0) return 'skip';
       return allDone ? 'run' : 'wait';
   }
+}
+
+/**
+ * A task instance's decision as Airflow's TriggerRuleDep makes it: the setup constraint first (a failed or
+ * skipped indirect setup settles it), then the trigger rule on the direct upstream tasks, which may itself
+ * settle it (skip/upstream_failed); it runs only when both allow it.
+ */
+export function decideTask(rule: TriggerRule, direct: UpstreamCounts, indirectSetupStates: readonly TaskInstanceState[]): TriggerDecision {
+  const setup = indirectSetupStates.length > 0 ? evaluateSetupConstraint(indirectSetupStates) : 'run';
+  if (setup === 'upstream_failed' || setup === 'skip') return setup;
+  const decision = evaluateTriggerRule(rule, direct);
+  return decision === 'run' && setup === 'wait' ? 'wait' : decision;
 }

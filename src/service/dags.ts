@@ -1,20 +1,25 @@
 /**
- * DAG operations: upload (create/update) and delete manifest files on the volume, list and show DAGs,
- * and queue trigger/pause/unpause commands in the state dict. A manifest is parsed and validated here,
- * before upload, so a bad file never reaches the volume; the tick re-parses it on its side.
+ * DAG operations: upload (create/update) and delete DAG files on the volume, list and show DAGs, and queue
+ * trigger/pause/unpause commands in the state dict. A DAG file (YAML manifest or Python) is parsed and
+ * validated here, before upload, so a bad file never reaches the volume; the tick re-parses it on its side.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ManifestError } from '../dag/errors.js';
 import type { DagSpec } from '../dag/model.js';
 import { findDagRunByLogicalDate, getDagRun } from '../db/queries/dag-runs.js';
 import { getDag, listDagTags, listDags } from '../db/queries/dags.js';
+import { listDagFiles } from '../db/queries/dag-files.js';
 import { listImportErrors } from '../db/queries/import-errors.js';
 import type { ImportErrorRow } from '../db/queries/import-errors.js';
+import { paramsProblem } from '../dag/params.js';
 import { loadDagSpec } from '../db/queries/serialized-dags.js';
 import type { Command } from '../executor/protocol.js';
 import { commandKey } from '../executor/protocol.js';
+import { isPythonFile, mightContainDag } from '../parse/dag-discovery.js';
+import { ParseWorker } from '../parse/parse-worker.js';
 import type { Progress } from '../providers/ports.js';
 import { generateRunId } from '../timetable/run-id.js';
 import { DAGS_DIR, dagFilePath } from '../volume-layout.js';
@@ -27,6 +32,7 @@ import type { DagDetailJson, DagJson } from './shapes.js';
 import { dagJson, dagTasksJson } from './shapes.js';
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml']);
+const DAG_FILE_EXTENSIONS = new Set([...MANIFEST_EXTENSIONS, '.py']);
 
 /**
  * Parses a manifest's text into DAG specs. The parser (yaml, zod, cron) and the template checker (nunjucks)
@@ -38,18 +44,37 @@ async function parseManifestText(environment: Environment, text: string, fileloc
   return parseManifest(text, fileloc, manifestDefaultsFrom(environment.config));
 }
 
+/** The DAG specs of a parse worker's answer for a Python DAG file (same lazy import as above). */
+async function specsFromParse(environment: Environment, answer: { dags: unknown[]; warnings: string[] }, fileloc: string): Promise<DagSpec[]> {
+  const { manifestDefaultsFrom, specsFromRawDags } = await import('../dag/index.js');
+  return specsFromRawDags(answer.dags as Parameters<typeof specsFromRawDags>[0], fileloc, manifestDefaultsFrom(environment.config), answer.warnings);
+}
+
 export interface UploadResult {
-  /** Manifest path relative to `dags/`. */
+  /** DAG file path relative to `dags/`. */
   fileloc: string;
   dags: Array<{ dag_id: string; tasks: number }>;
-  /** Python callable files uploaded beside the manifest, relative to `dags/`. */
+  /**
+   * Files uploaded with it, relative to `dags/`: the Python callable files a manifest names, or the local
+   * modules a Python DAG file imports from its own folder.
+   */
   callables: string[];
+  /** Arguments accepted but not acted on, one line each (DagSpec.warnings of every DAG in the file). */
+  warnings: string[];
+}
+
+/** What validating a local DAG file gives: its DAGs and the files that must travel with it. */
+interface ValidatedFile {
+  specs: DagSpec[];
+  /** Relative to the file's folder, which becomes `dags/` on the volume. */
+  companions: string[];
 }
 
 /**
- * Uploads a manifest. `create` refuses a file name already on the volume; `update` requires it. Python
- * callable files the manifest names (`python_callable_file`, relative to `dags/`) are read relative to the
- * manifest's own folder and uploaded first, so the manifest never points at a missing file.
+ * Uploads a DAG file. `create` refuses a file name already on the volume; `update` requires it. Files it
+ * needs travel with it, read relative to its own folder and uploaded first so it never points at a missing
+ * file: the Python callable files a manifest names (`python_callable_file`, relative to `dags/`), or the
+ * local modules a Python DAG file imported while it was validated.
  */
 export async function uploadDagFile(
   environment: Environment,
@@ -58,8 +83,8 @@ export async function uploadDagFile(
   progress: Progress,
 ): Promise<UploadResult> {
   const fileloc = path.basename(localFile);
-  if (!MANIFEST_EXTENSIONS.has(path.extname(fileloc).toLowerCase())) {
-    throw new UserInputError(`${localFile}: a DAG manifest must be a .yaml or .yml file`);
+  if (!DAG_FILE_EXTENSIONS.has(path.extname(fileloc).toLowerCase())) {
+    throw new UserInputError(`${localFile}: a DAG file must be a Python file (.py) or a YAML manifest (.yaml or .yml)`);
   }
   let text: string;
   try {
@@ -68,20 +93,9 @@ export async function uploadDagFile(
     throw new UserInputError(`cannot read ${localFile}: ${readFailure(error)}`, { cause: error });
   }
   progress.step(`validating ${localFile}`);
-  let specs: DagSpec[];
-  try {
-    specs = await parseManifestText(environment, text, fileloc);
-  } catch (error) {
-    // Name the file as the user gave it, so `path:line` points at their copy.
-    if (error instanceof ManifestError) throw new ManifestError(localFile, error.problems, { cause: error });
-    throw error;
-  }
-  if (specs.length === 0) throw new UserInputError(`${localFile}: the manifest declares no DAG`);
-  const { templateSyntaxProblems } = await import('../worker/template-syntax.js');
-  const templateProblems = specs.flatMap((spec) =>
-    spec.tasks.flatMap((task) => templateSyntaxProblems(task).map((message) => ({ line: null, message: `dag '${spec.dag_id}': ${message}` }))),
-  );
-  if (templateProblems.length > 0) throw new ManifestError(localFile, templateProblems);
+  const { specs, companions } = isPythonFile(fileloc)
+    ? await validatePythonFile(environment, localFile, text)
+    : await validateManifest(environment, localFile, text);
 
   const volume = environment.provider.volume();
   const exists = (await volume.get(dagFilePath(fileloc))) !== undefined;
@@ -93,7 +107,7 @@ export async function uploadDagFile(
   }
   await assertNoDagIdClash(environment, specs, fileloc);
 
-  const callables = callableFiles(specs);
+  const callables = companions;
   const manifestDir = path.dirname(path.resolve(localFile));
   for (const callable of callables) {
     const source = path.resolve(manifestDir, callable);
@@ -111,7 +125,68 @@ export async function uploadDagFile(
   await volume.put(dagFilePath(fileloc), Buffer.from(text, 'utf8'));
   await volume.commit();
   await environment.provider.spawner().requestTick();
-  return { fileloc, dags: specs.map((spec) => ({ dag_id: spec.dag_id, tasks: spec.tasks.length })), callables };
+  return {
+    fileloc,
+    dags: specs.map((spec) => ({ dag_id: spec.dag_id, tasks: spec.tasks.length })),
+    callables,
+    warnings: [...new Set(specs.flatMap((spec) => spec.warnings ?? []))],
+  };
+}
+
+async function validateManifest(environment: Environment, localFile: string, text: string): Promise<ValidatedFile> {
+  let specs: DagSpec[];
+  try {
+    specs = await parseManifestText(environment, text, path.basename(localFile));
+  } catch (error) {
+    // Name the file as the user gave it, so `path:line` points at their copy.
+    if (error instanceof ManifestError) throw new ManifestError(localFile, error.problems, { cause: error });
+    throw error;
+  }
+  if (specs.length === 0) throw new UserInputError(`${localFile}: the manifest declares no DAG`);
+  const { templateSyntaxProblems } = await import('../worker/template-syntax.js');
+  const templateProblems = specs.flatMap((spec) =>
+    spec.tasks.flatMap((task) => templateSyntaxProblems(task).map((message) => ({ line: null, message: `dag '${spec.dag_id}': ${message}` }))),
+  );
+  if (templateProblems.length > 0) throw new ManifestError(localFile, templateProblems);
+  return { specs, companions: callableFiles(specs) };
+}
+
+/**
+ * A Python DAG file is validated by the parse the tick will run: a parse worker imports it with its own
+ * folder as the dags folder, so its local imports resolve as they will on the volume, and those local
+ * modules are uploaded with it (same relative paths).
+ */
+async function validatePythonFile(environment: Environment, localFile: string, text: string): Promise<ValidatedFile> {
+  const fileloc = path.basename(localFile);
+  if (!mightContainDag(text)) {
+    throw new UserInputError(
+      `${localFile}: not a DAG file: Airflow (and airflow-serverless) only parses Python files that contain both "airflow" and "dag"`,
+    );
+  }
+  const folder = path.dirname(localFile);
+  const worker = new ParseWorker({ dagsDir: path.resolve(folder), timeoutSeconds: environment.config.core.dagbag_import_timeout });
+  let answer: Awaited<ReturnType<ParseWorker['parse']>>;
+  try {
+    answer = await worker.parse(fileloc);
+  } finally {
+    await worker.close();
+  }
+  // The worker names files relative to the folder; the user knows them by the path they typed.
+  if (!answer.ok) {
+    const named = /^([^\s:]+\.py)(:.*)$/s.exec(answer.error);
+    throw new UserInputError(named ? `${path.join(folder, named[1]!)}${named[2]}` : answer.error);
+  }
+  let specs: DagSpec[];
+  try {
+    specs = await specsFromParse(environment, answer, fileloc);
+  } catch (error) {
+    if (error instanceof ManifestError) throw new ManifestError(localFile, error.problems, { cause: error });
+    throw error;
+  }
+  if (specs.length === 0) {
+    throw new UserInputError(`${localFile}: defines no DAG (create one with \`with DAG(...)\`, \`@dag\` or a module-level \`DAG(...)\`); nothing uploaded`);
+  }
+  return { specs, companions: answer.modules.filter((module) => module !== fileloc).sort() };
 }
 
 /** An fs error in words: "ENOENT" alone tells a user less than "no such file". */
@@ -151,11 +226,16 @@ async function assertNoDagIdClash(environment: Environment, specs: readonly DagS
   }
 }
 
-/** dag_id -> manifest (relative to dags/), from the manifests on the volume: the source of truth for uploads. */
+/**
+ * dag_id -> DAG file (relative to dags/), from the files on the volume: the source of truth for uploads.
+ * YAML manifests are parsed here; Python files are known from the tick's parse (the database), and only
+ * those no tick has parsed yet (just uploaded) are parsed here, from a download of the volume's Python files.
+ */
 async function knownDags(environment: Environment): Promise<Map<string, string>> {
   const volume = environment.provider.volume();
   const known = new Map<string, string>();
-  for (const relative of await manifestFiles(environment)) {
+  const files = await dagFilesOnVolume(environment);
+  for (const relative of files.filter((file) => !isPythonFile(file))) {
     const bytes = await volume.get(dagFilePath(relative));
     if (!bytes) continue;
     try {
@@ -166,7 +246,70 @@ async function knownDags(environment: Environment): Promise<Map<string, string>>
       // A broken file on the volume (uploaded by an older version, edited by hand) declares nothing usable.
     }
   }
+  const python = files.filter(isPythonFile);
+  if (python.length === 0) return known;
+  const { dags, parsed } = await withReadDatabase(environment, async (db) => ({ dags: await listDags(db), parsed: await listDagFiles(db) })).catch(
+    (error: unknown) => {
+      if (error instanceof NoDatabaseYetError) return { dags: [], parsed: [] };
+      throw error;
+    },
+  );
+  const onVolume = new Set(python);
+  // Files a tick parsed (with DAGs, without, or failing) are known from the database; only new ones are parsed here.
+  const seen = new Set(parsed.map((file) => file.fileloc));
+  for (const dag of dags) {
+    if (dag.is_stale || !onVolume.has(dag.fileloc)) continue;
+    known.set(dag.dag_id, dag.fileloc);
+    seen.add(dag.fileloc);
+  }
+  const unseen = python.filter((file) => !seen.has(file));
+  if (unseen.length > 0) {
+    for (const [fileloc, specs] of await parsePythonFilesOnVolume(environment, python, unseen)) {
+      for (const spec of specs) if (!known.has(spec.dag_id)) known.set(spec.dag_id, fileloc);
+    }
+  }
   return known;
+}
+
+/**
+ * Parses Python DAG files as they are on the volume: the volume's Python files are copied to a temporary
+ * dags folder (their local imports must resolve) and one parse worker reads the wanted ones. Files that are
+ * not DAG files or fail to parse are left out.
+ */
+async function parsePythonFilesOnVolume(environment: Environment, python: readonly string[], wanted: readonly string[]): Promise<Map<string, DagSpec[]>> {
+  const volume = environment.provider.volume();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airflow-serverless-dags-'));
+  const parsed = new Map<string, DagSpec[]>();
+  try {
+    const texts = new Map<string, string>();
+    for (const relative of python) {
+      const bytes = await volume.get(dagFilePath(relative));
+      if (!bytes) continue;
+      const target = path.join(dir, relative);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, bytes);
+      texts.set(relative, Buffer.from(bytes).toString('utf8'));
+    }
+    const candidates = wanted.filter((file) => mightContainDag(texts.get(file) ?? ''));
+    if (candidates.length === 0) return parsed;
+    const worker = new ParseWorker({ dagsDir: dir, timeoutSeconds: environment.config.core.dagbag_import_timeout });
+    try {
+      for (const fileloc of candidates) {
+        const answer = await worker.parse(fileloc);
+        if (!answer.ok) continue;
+        try {
+          parsed.set(fileloc, await specsFromParse(environment, answer, fileloc));
+        } catch {
+          // declares nothing usable, as a broken manifest
+        }
+      }
+    } finally {
+      await worker.close();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return parsed;
 }
 
 export interface DeleteResult {
@@ -201,9 +344,12 @@ export interface DagListing {
 
 export async function listEnvironmentDags(environment: Environment): Promise<DagListing> {
   let listing: Omit<DagListing, 'unparsed_files'>;
+  /** Files a tick has parsed, including those that declared no DAG (a Python file of helpers). */
+  let parsedFiles: string[] = [];
   try {
     listing = await withReadDatabase(environment, async (db) => {
-      const [rows, tags, errors] = await Promise.all([listDags(db), listDagTags(db), listImportErrors(db)]);
+      const [rows, tags, errors, files] = await Promise.all([listDags(db), listDagTags(db), listImportErrors(db), listDagFiles(db)]);
+      parsedFiles = files.map((file) => file.fileloc);
       return {
         dags: rows.map((row) => dagJson(row, tags)),
         import_errors: errors.map((e: ImportErrorRow) => ({ filename: e.filename, stack_trace: e.stacktrace, timestamp: e.timestamp })),
@@ -213,18 +359,27 @@ export async function listEnvironmentDags(environment: Environment): Promise<Dag
     if (!(error instanceof NoDatabaseYetError)) throw error;
     listing = { dags: [], import_errors: [] };
   }
-  const seen = new Set([...listing.dags.map((d) => d.relative_fileloc ?? d.fileloc), ...listing.import_errors.map((e) => e.filename)]);
-  const unparsed = (await manifestFiles(environment)).filter((file) => !seen.has(file));
+  const seen = new Set([...listing.dags.map((d) => d.relative_fileloc ?? d.fileloc), ...listing.import_errors.map((e) => e.filename), ...parsedFiles]);
+  const unparsed: string[] = [];
+  for (const file of await dagFilesOnVolume(environment)) {
+    if (seen.has(file)) continue;
+    // A Python file that is not a DAG file (a helper module) is never parsed, so it is never "not yet parsed".
+    if (isPythonFile(file)) {
+      const bytes = await environment.provider.volume().get(dagFilePath(file));
+      if (!bytes || !mightContainDag(Buffer.from(bytes).toString('utf8'))) continue;
+    }
+    unparsed.push(file);
+  }
   return { ...listing, unparsed_files: unparsed };
 }
 
-/** Manifest paths on the volume, relative to `dags/`. */
-async function manifestFiles(environment: Environment): Promise<string[]> {
+/** DAG file candidates on the volume (manifests and Python files), relative to `dags/`. */
+async function dagFilesOnVolume(environment: Environment): Promise<string[]> {
   const entries = await environment.provider.volume().list(DAGS_DIR);
   return entries
     .filter((entry) => entry.type === 'file')
     .map((entry) => entry.path.slice(DAGS_DIR.length + 1))
-    .filter((relative) => MANIFEST_EXTENSIONS.has(path.extname(relative).toLowerCase()))
+    .filter((relative) => DAG_FILE_EXTENSIONS.has(path.extname(relative).toLowerCase()) && !relative.split('/').some((part) => part.startsWith('.')))
     .sort();
 }
 
@@ -273,13 +428,15 @@ export async function showDag(environment: Environment, dagId: string): Promise<
   };
 }
 
-function specDetails(spec: DagSpec): Pick<DagDetailJson, 'schedule' | 'start_date' | 'end_date' | 'catchup' | 'params' | 'tasks'> {
+function specDetails(spec: DagSpec): Pick<DagDetailJson, 'schedule' | 'start_date' | 'end_date' | 'catchup' | 'params' | 'warnings' | 'doc_md' | 'tasks'> {
   return {
     schedule: spec.schedule,
     start_date: spec.start_date,
     end_date: spec.end_date,
     catchup: spec.catchup,
     params: spec.params,
+    warnings: spec.warnings ?? [],
+    doc_md: spec.doc_md,
     tasks: dagTasksJson(spec),
   };
 }
@@ -287,10 +444,29 @@ function specDetails(spec: DagSpec): Pick<DagDetailJson, 'schedule' | 'start_dat
 async function findSpecOnVolume(environment: Environment, dagId: string): Promise<DagSpec> {
   const fileloc = (await knownDags(environment)).get(dagId);
   if (fileloc === undefined) throw new UnknownDagError(dagId, environment.name);
-  const bytes = await environment.provider.volume().get(dagFilePath(fileloc));
-  const spec = (await parseManifestText(environment, Buffer.from(bytes ?? []).toString('utf8'), fileloc)).find((s) => s.dag_id === dagId);
+  let specs: DagSpec[];
+  if (isPythonFile(fileloc)) {
+    const python = (await dagFilesOnVolume(environment)).filter(isPythonFile);
+    specs = (await parsePythonFilesOnVolume(environment, python, [fileloc])).get(fileloc) ?? [];
+  } else {
+    const bytes = await environment.provider.volume().get(dagFilePath(fileloc));
+    specs = await parseManifestText(environment, Buffer.from(bytes ?? []).toString('utf8'), fileloc);
+  }
+  const spec = specs.find((s) => s.dag_id === dagId);
   if (!spec) throw new UnknownDagError(dagId, environment.name);
   return spec;
+}
+
+/** The DAG as the tick last parsed it, or as its file on the volume declares it when no tick has yet. */
+async function currentSpec(environment: Environment, dagId: string): Promise<DagSpec> {
+  const fromDb = await withReadDatabase(environment, async (db) => {
+    const row = await getDag(db, dagId);
+    return row && !row.is_stale ? loadDagSpec(db, dagId) : undefined;
+  }).catch((error: unknown) => {
+    if (error instanceof NoDatabaseYetError) return undefined;
+    throw error;
+  });
+  return fromDb ?? findSpecOnVolume(environment, dagId);
 }
 
 /** A DAG exists when a manifest on the volume declares it (the tick may not have parsed it yet). */
@@ -324,6 +500,9 @@ export async function triggerDag(
   options: { conf?: Record<string, unknown>; logicalDate?: Date; now?: Date } = {},
 ): Promise<TriggerResult> {
   await assertDagExists(environment, dagId);
+  const spec = await currentSpec(environment, dagId);
+  const paramsIssue = paramsProblem(spec, options.conf ?? {});
+  if (paramsIssue) throw new UserInputError(`DAG "${dagId}": ${paramsIssue}`);
   const logicalDate = options.logicalDate ?? options.now ?? new Date();
   const logicalIso = logicalDate.toISOString();
   const runId = generateRunId('manual', logicalDate);

@@ -153,6 +153,10 @@ export interface DagDetailJson extends Omit<DagJson, 'tags'> {
   end_date: string | null;
   catchup: boolean;
   params: Record<string, unknown>;
+  /** Arguments the DAG file sets that are accepted but not acted on, one line each. */
+  warnings: string[];
+  /** The DAG's `doc_md`, as written. */
+  doc_md: string | null;
   tasks: Array<{
     task_id: string;
     operator: string;

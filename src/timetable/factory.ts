@@ -2,7 +2,8 @@ import type { ScheduleSpec } from '../dag/model.js';
 import { CronDataIntervalTimetable, DeltaDataIntervalTimetable } from './interval.js';
 import type { Timetable, TimetableOptions } from './model.js';
 import { NullTimetable, OnceTimetable } from './simple.js';
-import { CronTriggerTimetable, DeltaTriggerTimetable } from './trigger.js';
+import { CronTriggerTimetable, DeltaTriggerTimetable, MultipleCronTriggerTimetable } from './trigger.js';
+import type { TriggerOptions } from './trigger.js';
 
 /**
  * Timetables already built, by schedule, zone and options. A timetable holds no state between calls, and
@@ -15,8 +16,9 @@ const MAX_BUILT = 4096;
 
 /**
  * The timetable Airflow 3 builds for a DAG's `schedule`: trigger timetables by default, data-interval ones
- * when the environment asks for Airflow 2 behaviour. Throws `InvalidScheduleError` for a bad cron
- * expression, time zone or duration.
+ * when the environment asks for Airflow 2 behaviour, unless the schedule names its family itself (a
+ * timetable object in a Python DAG file), which the config never overrides. A timetable's own `timezone`
+ * wins over the DAG's. Throws `InvalidScheduleError` for a bad cron expression, time zone or duration.
  */
 export function timetableFor(schedule: ScheduleSpec, timezone: string, options: TimetableOptions): Timetable {
   const key = JSON.stringify([schedule, timezone, options.create_cron_data_intervals, options.create_delta_data_intervals]);
@@ -29,24 +31,34 @@ export function timetableFor(schedule: ScheduleSpec, timezone: string, options: 
   return timetable;
 }
 
-function buildTimetable(schedule: ScheduleSpec, timezone: string, options: TimetableOptions): Timetable {
+function buildTimetable(schedule: ScheduleSpec, dagTimezone: string, options: TimetableOptions): Timetable {
   switch (schedule.kind) {
     case 'cron': {
       const summary = schedule.preset ?? schedule.expression;
-      return options.create_cron_data_intervals
+      const timezone = schedule.timezone ?? dagTimezone;
+      const family = schedule.timetable ?? (options.create_cron_data_intervals ? 'data_interval' : 'trigger');
+      return family === 'data_interval'
         ? new CronDataIntervalTimetable(schedule.expression, timezone, summary)
-        : new CronTriggerTimetable(schedule.expression, timezone, summary);
+        : new CronTriggerTimetable(schedule.expression, timezone, summary, triggerOptions(schedule));
     }
-    case 'delta':
-      return options.create_delta_data_intervals
+    case 'multi_cron':
+      return new MultipleCronTriggerTimetable(schedule.expressions, schedule.timezone ?? dagTimezone, triggerOptions(schedule));
+    case 'delta': {
+      const family = schedule.timetable ?? (options.create_delta_data_intervals ? 'data_interval' : 'trigger');
+      return family === 'data_interval'
         ? new DeltaDataIntervalTimetable(schedule.seconds)
-        : new DeltaTriggerTimetable(schedule.seconds);
+        : new DeltaTriggerTimetable(schedule.seconds, triggerOptions(schedule));
+    }
     case 'once':
       return new OnceTimetable();
     case 'none':
       return new NullTimetable();
-    case 'multi_cron':
-      // Placeholder until timetable objects from Python DAG files land (issue 9).
-      throw new Error('MultipleCronTriggerTimetable is not supported yet');
   }
+}
+
+function triggerOptions(schedule: { interval_seconds?: number; run_immediately?: boolean | number }): TriggerOptions {
+  return {
+    ...(schedule.interval_seconds !== undefined ? { intervalSeconds: schedule.interval_seconds } : {}),
+    ...(schedule.run_immediately !== undefined ? { runImmediately: schedule.run_immediately } : {}),
+  };
 }

@@ -11,6 +11,7 @@ import { systemClock, type Clock, type StateDict, type VolumeMount } from '../pr
 import { claimTry } from './claim.js';
 import { Heartbeat } from './heartbeat.js';
 import { renderBashFields, runBash } from './operators/bash.js';
+import { runPythonFile } from './operators/python-file.js';
 import { renderPythonFields, runPython } from './operators/python.js';
 import type { OperatorContext, OperatorOutcome } from './operators/types.js';
 import { pythonIsoformat, parseInstant } from './python-datetime.js';
@@ -76,8 +77,7 @@ async function runOperator(ctx: OperatorContext): Promise<OperatorOutcome> {
         ctx.log.line('EmptyOperator: nothing to run.');
         return { status: 'SUCCESS', exit_code: null };
       case 'python_file':
-        // Placeholder until the Python task runner lands (issue 9): never reached by a DAG today.
-        return { status: 'FAILED', exit_code: null, error: 'tasks from Python DAG files are not supported yet', no_retry: true };
+        return await runPythonFile(ctx);
     }
   } catch (error) {
     if (error instanceof TemplateRenderError) {
@@ -162,7 +162,7 @@ export async function runTaskFunction(payload: TaskPayload, deps: TaskFunctionDe
     };
     outcome = await runOperator(ctx);
     if (outcome.returnValue !== undefined) {
-      writeXcom(volume.root, payload, XCOM_RETURN_KEY, outcome.returnValue.value, clock.now());
+      writeXcom(volume.root, payload, XCOM_RETURN_KEY, outcome.returnValue.value, clock.now(), payload.run.logical_date);
       log.line(`Pushed XCom ${XCOM_RETURN_KEY}`);
     }
   } catch (error) {

@@ -2,11 +2,13 @@
  * Airflow's template context for one try (airflow-semantics.md §3, §4), built from the payload alone: a
  * task function never reads the metadata database. `ti.xcom_pull` reads XComs through the given reader.
  */
+import type { DateTime } from 'luxon';
 import { taskIdentity, type TaskIdentity, type TaskPayload } from '../executor/protocol.js';
-import { dsAdd, dsFormat, formatDs, formatDsNodash, formatTs, formatTsNodash, formatTsNodashWithTz } from './python-datetime.js';
+import { formatDs, formatDsNodash, formatTs, formatTsNodash, formatTsNodashWithTz } from './python-datetime.js';
 import { TemplateDateTime, isKeywordArgs } from './template-datetime.js';
 import { toTemplateValue } from './template-dict.js';
-import { XCOM_RETURN_KEY, type XcomReader } from './xcom.js';
+import { buildMacros } from './template-macros.js';
+import { XCOM_RETURN_KEY, latestPriorXcom, type XcomReader } from './xcom.js';
 
 /** Airflow's `dag_run_conf_overrides_params` (default on): DAG params, then task params, then the run's conf. */
 export function mergeParams(payload: TaskPayload): Record<string, unknown> {
@@ -28,7 +30,7 @@ export function dagFields(payload: TaskPayload): { dag_id: string; owner: string
 
 const optionalDate = (iso: string | null): TemplateDateTime | null => (iso === null ? null : TemplateDateTime.fromISO(iso));
 
-/** Positional `(task_ids, dag_id, key)` or keywords, as in Airflow's `xcom_pull` signature. */
+/** Positional `(task_ids, dag_id, key, include_prior_dates)` or keywords, as in Airflow's `xcom_pull` signature. */
 function xcomPullFor(payload: TaskPayload, reader: XcomReader) {
   return function xcom_pull(...args: unknown[]): unknown {
     const keywords: Record<string, unknown> = isKeywordArgs(args[args.length - 1]) ? (args.pop() as Record<string, unknown>) : {};
@@ -37,8 +39,12 @@ function xcomPullFor(payload: TaskPayload, reader: XcomReader) {
     const key = 'key' in keywords ? keywords['key'] : (args[2] ?? XCOM_RETURN_KEY);
     const fallback = 'default' in keywords ? keywords['default'] : null;
     const runId = (keywords['run_id'] as string | undefined) ?? payload.run_id;
-    const pull = (taskId: string, mapIndex: number) =>
-      reader({ dag_id: String(dagId), run_id: runId, task_id: taskId, map_index: mapIndex }, String(key ?? XCOM_RETURN_KEY));
+    const includePriorDates = Boolean('include_prior_dates' in keywords ? keywords['include_prior_dates'] : args[3]);
+    const pull = (taskId: string, mapIndex: number) => {
+      const source = { dag_id: String(dagId), run_id: runId, task_id: taskId, map_index: mapIndex };
+      const name = String(key ?? XCOM_RETURN_KEY);
+      return includePriorDates ? latestPriorXcom(reader, source, name, payload.run.logical_date) : reader(source, name);
+    };
 
     // Airflow 3: no task_ids means the current task (and its own map index).
     if (taskIds === undefined || taskIds === null) {
@@ -54,6 +60,25 @@ function xcomPullFor(payload: TaskPayload, reader: XcomReader) {
     }
     const entry = pull(String(taskIds), mapIndex);
     return entry === undefined ? fallback : toTemplateValue(entry.value);
+  };
+}
+
+/**
+ * The Airflow 2 date names Airflow 3 removed, derived as Airflow 2 documented their replacements, so
+ * templates written for Airflow 2 keep working (the Python runtime offers the same names).
+ * `prev_ds`/`prev_execution_date` need the previous run and stay undefined.
+ */
+function airflow2Names(logicalDate: TemplateDateTime, end: DateTime): Record<string, unknown> {
+  const dt = logicalDate.value;
+  return {
+    execution_date: logicalDate,
+    next_execution_date: new TemplateDateTime(end),
+    next_ds: formatDs(end),
+    next_ds_nodash: formatDsNodash(end),
+    yesterday_ds: formatDs(dt.minus({ days: 1 })),
+    yesterday_ds_nodash: formatDsNodash(dt.minus({ days: 1 })),
+    tomorrow_ds: formatDs(dt.plus({ days: 1 })),
+    tomorrow_ds_nodash: formatDsNodash(dt.plus({ days: 1 })),
   };
 }
 
@@ -84,7 +109,7 @@ export function buildTemplateContext(payload: TaskPayload, xcomReader: XcomReade
       run_after: optionalDate(run.run_after),
       start_date: optionalDate(run.start_date),
     },
-    macros: { ds_add: dsAdd, ds_format: dsFormat },
+    macros: buildMacros(),
   };
   if (logicalDate !== null) {
     const dt = logicalDate.value;
@@ -99,6 +124,8 @@ export function buildTemplateContext(payload: TaskPayload, xcomReader: XcomReade
       ts_nodash_with_tz: formatTsNodashWithTz(dt),
       task_instance_key_str: `${payload.dag_id}__${payload.task_id}__${formatDsNodash(dt)}`,
     });
+    Object.assign(context, airflow2Names(logicalDate, (context['data_interval_end'] as TemplateDateTime).value));
+    (context['dag_run'] as Record<string, unknown>)['execution_date'] = logicalDate;
   }
   return context;
 }

@@ -29,6 +29,8 @@ export interface DagInput {
   /** Task ids with their upstream ids, in topological order. */
   tasks?: Array<[string, string[]]>;
   has_import_errors?: boolean;
+  /** Fields laid over the stored DagSpec (params_schema, doc_md, fileloc, ...). */
+  spec?: Partial<DagSpec>;
 }
 
 export interface RunInput {
@@ -129,6 +131,7 @@ export class UiFixture {
       ...dag(input.dag_id, [], { description: input.description ?? null, schedule: daily, params: { greeting: 'hello' }, tags: input.tags ?? [] }),
       // In the caller's order (dag() would re-sort them the parser's way).
       tasks: tasks.map(([id, up]) => task(id, up)),
+      ...input.spec,
     };
     await this.db.run(
       'INSERT INTO serialized_dag (dag_id, fileloc, data, dag_hash, created_at, last_updated) VALUES (?, ?, ?, ?, ?, ?)',

@@ -3,6 +3,7 @@
  *
  *   {buildDir}/modal_app.py
  *   {buildDir}/runtime/dist/...            this package's compiled dist/, as is
+ *   {buildDir}/runtime/python/...          the Python side (authoring package, parse worker, task runner)
  *   {buildDir}/runtime/package.json        this package's manifest, and its package-lock.json (empty if not shipped)
  *   {buildDir}/runtime/python/...          the Python authoring package, when the package ships one
  *
@@ -37,6 +38,15 @@ export function prepareBuildFolder(options: { buildDir: string; packageRoot?: st
   fs.rmSync(runtime, { recursive: true, force: true });
   fs.mkdirSync(runtime, { recursive: true });
   fs.cpSync(dist, path.join(runtime, 'dist'), { recursive: true, filter: (src) => !src.endsWith('.map') });
+  // Beside dist/, where src/python-package.ts looks for it; its unit tests and bytecode stay behind.
+  const python = path.join(packageRoot, 'python');
+  if (!fs.existsSync(path.join(python, 'task_runner.py'))) {
+    throw new ModalProviderError(`the Python side of the package is missing (${python}): reinstall airflow-serverless`);
+  }
+  fs.cpSync(python, path.join(runtime, 'python'), {
+    recursive: true,
+    filter: (src) => !/[\\/](__pycache__|tests)$/.test(src) && !src.endsWith('.pyc'),
+  });
 
   // package.json as shipped (npm ci checks it against the lock); an empty lock when none ships (npm
   // publishes none), and the image then resolves versions from package.json (see the template).
@@ -44,17 +54,7 @@ export function prepareBuildFolder(options: { buildDir: string; packageRoot?: st
   const lock = path.join(packageRoot, 'package-lock.json');
   fs.writeFileSync(path.join(runtime, 'package-lock.json'), fs.existsSync(lock) ? fs.readFileSync(lock) : '');
 
-  // The Python authoring package (Python DAG files, Python tasks) lives next to dist/ when it ships.
-  const python = path.join(packageRoot, 'python');
-  const shipPython = fs.existsSync(python);
-  if (shipPython) {
-    fs.cpSync(python, path.join(runtime, 'python'), {
-      recursive: true,
-      filter: (src) => !/(__pycache__|\.pyc$|\.egg-info)/.test(src),
-    });
-  }
-
   const appFile = path.join(options.buildDir, 'modal_app.py');
-  fs.writeFileSync(appFile, renderModalApp({ ...options.app, shipPython }));
+  fs.writeFileSync(appFile, renderModalApp({ ...options.app, shipPython: true }));
   return { dir: options.buildDir, appFile };
 }

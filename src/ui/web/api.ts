@@ -82,6 +82,12 @@ export interface GridData {
   pending_runs: DagRun[];
   task_instances: TaskInstance[];
   params: Record<string, unknown>;
+  doc_md: string | null;
+}
+
+export interface DagSource {
+  dag_id: string;
+  content: string | null;
 }
 
 export interface ImportError {
@@ -148,6 +154,7 @@ export const api = {
   dags: () => call<{ dags: DagListItem[]; total_entries: number }>('/ui/dags?limit=100'),
   dag: (dagId: string) => call<Dag>(`/api/v2/dags/${enc(dagId)}`),
   grid: (dagId: string) => call<GridData>(`/ui/grid/${enc(dagId)}?limit=25`),
+  source: (dagId: string) => call<DagSource>(`/api/v2/dagSources/${enc(dagId)}`),
   importErrors: () => call<{ import_errors: ImportError[]; total_entries: number }>('/api/v2/importErrors?limit=100'),
   health: () => call<Health>('/api/v2/monitor/health'),
   version: () => call<{ version: string }>('/api/v2/version'),

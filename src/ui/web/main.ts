@@ -42,9 +42,9 @@ let current: View | null = null;
 
 function route(): void {
   current?.dispose();
-  const match = /^\/dags\/(.+?)(\/graph)?$/.exec(location.hash.replace(/^#/, ''));
+  const match = /^\/dags\/(.+?)(?:\/(graph|code))?$/.exec(location.hash.replace(/^#/, ''));
   if (match?.[1] !== undefined) {
-    current = dagPageView(ctx, decodeURIComponent(match[1]), match[2] ? 'graph' : 'grid');
+    current = dagPageView(ctx, decodeURIComponent(match[1]), match[2] === 'graph' || match[2] === 'code' ? match[2] : 'grid');
   } else {
     current = dagListView(ctx);
   }

@@ -16,6 +16,7 @@ export default class DagsShow extends EnvCommand {
     printLine(`DAG ${dag.dag_id}${dag.description ? `: ${dag.description}` : ''}`);
     printLine(`  file: ${dag.relative_fileloc ?? dag.fileloc}   paused: ${dag.is_paused ? 'yes' : 'no'}   schedule: ${dag.timetable_summary ?? describeSchedule(dag.schedule)}`);
     printLine(`  start: ${dag.start_date ?? '-'}   end: ${dag.end_date ?? '-'}   catchup: ${dag.catchup}   max_active_runs: ${dag.max_active_runs ?? '-'}`);
+    for (const warning of dag.warnings) printLine(`  warning: ${warning}`);
     printTable(
       ['Task', 'Operator', 'Upstream', 'Downstream', 'Trigger rule', 'Retries'],
       dag.tasks.map((t) => [t.task_id, t.operator, t.upstream_task_ids.join(', '), t.downstream_task_ids.join(', '), t.trigger_rule, t.retries]),
@@ -23,8 +24,9 @@ export default class DagsShow extends EnvCommand {
   }
 }
 
-function describeSchedule(schedule: { kind: string; expression?: string; seconds?: number }): string {
+function describeSchedule(schedule: { kind: string; expression?: string; expressions?: string[]; seconds?: number }): string {
   if (schedule.kind === 'cron') return schedule.expression ?? 'cron';
+  if (schedule.kind === 'multi_cron') return (schedule.expressions ?? []).join(' | ');
   if (schedule.kind === 'delta') return `every ${schedule.seconds}s`;
   return schedule.kind === 'once' ? '@once' : 'None';
 }

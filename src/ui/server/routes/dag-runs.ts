@@ -10,6 +10,7 @@ import { getDagRun } from '../../../db/queries/dag-runs.js';
 import { displayNames } from '../queries/dags.js';
 import { DAG_RUN_ORDER_ATTRIBUTES, findConflictingRun, listDagRuns, type DagRunFilter } from '../queries/dag-runs.js';
 import { generateRunId, timetableFor } from '../../../timetable/index.js';
+import { paramsProblem } from '../../../dag/params.js';
 import { dagRunResponse } from '../serialize.js';
 import { dagSpecOf } from './dags.js';
 
@@ -124,6 +125,10 @@ export function registerDagRunRoutes(api: Hono<UiEnv>, ctx: UiContext): void {
     if (!ALLOWED_RUN_ID.test(runId)) {
       throw new HttpError(400, `The provided run ID '${runId}' is invalid. It does not match the pattern '${ALLOWED_RUN_ID.source}'`);
     }
+
+    const spec = await dagSpecOf(ctx, dagId);
+    const paramsIssue = spec ? paramsProblem(spec, body.conf ?? {}) : null;
+    if (paramsIssue) throw new HttpError(400, paramsIssue);
 
     const conflict = await findConflictingRun(ctx.db, dagId, runId, body.logical_date);
     const pending = pendingTriggers(await pendingCommands(ctx.dict), dagId);

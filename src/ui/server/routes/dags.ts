@@ -10,6 +10,7 @@ import { QueryParams } from '../params.js';
 import { loadDagSpec } from '../../../db/queries/serialized-dags.js';
 import { DAG_ORDER_ATTRIBUTES, listDags, tagsByDag, type DagFilter } from '../queries/dags.js';
 import { dagResponse, taskResponse, type DagResponse } from '../serialize.js';
+import { dagFilePath } from '../../../volume-layout.js';
 
 export function parseDagFilter(query: QueryParams): DagFilter {
   const tagsMatchMode = query.string('tags_match_mode');
@@ -61,6 +62,25 @@ function downstreamOf(spec: DagSpec): Map<string, string[]> {
 
 export function registerDagRoutes(api: Hono<UiEnv>, ctx: UiContext): void {
   api.get('/dags', async (c) => c.json(await dagResponses(ctx, QueryParams.of(c.req.url))));
+
+  /**
+   * The DAG file's source, as the tick last parsed it from the volume (Airflow serves it from its DAG code
+   * table; we have one version per file, so `version_number` is always null). `Accept: text/plain` gets
+   * the bare text, as in Airflow.
+   */
+  api.get('/dagSources/:dag_id', async (c) => {
+    const dagId = c.req.param('dag_id');
+    const query = QueryParams.of(c.req.url);
+    const version = query.int('version_number', { min: 1 });
+    query.finish();
+    const dag = await requireDag(ctx, dagId);
+    if (version !== null && version !== 1) throw notFound(`The source code of Dag ${dagId}, version_number ${version} was not found`);
+    const fileloc = (await dagSpecOf(ctx, dagId))?.fileloc ?? dag.relative_fileloc ?? dag.fileloc;
+    const bytes = await ctx.files.readFile(dagFilePath(fileloc));
+    const content = bytes === undefined ? null : Buffer.from(bytes).toString('utf8');
+    if ((c.req.header('accept') ?? '').split(',')[0]?.trim() === 'text/plain') return c.text(content ?? '');
+    return c.json({ content, dag_id: dagId, dag_display_name: dag.dag_display_name ?? dagId, version_number: null });
+  });
 
   api.get('/dags/:dag_id', async (c) => {
     const dagId = c.req.param('dag_id');

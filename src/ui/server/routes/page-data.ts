@@ -98,6 +98,7 @@ export function registerPageDataRoutes(ui: Hono<UiEnv>, ctx: UiContext): void {
       ),
       task_instances: taskInstances,
       params: spec?.params ?? {},
+      doc_md: spec?.doc_md ?? null,
     });
   });
 }

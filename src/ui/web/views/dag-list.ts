@@ -7,8 +7,8 @@ import type { AppContext, View } from './context.js';
 import { importErrorsBanner } from './import-errors.js';
 import { pauseToggle } from './pause-toggle.js';
 
-export function dagHref(dagId: string, tab: 'grid' | 'graph' = 'grid'): string {
-  return `#/dags/${encodeURIComponent(dagId)}${tab === 'graph' ? '/graph' : ''}`;
+export function dagHref(dagId: string, tab: 'grid' | 'graph' | 'code' = 'grid'): string {
+  return `#/dags/${encodeURIComponent(dagId)}${tab === 'grid' ? '' : `/${tab}`}`;
 }
 
 /** Newest runs as dots, oldest left, newest right (as in Airflow's grid). */

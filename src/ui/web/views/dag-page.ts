@@ -2,6 +2,7 @@ import { api, ApiError, type Dag, type GridData } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { formatTime } from '../format.js';
 import { Poller } from '../poller.js';
+import { renderMarkdown } from '../markdown.js';
 import { ACTIVE_RUN_STATES } from '../states.js';
 import type { AppContext, View } from './context.js';
 import { dagHref } from './dag-list.js';
@@ -10,8 +11,8 @@ import { renderGraph } from './graph.js';
 import { pauseToggle } from './pause-toggle.js';
 import { TaskPanel } from './task-panel.js';
 
-/** One DAG: header (pause, trigger), grid or graph, and the task-instance panel; refreshed live. */
-export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph'): View {
+/** One DAG: header (pause, trigger), its doc_md, grid, graph or code, and the task-instance panel; refreshed live. */
+export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph' | 'code'): View {
   const header = h('div', { class: 'dag-header' });
   const main = h('div', { class: 'dag-main', 'data-testid': `${tab}-view` });
   const panel = new TaskPanel();
@@ -25,6 +26,7 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph
       { class: 'tabs' },
       h('a', { class: `tab${tab === 'grid' ? ' active' : ''}`, href: dagHref(dagId, 'grid') }, 'Grid'),
       h('a', { class: `tab${tab === 'graph' ? ' active' : ''}`, href: dagHref(dagId, 'graph') }, 'Graph'),
+      h('a', { class: `tab${tab === 'code' ? ' active' : ''}`, href: dagHref(dagId, 'code'), 'data-testid': 'code-tab' }, 'Code'),
     ),
     h('div', { class: 'dag-body' }, main, panel.element),
   );
@@ -61,7 +63,33 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph
         ),
       ),
       current.description ? h('p', { class: 'muted' }, current.description) : null,
+      docs,
     );
+  };
+
+  // doc_md, rendered once per change of its text (a poll must not rebuild it under a reader's selection).
+  const docs = h('details', { class: 'dag-docs', 'data-testid': 'dag-docs', open: true });
+  let docsText: string | null = null;
+  const renderDocs = (text: string | null): void => {
+    if (text === docsText) return;
+    docsText = text;
+    docs.hidden = !text;
+    replaceChildren(docs, h('summary', null, 'DAG docs'), text ? renderMarkdown(text) : null);
+  };
+
+  /** The Code tab: the DAG file as the tick parsed it, as text. */
+  const renderCode = async (): Promise<void> => {
+    try {
+      const source = await api.source(dagId);
+      replaceChildren(
+        main,
+        source.content === null
+          ? h('p', { class: 'muted' }, 'The DAG file is no longer on the volume.')
+          : h('pre', { class: 'code-view', 'data-testid': 'dag-source' }, h('code', null, source.content)),
+      );
+    } catch (error) {
+      replaceChildren(main, h('p', { class: 'error' }, error instanceof ApiError ? error.message : String(error)));
+    }
   };
 
   /**
@@ -90,7 +118,7 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph
   };
 
   const render = (): void => {
-    if (!data) return;
+    if (!data || tab === 'code') return;
     const runs = gridRuns(data);
     const graphRun = selection.runId ?? runs.at(-1)?.dag_run_id ?? null;
     // Re-rendering replaces the scrollable box; keep the user's scroll position across refreshes.
@@ -117,6 +145,7 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph
       const [dagResponse, grid] = await Promise.all([api.dag(dagId), api.grid(dagId)]);
       dag = dagResponse;
       data = grid;
+      renderDocs(grid.doc_md);
       renderHeader();
       render();
       return grid.pending_runs.length > 0 || grid.dag_runs.some((r) => ACTIVE_RUN_STATES.has(r.state));
@@ -130,5 +159,6 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph
     }
   });
   void poller.start();
+  if (tab === 'code') void renderCode();
   return { element, dispose: () => poller.stop() };
 }

@@ -1,0 +1,1 @@
+"""airflow.hooks: Airflow import names, re-exported from the core."""

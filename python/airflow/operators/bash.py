@@ -1,0 +1,4 @@
+"""airflow.operators.bash: Airflow import names, re-exported from the core."""
+from airflow._core.operators import BashOperator
+
+__all__ = ['BashOperator']

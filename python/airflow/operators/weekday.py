@@ -1,0 +1,4 @@
+"""airflow.operators.weekday: Airflow import names, re-exported from the core."""
+from airflow._core.unsupported import BranchDayOfWeekOperator
+
+__all__ = ['BranchDayOfWeekOperator']

@@ -1,0 +1,1 @@
+"""Provider packages: only the standard provider's operators exist here."""

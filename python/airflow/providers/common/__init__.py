@@ -1,0 +1,1 @@
+"""airflow.providers.common: only common.compat exists here (newer Airflow docs import SDK names from it)."""

@@ -1,0 +1,1 @@
+"""airflow.providers.common.compat.standard: re-exports of the standard provider."""

@@ -1,0 +1,1 @@
+"""airflow.providers.standard.operators: Airflow import names, re-exported from the core."""

@@ -1,0 +1,4 @@
+"""airflow.providers.standard.operators.datetime: Airflow import names, re-exported from the core."""
+from airflow._core.unsupported import BranchDateTimeOperator
+
+__all__ = ['BranchDateTimeOperator']

@@ -1,0 +1,4 @@
+"""airflow.providers.standard.operators.latest_only: Airflow import names, re-exported from the core."""
+from airflow._core.unsupported import LatestOnlyOperator
+
+__all__ = ['LatestOnlyOperator']

@@ -1,0 +1,1 @@
+"""The standard provider's sensors (importable; not supported yet)."""

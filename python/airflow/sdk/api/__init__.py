@@ -1,0 +1,1 @@
+"""airflow.sdk.api: only the generated enums some example DAGs import."""

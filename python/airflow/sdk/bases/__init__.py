@@ -1,0 +1,1 @@
+"""airflow.sdk.bases: Airflow import names, re-exported from the core."""

@@ -1,0 +1,4 @@
+"""airflow.sdk.bases.hook: Airflow import names, re-exported from the core."""
+from airflow._core.unsupported import BaseHook
+
+__all__ = ['BaseHook']

@@ -1,0 +1,4 @@
+"""airflow.sdk.definitions.context: Airflow import names, re-exported from the core."""
+from airflow._core.context import Context, get_current_context
+
+__all__ = ['Context', 'get_current_context']

@@ -1,0 +1,4 @@
+"""airflow.sdk.definitions.taskgroup: Airflow import names, re-exported from the core."""
+from airflow._core.taskgroup import TaskGroup
+
+__all__ = ['TaskGroup']

@@ -1,0 +1,1 @@
+"""Airflow 2's sensor modules (importable; sensors are not supported yet)."""

@@ -1,0 +1,7 @@
+"""Sensors are importable; constructing one is refused (NotYetSupported) until sensors exist."""
+from airflow._core.unsupported import BaseSensorOperator, PokeReturnValue, sensor
+
+TimeSensor = sensor("TimeSensor", "airflow.sensors.time_sensor")
+TimeSensorAsync = sensor("TimeSensorAsync", "airflow.sensors.time_sensor")
+
+__all__ = ['TimeSensor', 'TimeSensorAsync']

@@ -1,0 +1,155 @@
+/**
+ * Airflow's `macros` for YAML templates (nunjucks), matching the Python runtime's (airflow.macros):
+ * `ds_add`, `ds_format`, `datetime`, `timedelta`, `time`, `random`, `uuid`, `json`. Date arithmetic
+ * (`logical_date + macros.timedelta(days=1)`) goes through `pyBinary`, which templating.ts makes nunjucks
+ * use for `+` and `-`.
+ */
+import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
+import { dsAdd, dsFormat, strptime } from './python-datetime.js';
+import { TemplateDateTime, isKeywordArgs } from './template-datetime.js';
+import { isPlainMapping, toTemplateValue } from './template-dict.js';
+
+const US_PER_SECOND = 1_000_000;
+const US_PER_DAY = 86_400 * US_PER_SECOND;
+
+/** Python's `datetime.timedelta`, kept as whole microseconds. */
+export class TemplateTimedelta {
+  constructor(readonly totalMicroseconds: number) {}
+
+  get days(): number {
+    return Math.floor(this.totalMicroseconds / US_PER_DAY);
+  }
+  get seconds(): number {
+    return Math.floor((this.totalMicroseconds - this.days * US_PER_DAY) / US_PER_SECOND);
+  }
+  get microseconds(): number {
+    return this.totalMicroseconds - this.days * US_PER_DAY - this.seconds * US_PER_SECOND;
+  }
+  total_seconds(): number {
+    return this.totalMicroseconds / US_PER_SECOND;
+  }
+
+  /** Python's str(): `1 day, 2:03:04`, `0:00:01.500000`, `-1 day, 23:59:59`. */
+  toString(): string {
+    const { days, seconds, microseconds } = this;
+    const clock = `${Math.floor(seconds / 3600)}:${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`;
+    const fraction = microseconds ? `.${String(microseconds).padStart(6, '0')}` : '';
+    return `${days ? `${days} day${Math.abs(days) === 1 ? '' : 's'}, ` : ''}${clock}${fraction}`;
+  }
+  toJSON(): number {
+    return this.total_seconds();
+  }
+  [Symbol.toPrimitive](hint: string): string | number {
+    return hint === 'number' ? this.totalMicroseconds : this.toString();
+  }
+}
+
+/** Positional numbers, then nunjucks' keyword object, in the order of the Python signature. */
+function pythonArgs(args: unknown[], names: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  const last = args[args.length - 1];
+  const positional = isKeywordArgs(last) ? args.slice(0, -1) : args;
+  positional.forEach((value, index) => {
+    const name = names[index];
+    if (name !== undefined) out[name] = Number(value);
+  });
+  if (isKeywordArgs(last)) {
+    for (const name of names) if (typeof last[name] === 'number') out[name] = last[name];
+  }
+  return out;
+}
+
+const TIMEDELTA_UNITS: Record<string, number> = {
+  days: US_PER_DAY,
+  seconds: US_PER_SECOND,
+  microseconds: 1,
+  milliseconds: 1000,
+  minutes: 60 * US_PER_SECOND,
+  hours: 3600 * US_PER_SECOND,
+  weeks: 7 * US_PER_DAY,
+};
+
+export function timedelta(...args: unknown[]): TemplateTimedelta {
+  const fields = pythonArgs(args, Object.keys(TIMEDELTA_UNITS));
+  let total = 0;
+  for (const [name, value] of Object.entries(fields)) total += value * (TIMEDELTA_UNITS[name] ?? 0);
+  return new TemplateTimedelta(Math.round(total));
+}
+
+const fromLuxon = (dt: DateTime): TemplateDateTime => new TemplateDateTime(dt);
+
+/** `macros.datetime`: the class (`macros.datetime(2024, 1, 1)`) and its constructors; times in UTC. */
+export const datetime = Object.assign(
+  (...args: unknown[]): TemplateDateTime => {
+    const f = pythonArgs(args, ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond']);
+    return fromLuxon(
+      DateTime.fromObject(
+        { year: f['year'], month: f['month'], day: f['day'], hour: f['hour'] ?? 0, minute: f['minute'] ?? 0, second: f['second'] ?? 0, millisecond: Math.floor((f['microsecond'] ?? 0) / 1000) },
+        { zone: 'utc' },
+      ),
+    );
+  },
+  {
+    now: () => fromLuxon(DateTime.utc()),
+    utcnow: () => fromLuxon(DateTime.utc()),
+    today: () => fromLuxon(DateTime.utc()),
+    strptime: (text: string, format: string) => fromLuxon(strptime(String(text), format)),
+    fromisoformat: (text: string) => TemplateDateTime.fromISO(String(text)),
+  },
+);
+
+/** Python's json.dumps spacing (`{"a": 1, "b": [1, 2]}`). */
+function jsonDumps(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(jsonDumps).join(', ')}]`;
+  if (value !== null && typeof value === 'object' && !(value instanceof TemplateDateTime)) {
+    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${jsonDumps(v)}`).join(', ')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+export function buildMacros(): Record<string, unknown> {
+  return {
+    ds_add: dsAdd,
+    ds_format: dsFormat,
+    datetime,
+    timedelta,
+    time: { time: () => Date.now() / 1000, time_ns: () => Date.now() * 1e6 },
+    random: () => Math.random(),
+    uuid: { uuid4: () => randomUUID() },
+    json: { dumps: jsonDumps, loads: (text: string) => toTemplateValue(JSON.parse(String(text))) },
+  };
+}
+
+/**
+ * `+` and `-` with Python's meaning where JavaScript's differs: datetimes and timedeltas, list
+ * concatenation. Everything else keeps JavaScript's operator (which nunjucks always used).
+ */
+export function pyBinary(op: '+' | '-', left: unknown, right: unknown): unknown {
+  const us = (delta: TemplateTimedelta) => ({ milliseconds: delta.totalMicroseconds / 1000 });
+  if (op === '+') {
+    if (left instanceof TemplateDateTime && right instanceof TemplateTimedelta) return fromLuxon(left.value.plus(us(right)));
+    if (left instanceof TemplateTimedelta && right instanceof TemplateDateTime) return fromLuxon(right.value.plus(us(left)));
+    if (left instanceof TemplateTimedelta && right instanceof TemplateTimedelta) return new TemplateTimedelta(left.totalMicroseconds + right.totalMicroseconds);
+    if (Array.isArray(left) && Array.isArray(right)) return [...(left as unknown[]), ...(right as unknown[])];
+    return (left as number) + (right as number);
+  }
+  if (left instanceof TemplateDateTime && right instanceof TemplateTimedelta) return fromLuxon(left.value.minus(us(right)));
+  if (left instanceof TemplateDateTime && right instanceof TemplateDateTime) {
+    return new TemplateTimedelta(Math.round(left.value.diff(right.value).toMillis() * 1000));
+  }
+  if (left instanceof TemplateTimedelta && right instanceof TemplateTimedelta) return new TemplateTimedelta(left.totalMicroseconds - right.totalMicroseconds);
+  return (left as number) - (right as number);
+}
+
+/** Jinja's name for a value's type in error messages (`'dict object'`). */
+export function pyTypeName(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (Array.isArray(value)) return 'list object';
+  if (typeof value === 'string') return 'str object';
+  if (typeof value === 'boolean') return 'bool object';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int object' : 'float object';
+  if (value instanceof TemplateDateTime) return 'DateTime object';
+  if (value instanceof TemplateTimedelta) return 'timedelta object';
+  return isPlainMapping(value) ? 'dict object' : 'object';
+}
