@@ -111,7 +111,7 @@ describe('renderModalApp', () => {
       expect(layers.at(-1)).toBe('image = image.add_local_dir(LOCAL_RUNTIME / "dist", f"{RUNTIME_DIR}/dist", copy=True)');
       expect(source).not.toMatch(/add_local_dir\([^)]*\)(?<!copy=True\))\n/);
       // Python DAG files need python3 with pendulum; the authoring package ships when the package has it.
-      expect(source).toContain('.pip_install("pendulum")');
+      expect(source).toContain('.pip_install("pendulum", "jinja2")');
       expect(source).toContain('SHIP_PYTHON = False');
       // CONFIG_JSON evaluates, in Python, to the JSON of the deployed config.
       const printed = execFileSync('python3', ['-c', `import ast,sys;src=open(sys.argv[1]).read();tree=ast.parse(src)
