@@ -208,6 +208,19 @@ it('uploads a Python DAG file with its local module, triggers it with conf, and 
   expect(Buffer.from(fake.readFile(volume, 'dags/order_helpers.py')!).toString('utf8')).toBe(HELPER_MODULE);
   expect(fake.callsOf('tick').length).toBeGreaterThanOrEqual(1);
 
+  // Before any tick parsed it, the file on the volume is known by a parse of a download of the volume's
+  // Python files: another file declaring the same DAG id is refused, and nothing of it is uploaded.
+  const other = fs.mkdtempSync(path.join(os.tmpdir(), 'modal-other-dags-'));
+  try {
+    fs.writeFileSync(path.join(other, 'orders_again.py'), 'from airflow.sdk import DAG\n\ndag = DAG("modal_orders", schedule=None)\n');
+    await expect(uploadDagFile(environment, path.join(other, 'orders_again.py'), 'create', { step: () => {} })).rejects.toThrow(
+      'DAG "modal_orders" is already declared in modal_orders.py; DAG ids must be unique in an environment',
+    );
+  } finally {
+    fs.rmSync(other, { recursive: true, force: true });
+  }
+  expect(fake.readFile(volume, 'dags/orders_again.py')).toBeUndefined();
+
   // The tick the upload asked for parses the file in the container (the parse worker runs there).
   await tick();
   const logicalDate = new Date('2025-03-04T05:06:07.000Z');
