@@ -12,10 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { KEY_PREFIX } from '../src/executor/protocol.js';
+import { PYTHON_PACKAGE_DIR, pythonExecutable } from '../src/python-package.js';
 import { silentLogger } from '../src/logger.js';
 import { ModalConnection } from '../src/providers/modal/client.js';
 import { runModalTask } from '../src/providers/modal/entrypoints/task.js';
 import { runModalTick } from '../src/providers/modal/entrypoints/tick.js';
+import { ParseWorker } from '../src/parse/parse-worker.js';
+import { prepareBuildFolder } from '../src/providers/modal/build.js';
 import { createModalProvider, type ModalProvider } from '../src/providers/modal/index.js';
 import { ModalStateDict } from '../src/providers/modal/state-dict.js';
 import type { VolumeSync } from '../src/providers/modal/volume-mount.js';
@@ -304,4 +307,36 @@ it('uploads a Python DAG file with its local module, triggers it with conf, and 
   expect([...volume.files.keys()].filter((file) => file.startsWith('dags/')).sort()).toEqual(['dags/modal_orders.py', 'dags/order_helpers.py']);
   expect(fs.readdirSync(path.join(volumeRoot, 'dags')).sort()).toEqual(['modal_orders.py', 'order_helpers.py']);
   console.log(`modal python DAG: ${ticks} ticks, ${calls.length} run_task calls`);
+});
+
+it('the Python side as the image ships it (the build folder\'s runtime/python) parses the DAG file with its local module', async () => {
+  // A package root with a stand-in dist/ (the build only checks the entrypoints are there) and the real python/.
+  const packageRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'modal-pkg-'));
+  const buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'modal-build-'));
+  try {
+    const entrypoints = path.join(packageRoot, 'dist/providers/modal/entrypoints');
+    fs.mkdirSync(entrypoints, { recursive: true });
+    for (const name of ['tick', 'task', 'ui']) fs.writeFileSync(path.join(entrypoints, `${name}.js`), '// stub\n');
+    fs.writeFileSync(path.join(packageRoot, 'package.json'), '{"name":"airflow-serverless"}');
+    fs.cpSync(PYTHON_PACKAGE_DIR, path.join(packageRoot, 'python'), { recursive: true });
+    prepareBuildFolder({ buildDir, packageRoot, app: { env: 'dev', config: modalTestConfig(), nodeVersion: '20.19.2' } });
+    const shipped = path.join(buildDir, 'runtime/python');
+    expect(fs.existsSync(path.join(shipped, 'tests'))).toBe(false);
+
+    fs.writeFileSync(path.join(localDags, 'modal_orders.py'), DAG_FILE);
+    fs.writeFileSync(path.join(localDags, 'order_helpers.py'), HELPER_MODULE);
+    const worker = new ParseWorker({ dagsDir: localDags, timeoutSeconds: 30, command: [pythonExecutable(), path.join(shipped, 'parse_worker.py')] });
+    let answer: Awaited<ReturnType<ParseWorker['parse']>>;
+    try {
+      answer = await worker.parse('modal_orders.py');
+    } finally {
+      await worker.close();
+    }
+    expect(answer).toMatchObject({ ok: true, modules: ['order_helpers.py'] });
+    const [raw] = (answer as { dags: Array<{ dag_id: string; tasks: Array<{ task_id: string }> }> }).dags;
+    expect(raw!.dag_id).toBe('modal_orders');
+    expect(raw!.tasks.map((task) => task.task_id).sort()).toEqual(['choose_region', 'extract', 'read_conf', 'report', 'ship_eu', 'ship_us', 'summarise']);
+  } finally {
+    for (const dir of [packageRoot, buildDir]) fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
