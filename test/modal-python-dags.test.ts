@@ -340,3 +340,37 @@ it('the Python side as the image ships it (the build folder\'s runtime/python) p
     for (const dir of [packageRoot, buildDir]) fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+it("a DAG file's top-level code, run by the tick's parse worker, sees neither the workspace token nor the database URL", async () => {
+  // What a DAG file saw at import time comes back as its DAG's description.
+  fs.writeFileSync(
+    path.join(volumeRoot, 'dags/env_probe.py'),
+    [
+      'import os',
+      'from airflow.sdk import DAG',
+      '',
+      'seen = " ".join(f"{name}={os.environ.get(name, \'none\')}" for name in ("MODAL_TOKEN_SECRET", "AIRFLOW_SERVERLESS_DATABASE_URL"))',
+      'dag = DAG("env_probe", schedule=None, description=seen)',
+      '',
+    ].join('\n'),
+  );
+  // In a container the secret is in process.env, which the parse worker inherits.
+  const saved = { ...process.env };
+  Object.assign(process.env, modalContainerEnv(volumeRoot, { AIRFLOW_SERVERLESS_DATABASE_URL: 'postgres://secret@db/x' }));
+  try {
+    const outcome = await runModalTick({ env: process.env, ...common() });
+    expect(outcome.ran).toBe(true);
+  } finally {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  }
+  const { SqliteBackend } = await import('../src/db/sqlite.js');
+  const db = new SqliteBackend({ file: path.join(volumeRoot, 'data/airflow.db'), readonly: true });
+  try {
+    expect(await db.get('SELECT description FROM dag WHERE dag_id = ?', ['env_probe'])).toEqual({
+      description: 'MODAL_TOKEN_SECRET=none AIRFLOW_SERVERLESS_DATABASE_URL=none',
+    });
+  } finally {
+    await db.close();
+  }
+});

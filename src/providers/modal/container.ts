@@ -18,6 +18,17 @@ import { ModalStateDict } from './state-dict.js';
 import type { VolumeSync } from './volume-mount.js';
 import { ModalVolumeMount, PipeVolumeSync } from './volume-mount.js';
 
+/**
+ * What the container's secret holds for Node and the scheduler, never for user code: the tick's parse
+ * worker (a DAG file's top-level code) and a task's operator processes inherit process.env.
+ */
+export const SCHEDULER_SECRETS = ['MODAL_TOKEN_ID', 'MODAL_TOKEN_SECRET', 'AIRFLOW_SERVERLESS_DATABASE_URL'] as const;
+
+/** Once the context holds the connection and the config, the secrets leave the environment child processes inherit. */
+export function dropSchedulerSecrets(ctx: Pick<ContainerContext, 'processEnv'>): void {
+  for (const name of SCHEDULER_SECRETS) delete ctx.processEnv[name];
+}
+
 export interface ContainerOptions {
   env?: NodeJS.ProcessEnv;
   /** Tests: the fake Modal API. */

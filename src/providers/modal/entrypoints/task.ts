@@ -14,12 +14,9 @@ import os from 'node:os';
 import type { TaskPayload, TaskRecord } from '../../../executor/protocol.js';
 import { runTaskFunction } from '../../../worker/index.js';
 import type { ContainerOptions } from '../container.js';
-import { containerContext, isProcessEntry, runMain } from '../container.js';
+import { containerContext, dropSchedulerSecrets, isProcessEntry, runMain } from '../container.js';
 import { ModalProviderError } from '../errors.js';
 import { rearmRedeliveredTry } from '../redelivery.js';
-
-/** What the container's secret holds for Node and the scheduler, never for an operator's processes. */
-export const SCHEDULER_SECRETS = ['MODAL_TOKEN_ID', 'MODAL_TOKEN_SECRET', 'AIRFLOW_SERVERLESS_DATABASE_URL'] as const;
 
 export async function runModalTask(options: ContainerOptions = {}): Promise<TaskRecord | null> {
   const env = options.env ?? process.env;
@@ -28,7 +25,7 @@ export async function runModalTask(options: ContainerOptions = {}): Promise<Task
   const payload = JSON.parse(fs.readFileSync(file, 'utf8')) as TaskPayload;
   fs.rmSync(file, { force: true });
   const ctx = await containerContext(options);
-  for (const name of SCHEDULER_SECRETS) delete ctx.processEnv[name];
+  dropSchedulerSecrets(ctx);
   try {
     const callId = env.AIRFLOW_SERVERLESS_CALL_ID || null;
     await rearmRedeliveredTry(payload, ctx.dict, callId, ctx.logger);

@@ -21,7 +21,7 @@ import { TICK_REQUESTED_KEY } from '../../../executor/protocol.js';
 import { runTick as schedulerRunTick } from '../../../scheduler/tick.js';
 import type { TickDeps } from '../../../scheduler/tick.js';
 import type { ContainerOptions } from '../container.js';
-import { containerContext, isProcessEntry, runMain } from '../container.js';
+import { containerContext, dropSchedulerSecrets, isProcessEntry, runMain } from '../container.js';
 import { openTickDatabase, VolumeSqliteDatabase } from '../database.js';
 import { DictSchedulerLease, leaseTtlMs } from '../lease.js';
 import { nextDue, recordNextDue } from '../wake.js';
@@ -38,6 +38,9 @@ export type ModalTickOutcome =
 
 export async function runModalTick(options: ContainerOptions & { runTick?: RunTick } = {}): Promise<ModalTickOutcome> {
   const ctx = await containerContext(options);
+  // The parse worker runs DAG files' top-level code (user code) and inherits this environment; the
+  // connection and the config already hold what the tick needs.
+  dropSchedulerSecrets(ctx);
   const env = ctx.processEnv;
   const owner = `${os.hostname()}:${process.pid}:${env.MODAL_TASK_ID ?? 'local'}`;
   const runTick = options.runTick ?? schedulerRunTick;
