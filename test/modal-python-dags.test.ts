@@ -22,7 +22,7 @@ import { prepareBuildFolder } from '../src/providers/modal/build.js';
 import { createModalProvider, type ModalProvider } from '../src/providers/modal/index.js';
 import { ModalStateDict } from '../src/providers/modal/state-dict.js';
 import type { VolumeSync } from '../src/providers/modal/volume-mount.js';
-import { triggerDag, uploadDagFile } from '../src/service/dags.js';
+import { listEnvironmentDags, triggerDag, uploadDagFile } from '../src/service/dags.js';
 import type { Environment } from '../src/service/environments.js';
 import { listRuns } from '../src/service/runs.js';
 import { listRunTasks, readTaskLog } from '../src/service/tasks.js';
@@ -373,4 +373,24 @@ it("a DAG file's top-level code, run by the tick's parse worker, sees neither th
   } finally {
     await db.close();
   }
+});
+
+it('a DAG file importing a package the image lacks is an import error `dags list` shows with its traceback; the other DAG file still parses', async () => {
+  // Put on the volume as a file from an older version or another machine would be (the upload refuses it).
+  const client = environment.provider.volume();
+  await client.put('dags/needs_package.py', Buffer.from('from airflow.sdk import DAG\n\nimport package_not_in_the_image\n\ndag = DAG("needs_package", schedule=None)\n'));
+  await client.put('dags/modal_orders.py', Buffer.from(DAG_FILE));
+  await client.put('dags/order_helpers.py', Buffer.from(HELPER_MODULE));
+  await client.commit();
+  await mount.request('reload');
+  expect((await runModalTick({ env: modalContainerEnv(volumeRoot), ...common() })).ran).toBe(true);
+  await mount.request('commit');
+
+  const listing = await listEnvironmentDags(environment);
+  expect(listing.dags.map((dag) => dag.dag_id)).toEqual(['modal_orders']);
+  expect(listing.import_errors).toHaveLength(1);
+  expect(listing.import_errors[0]!.filename).toBe('needs_package.py');
+  expect(listing.import_errors[0]!.stack_trace).toMatch(/needs_package\.py", line 3/);
+  expect(listing.import_errors[0]!.stack_trace).toContain("ModuleNotFoundError: No module named 'package_not_in_the_image'");
+  expect(listing.unparsed_files).toEqual([]);
 });
