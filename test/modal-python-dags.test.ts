@@ -43,12 +43,18 @@ import pendulum
 
 from airflow.operators.bash import BashOperator
 from airflow.operators.python import BranchPythonOperator, PythonOperator
-from airflow.sdk import dag, task
+from airflow.sdk import Param, dag, task
 
 from order_helpers import parse_orders, region_label
 
 
-@dag(schedule=None, start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), catchup=False, tags=["modal"])
+@dag(
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    tags=["modal"],
+    params={"region": Param("eu", type="string", enum=["eu", "us"])},
+)
 def modal_orders():
     @task()
     def extract():
@@ -224,13 +230,16 @@ it('uploads a Python DAG file with its local module, triggers it with conf, and 
   }
   expect(fake.readFile(volume, 'dags/orders_again.py')).toBeUndefined();
 
-  // The tick the upload asked for parses the file in the container (the parse worker runs there).
-  await tick();
+  // Triggered at once, as a user does after `dags create`: no tick has parsed the file yet, so the CLI
+  // knows the DAG (and checks the conf against its params) from its own parse of the volume's copy. The
+  // first tick parses it in the container (the parse worker runs there) and creates the run.
   const logicalDate = new Date('2025-03-04T05:06:07.000Z');
+  await expect(triggerDag(environment, 'modal_orders', { conf: { region: 'mars' }, logicalDate })).rejects.toThrow(/^DAG "modal_orders": .*region/);
   const triggered = await triggerDag(environment, 'modal_orders', { conf: { region: 'us', city: 'Boston' }, logicalDate });
   const runId = triggered.dag_run_id;
+  expect(runId).toBe('manual__2025-03-04T05:06:07+00:00');
 
-  let ticks = 1;
+  let ticks = 0;
   for (;;) {
     await tick();
     ticks++;
