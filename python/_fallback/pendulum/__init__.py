@@ -368,7 +368,8 @@ class DateTime(_dt.datetime):
             f", {self.microsecond}" if self.microsecond else "") + f", tzinfo={self.tzinfo!r})"
 
     def __str__(self) -> str:
-        return self.isoformat()
+        # pendulum 3 (what Airflow 3 installs) prints a space between date and time; isoformat() keeps `T`.
+        return self.isoformat(" ")
 
     def __reduce__(self) -> Any:
         return (DateTime, (self.year, self.month, self.day, self.hour, self.minute, self.second,
@@ -405,6 +406,11 @@ def naive(year: int, month: int, day: int, hour: int = 0, minute: int = 0, secon
 
 def date(year: int, month: int, day: int) -> Date:
     return Date(year, month, day)
+
+
+def time(hour: int, minute: int = 0, second: int = 0, microsecond: int = 0) -> Time:
+    """A wall-clock time (pendulum.time), as DAG files pass to time-window operators."""
+    return Time(hour, minute, second, microsecond)
 
 
 def now(tz: Any = None) -> DateTime:
