@@ -13,12 +13,17 @@ import { bashTask, makePayload } from './worker-harness.js';
 const TEMPLATES = [
   '{{ ds }} {{ ds_nodash }} {{ ts }} {{ ts_nodash }} {{ ts_nodash_with_tz }}',
   '{{ logical_date }} {{ data_interval_start }} {{ data_interval_end }}',
+  // Date objects print as pendulum 3 prints them (`str()`, a space); `ts` and `isoformat()` keep the `T`.
+  "{{ dag_run.logical_date }}|{{ logical_date ~ '' }}|{{ logical_date | string }}|{{ logical_date.isoformat() }}",
+  "{{ logical_date.add(hours=36) }}|{{ data_interval_end - macros.timedelta(hours=1) }}|{{ logical_date.in_timezone('Asia/Kolkata') }}",
   '{{ run_id }} {{ dag.dag_id }} {{ task.task_id }} {{ ti.try_number }} {{ task_instance_key_str }}',
   '{{ params.x }} {{ params.y }} {{ dag_run.conf.y }} {{ dag_run.run_type }} {{ params }}',
   "{{ dag_run.conf.get('nope', 'fallback') }} {% for k, v in dag_run.conf.items() %}{{ k }}={{ v }}{% endfor %}",
   "{{ macros.ds_add(ds, 3) }} {{ macros.ds_format(ds, '%Y-%m-%d', '%d/%m/%y') }}",
   "{{ logical_date.strftime('%A %j') }} {{ logical_date | ds_nodash }} {{ data_interval_end | ts }}",
-  "{{ (logical_date + macros.timedelta(days=1, hours=2)).strftime('%Y-%m-%d %H') }} {{ data_interval_end - data_interval_start }}",
+  // Printing `data_interval_end - data_interval_start` is left out: real pendulum 3 gives an Interval
+  // (`<Interval [a -> b]>`), the stand-in and YAML a timedelta (`1 day, 0:00:00`); see python/PROTOCOL.md.
+  "{{ (logical_date + macros.timedelta(days=1, hours=2)).strftime('%Y-%m-%d %H') }} {{ (data_interval_end - data_interval_start).days }}",
   "{{ macros.timedelta(minutes=90) }} {{ macros.datetime(2024, 2, 3) | ds }} {{ macros.datetime.strptime(ds, '%Y-%m-%d').year }}",
   '{{ execution_date }} {{ next_ds }} {{ yesterday_ds_nodash }} {{ tomorrow_ds }}',
   '{{ [1, 2] + [3] }} {{ 7 // 2 }} {{ 2 ** 3 }} {{ True }} {{ None }} {{ "a" ~ 1 }}',

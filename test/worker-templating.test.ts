@@ -24,14 +24,24 @@ describe('template context', () => {
       '2024-01-01|20240101|2024-01-01T00:00:00+00:00|20240101T000000|20240101T000000+0000',
     );
     expect(render('{{ logical_date }}|{{ data_interval_start }}|{{ data_interval_end }}')).toBe(
-      '2024-01-01T00:00:00+00:00|2024-01-01T00:00:00+00:00|2024-01-02T00:00:00+00:00',
+      '2024-01-01 00:00:00+00:00|2024-01-01 00:00:00+00:00|2024-01-02 00:00:00+00:00',
     );
     expect(render('{{ task_instance_key_str }}')).toBe('d__t__20240101');
   });
 
+  it('prints date objects as pendulum 3 does (Airflow 3), keeping the `T` in isoformat() and JSON', () => {
+    expect(render("{{ logical_date ~ '|' }}{{ logical_date | string }}|{{ logical_date.isoformat() }}|{{ logical_date.add(microseconds=250000) }}")).toBe(
+      '2024-01-01 00:00:00+00:00|2024-01-01 00:00:00+00:00|2024-01-01T00:00:00+00:00|2024-01-01 00:00:00.250000+00:00',
+    );
+    expect(render("{{ [logical_date] }}|{{ [logical_date.in_timezone('Europe/Paris')] }}")).toBe(
+      "[DateTime(2024, 1, 1, 0, 0, 0, tzinfo=Timezone('UTC'))]|[DateTime(2024, 1, 1, 1, 0, 0, tzinfo=Timezone('Europe/Paris'))]",
+    );
+    expect(renderTemplate('{{ logical_date }}', context, { native: true })).toBe('2024-01-01T00:00:00+00:00');
+  });
+
   it('keeps the Airflow 2 date names Airflow 3 removed, derived from the Airflow 3 ones', () => {
     expect(render('{{ execution_date }}|{{ dag_run.execution_date | ds }}|{{ next_execution_date | ds }}')).toBe(
-      '2024-01-01T00:00:00+00:00|2024-01-01|2024-01-02',
+      '2024-01-01 00:00:00+00:00|2024-01-01|2024-01-02',
     );
     expect(render('{{ next_ds }}|{{ next_ds_nodash }}|{{ yesterday_ds }}|{{ yesterday_ds_nodash }}|{{ tomorrow_ds }}|{{ tomorrow_ds_nodash }}')).toBe(
       '2024-01-02|20240102|2023-12-31|20231231|2024-01-02|20240102',
@@ -57,7 +67,7 @@ describe('template context', () => {
     expect(render('{{ run_id }}|{{ dag.dag_id }}|{{ task.task_id }}|{{ task.owner }}')).toBe(`${RUN_ID}|d|t|data-team`);
     expect(render('{{ ti.try_number }}|{{ ti.task_id }}|{{ ti.dag_id }}|{{ ti.run_id }}|{{ task_instance.task_id }}')).toBe(`1|t|d|${RUN_ID}|t`);
     expect(render('{{ dag_run.run_id }}|{{ dag_run.run_type }}|{{ dag_run.logical_date }}|{{ dag_run.conf.y }}')).toBe(
-      `${RUN_ID}|scheduled|2024-01-01T00:00:00+00:00|from-conf`,
+      `${RUN_ID}|scheduled|2024-01-01 00:00:00+00:00|from-conf`,
     );
   });
 
@@ -155,7 +165,7 @@ describe('rendering', () => {
   });
 
   it('has macros.datetime, timedelta, time, random, uuid and json, and date arithmetic', () => {
-    expect(render('{{ logical_date + macros.timedelta(days=1, hours=2) }}')).toBe('2024-01-02T02:00:00+00:00');
+    expect(render('{{ logical_date + macros.timedelta(days=1, hours=2) }}')).toBe('2024-01-02 02:00:00+00:00');
     expect(render("{{ (logical_date - macros.timedelta(1)).strftime('%Y-%m-%d') }}")).toBe('2023-12-31');
     expect(render('{{ macros.timedelta(days=1, seconds=5) }}|{{ macros.timedelta(minutes=90) }}|{{ data_interval_end - data_interval_start }}')).toBe(
       '1 day, 0:00:05|1:30:00|1 day, 0:00:00',
@@ -186,7 +196,7 @@ describe('rendering', () => {
     expect(render("{{ macros.ds_add(ds, 3) }}|{{ macros.ds_add('2024-03-01', -1) }}|{{ macros.ds_format(ds, '%Y-%m-%d', '%d %b %Y') }}")).toBe(
       '2024-01-04|2024-02-29|01 Jan 2024',
     );
-    expect(render("{{ logical_date.strftime('%A %j') }}|{{ logical_date.add(hours=36) }}")).toBe('Monday 001|2024-01-02T12:00:00+00:00');
+    expect(render("{{ logical_date.strftime('%A %j') }}|{{ logical_date.add(hours=36) }}")).toBe('Monday 001|2024-01-02 12:00:00+00:00');
   });
 
   it('throws TemplateRenderError on syntax errors and unknown functions', () => {

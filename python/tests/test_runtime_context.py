@@ -44,6 +44,16 @@ class ContextTest(unittest.TestCase):
         self.assertEqual(context["data_interval_end"].day, 2)
         self.assertEqual(context["dag_run"].start_date.second, 5)
 
+    def test_dates_print_as_pendulum_3_prints_them(self):
+        # Airflow 3 (pendulum 3): str() has a space, `ts` and isoformat() a `T`; the same with the stand-in.
+        context = ctxmod.build_context(spec(self.root, logical_date="2024-01-01T00:00:00.250Z"))
+        for value in (context["logical_date"], context["data_interval_start"], context["dag_run"].logical_date):
+            self.assertEqual(str(value), "2024-01-01 00:00:00.250000+00:00")
+            self.assertEqual(f"at {value}", "at 2024-01-01 00:00:00.250000+00:00")
+        self.assertEqual(str(context["data_interval_end"]), "2024-01-02 00:00:00+00:00")
+        self.assertEqual(context["ts"], "2024-01-01T00:00:00.250000+00:00")
+        self.assertEqual(context["logical_date"].isoformat(), "2024-01-01T00:00:00.250000+00:00")
+
     def test_airflow2_date_names_are_derived_from_the_airflow3_ones(self):
         context = ctxmod.build_context(spec(self.root))
         self.assertIs(context["execution_date"], context["logical_date"])

@@ -1,7 +1,7 @@
 /**
- * Dates the way templates written for Airflow expect them: Python `strftime`/`strptime` codes, pendulum's
- * `str()` (ISO with `T` and a `+00:00` offset), and the `ds`/`ts` family of formats. Luxon does the
- * calendar arithmetic; this module only translates Python's vocabulary.
+ * Dates the way templates written for Airflow expect them: Python `strftime`/`strptime` codes, pendulum 3's
+ * `str()` (`2024-01-01 00:00:00+00:00`) and `isoformat()` (with `T`), and the `ds`/`ts` family of formats.
+ * Luxon does the calendar arithmetic; this module only translates Python's vocabulary.
  */
 import { DateTime } from 'luxon';
 
@@ -146,13 +146,19 @@ export function strptime(text: string, format: string): DateTime {
   return result;
 }
 
-/** pendulum's `isoformat()`/`str()`: `2024-01-01T00:00:00+00:00`, microseconds only when not zero. */
-export function pythonIsoformat(dt: DateTime): string {
-  const base = strftime(dt, '%Y-%m-%dT%H:%M:%S');
+/** pendulum's `isoformat()`: `2024-01-01T00:00:00+00:00`, microseconds only when not zero. */
+export function pythonIsoformat(dt: DateTime, separator = 'T'): string {
+  const base = strftime(dt, `%Y-%m-%d${separator}%H:%M:%S`);
   const fraction = dt.millisecond === 0 ? '' : `.${pad(dt.millisecond * 1000, 6)}`;
   const offset = compactOffset(dt);
   return `${base}${fraction}${offset.slice(0, 3)}:${offset.slice(3)}`;
 }
+
+/**
+ * pendulum 3's `str()`, which Airflow 3 prints for `{{ logical_date }}`: `isoformat(' ')`, so
+ * `2024-01-01 00:00:00+00:00` (pendulum 2, Airflow 2's, printed the `T`; `ts` keeps it).
+ */
+export const pythonStr = (dt: DateTime): string => pythonIsoformat(dt, ' ');
 
 export const formatDs = (dt: DateTime): string => strftime(dt, '%Y-%m-%d');
 export const formatDsNodash = (dt: DateTime): string => strftime(dt, '%Y%m%d');

@@ -31,7 +31,7 @@ function strNumber(value: number): string {
 export function pyRepr(value: unknown): string {
   if (value === null || value === undefined) return 'None';
   if (typeof value === 'string') return reprString(value);
-  if (value instanceof TemplateDateTime) return `DateTime(${reprString(value.isoformat())})`;
+  if (value instanceof TemplateDateTime) return value.repr();
   if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
   if (isPlainMapping(value)) {
     const entries = Object.entries(value).filter(([key]) => key !== '__keywords');

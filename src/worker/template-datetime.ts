@@ -1,10 +1,11 @@
 /**
  * The datetime object templates see as `logical_date`, `data_interval_start`, `dag_run.logical_date`...
- * It prints like a pendulum DateTime (`2024-01-01T00:00:00+00:00`) and offers the handful of methods
- * DAG authors call on it in Jinja (`strftime`, `isoformat`, `add`, `subtract`, `in_timezone`, fields).
+ * It prints like a pendulum 3 DateTime, as Airflow 3 prints it (`2024-01-01 00:00:00+00:00`; `isoformat()`
+ * and JSON keep the `T`), and offers the handful of methods DAG authors call on it in Jinja (`strftime`,
+ * `isoformat`, `add`, `subtract`, `in_timezone`, fields).
  */
 import { DateTime, type DurationLikeObject } from 'luxon';
-import { pythonIsoformat, strftime } from './python-datetime.js';
+import { pythonIsoformat, pythonStr, strftime } from './python-datetime.js';
 
 /** nunjucks passes `f(a, b=1)` as `f(a, {b: 1, __keywords: true})`. */
 export type KeywordArgs = Record<string, unknown> & { __keywords: true };
@@ -72,14 +73,22 @@ export class TemplateDateTime {
     return this.in_timezone(zone);
   }
 
-  toString(): string {
-    return this.isoformat();
+  /** pendulum's `repr()`: `DateTime(2024, 1, 1, 0, 0, 0, tzinfo=Timezone('UTC'))`, microseconds when set. */
+  repr(): string {
+    const fields = [this.year, this.month, this.day, this.hour, this.minute, this.second];
+    if (this.microsecond !== 0) fields.push(this.microsecond);
+    return `DateTime(${fields.join(', ')}, tzinfo=Timezone('${this.value.zoneName ?? 'UTC'}'))`;
   }
+  /** Python's `str()`: what `{{ logical_date }}`, `~` and the `string` filter print. */
+  toString(): string {
+    return pythonStr(this.value);
+  }
+  /** XCom values and native rendering carry dates as ISO text, as the Python runner's JSON does. */
   toJSON(): string {
     return this.isoformat();
   }
-  /** Numbers for comparisons in templates (`{% if a < b %}`), the ISO text everywhere else. */
+  /** Numbers for comparisons in templates (`{% if a < b %}`), Python's `str()` everywhere else. */
   [Symbol.toPrimitive](hint: string): string | number {
-    return hint === 'number' ? this.value.toMillis() : this.isoformat();
+    return hint === 'number' ? this.value.toMillis() : this.toString();
   }
 }
