@@ -19,6 +19,17 @@ _spec.loader.exec_module(pendulum)
 
 
 class PendulumStandIn(unittest.TestCase):
+    def test_set_next_previous_and_weekdays(self) -> None:
+        wednesday = pendulum.datetime(2024, 1, 3, 10, 30)
+        self.assertEqual(wednesday.next(pendulum.MONDAY), pendulum.datetime(2024, 1, 8))
+        self.assertEqual(wednesday.next(), pendulum.datetime(2024, 1, 10))
+        self.assertEqual(wednesday.next(pendulum.WEDNESDAY, keep_time=True), pendulum.datetime(2024, 1, 10, 10, 30))
+        self.assertEqual(wednesday.previous(pendulum.FRIDAY, keep_time=True), pendulum.datetime(2023, 12, 29, 10, 30))
+        self.assertEqual((pendulum.MONDAY, pendulum.WeekDay.SUNDAY), (0, 6))
+        moved = wednesday.set(hour=5, minute=0, tz="Asia/Tokyo")
+        self.assertEqual((moved.hour, moved.minute, moved.timezone_name), (5, 0, "Asia/Tokyo"))
+        self.assertEqual(wednesday.set(day=9).day, 9)
+
     def test_time_is_a_wall_clock_time(self) -> None:
         t = pendulum.time(15, 30)
         self.assertIsInstance(t, dt.time)
