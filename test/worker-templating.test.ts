@@ -46,7 +46,16 @@ describe('template context', () => {
     expect(render('{{ next_ds }}|{{ next_ds_nodash }}|{{ yesterday_ds }}|{{ yesterday_ds_nodash }}|{{ tomorrow_ds }}|{{ tomorrow_ds_nodash }}')).toBe(
       '2024-01-02|20240102|2023-12-31|20231231|2024-01-02|20240102',
     );
-    expect(() => render('{{ prev_ds }}')).toThrow("'prev_ds' is undefined");
+    // Removed in Airflow 3 and needing the previous run: undefined, so StrictUndefined names them.
+    for (const name of ['prev_ds', 'prev_ds_nodash', 'prev_execution_date', 'prev_execution_date_success']) {
+      expect(() => render(`{{ ${name} }}`)).toThrow(`'${name}' is undefined`);
+    }
+  });
+
+  it("has Airflow 3's previous-success dates, None as in the Python runner", () => {
+    expect(
+      render('{{ prev_data_interval_start_success }}|{{ prev_data_interval_end_success }}|{{ prev_start_date_success }}|{{ prev_end_date_success }}'),
+    ).toBe('None|None|None|None');
   });
 
   it('leaves the date names out when the run has no logical date', () => {
@@ -197,6 +206,20 @@ describe('rendering', () => {
       '2024-01-04|2024-02-29|01 Jan 2024',
     );
     expect(render("{{ logical_date.strftime('%A %j') }}|{{ logical_date.add(hours=36) }}")).toBe('Monday 001|2024-01-02 12:00:00+00:00');
+  });
+
+  it("slices strings and lists as Python does (`ds[:4]`), which nunjucks alone cannot parse", () => {
+    expect(render("{{ ds[:4] }}|{{ ds[5:7] }}|{{ ds_nodash[-4:] }}|{{ ds[::-1] }}|{{ ds[3:1] }}|{{ ds[:4] | int + 1 }}")).toBe(
+      '2024|01|0101|10-10-4202||2025',
+    );
+    expect(render('{{ [1, 2, 3, 4, 5][1:-1] }}|{{ [1, 2, 3, 4, 5][::2] }}|{{ [1, 2, 3][::-1][0] }}|{{ [1, 2][5:] }}|{{ [1, 2, 3][-1] }}')).toBe(
+      '[2, 3, 4]|[1, 3, 5]|3|[]|3',
+    );
+    expect(() => render('{{ nope[:2] }}')).toThrow("UndefinedError: 'nope' is undefined");
+    expect(() => render('{{ ds[nope:] }}')).toThrow('TypeError: slice indices must be integers or None or have an __index__ method');
+    expect(() => render('{{ ds[::0] }}')).toThrow('TypeError: slice step cannot be zero');
+    expect(() => render('{{ dag_run.conf[:1] }}')).toThrow("a dict cannot be sliced");
+    expect(() => render('{{ params.x[:1] }}')).toThrow("TypeError: 'int' object is not subscriptable");
   });
 
   it('throws TemplateRenderError on syntax errors and unknown functions', () => {

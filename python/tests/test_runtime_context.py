@@ -62,7 +62,13 @@ class ContextTest(unittest.TestCase):
         self.assertEqual((context["yesterday_ds"], context["tomorrow_ds_nodash"]), ("2023-12-31", "20240102"))
         self.assertEqual(context["dag_run"].execution_date, context["logical_date"])
         self.assertEqual(context["ti"].execution_date, context["logical_date"])
-        self.assertNotIn("prev_ds", context)
+        # Removed in Airflow 3 and needing the previous run, which a try here does not know: undefined.
+        for name in ("prev_ds", "prev_ds_nodash", "prev_execution_date", "prev_execution_date_success"):
+            self.assertNotIn(name, context)
+        # Airflow 3's names for the previous successful run: there, None until a run succeeded; here, None.
+        for name in ("prev_data_interval_start_success", "prev_data_interval_end_success",
+                     "prev_start_date_success", "prev_end_date_success"):
+            self.assertIsNone(context[name])
 
     def test_a_run_without_logical_date_has_no_date_keys(self):
         context = ctxmod.build_context(spec(self.root, logical_date=None))

@@ -12,6 +12,7 @@ import { isPlainMapping } from './template-dict.js';
 import { pyStr } from './python-str.js';
 import { formatDs, formatDsNodash, formatTs, formatTsNodash, formatTsNodashWithTz, parseInstant } from './python-datetime.js';
 import { pyBinary, pyTypeName } from './template-macros.js';
+import { pySlice } from './template-slices.js';
 
 export class TemplateRenderError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -38,6 +39,7 @@ type Runtime = {
   pyIter?: (value: unknown) => unknown;
   pyIterPairs?: (value: unknown) => unknown;
   pyAnd?: (left: unknown, right: () => unknown) => unknown;
+  pySlice?: (value: unknown, start: unknown, stop: unknown, step: unknown) => unknown;
 };
 
 /** Jinja's UndefinedError, raised where StrictUndefined raises: printing or using an undefined value. */
@@ -91,6 +93,15 @@ runtime.memberLookup = function strictMemberLookup(obj: unknown, key: unknown): 
   const value = originalMemberLookup(obj, key);
   if (value === undefined) lastUndefined = `'${pyTypeName(obj)}' has no attribute '${String(key)}'`;
   return value;
+};
+
+/**
+ * `x[a:b:c]` (template-slices.ts parses it): Python's slice. An undefined `x` raises (StrictUndefined); an
+ * undefined bound is Jinja's TypeError on the slice, which pySlice raises.
+ */
+runtime.pySlice = (value, start, stop, step) => {
+  if (value === undefined) throw new UndefinedError(lastUndefined ?? 'an undefined value was sliced');
+  return pySlice(value, start, stop, step, (v) => (v === null ? 'NoneType' : pyTypeName(v).replace(/ object$/, '')));
 };
 
 /**
