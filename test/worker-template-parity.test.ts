@@ -25,6 +25,12 @@ const TEMPLATES = [
   // (`<Interval [a -> b]>`), the stand-in and YAML a timedelta (`1 day, 0:00:00`); see python/PROTOCOL.md.
   "{{ (logical_date + macros.timedelta(days=1, hours=2)).strftime('%Y-%m-%d %H') }} {{ (data_interval_end - data_interval_start).days }}",
   "{{ macros.timedelta(minutes=90) }} {{ macros.datetime(2024, 2, 3) | ds }} {{ macros.datetime.strptime(ds, '%Y-%m-%d').year }}",
+  // Python's datetime is naive: no offset in str(), isoformat(), `ts` or %z; arithmetic keeps it naive.
+  "{{ macros.datetime(2024, 2, 3) }}|{{ macros.datetime(2024, 2, 3, 4, 5, 6) | ts }}|{{ macros.datetime.strptime(ds, '%Y-%m-%d') + macros.timedelta(hours=1) }}",
+  "{{ macros.datetime.strptime('2024-01-01 +0200', '%Y-%m-%d %z').strftime('%z') }}|{{ macros.datetime(2024, 2, 3).strftime('[%z]') }}|{{ macros.datetime(2024, 2, 3).isoformat() }}",
+  // pendulum methods DAG authors call on the context's dates.
+  "{{ logical_date.date() }}|{{ logical_date.replace(day=15, hour=5) }}|{{ logical_date.add(days=40).start_of('month') }}|{{ logical_date.to_iso8601_string() }}|{{ logical_date.int_timestamp }}",
+  "{{ logical_date.date().isoformat() }}|{{ logical_date.date().strftime('%d/%m') }}|{{ logical_date.date().year }}",
   '{{ execution_date }} {{ next_ds }} {{ yesterday_ds_nodash }} {{ tomorrow_ds }}',
   '{{ prev_data_interval_start_success }} {{ prev_data_interval_end_success }} {{ prev_start_date_success }} {{ prev_end_date_success }}',
   '{{ prev_ds }}',

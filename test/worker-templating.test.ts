@@ -39,6 +39,22 @@ describe('template context', () => {
     expect(renderTemplate('{{ logical_date }}', context, { native: true })).toBe('2024-01-01T00:00:00+00:00');
   });
 
+  it("gives macros.datetime's naive datetimes Python's forms, and the context's dates pendulum's methods", () => {
+    expect(render("{{ macros.datetime(2024, 2, 3) }}|{{ macros.datetime(2024, 2, 3, 4, 5, 6) | ts }}|{{ [macros.datetime(2024, 2, 3)] }}|{{ [macros.datetime(2024, 2, 3, 0, 0, 7)] }}")).toBe(
+      '2024-02-03 00:00:00|2024-02-03T04:05:06|[datetime.datetime(2024, 2, 3, 0, 0)]|[datetime.datetime(2024, 2, 3, 0, 0, 7)]',
+    );
+    expect(render("{{ macros.datetime.strptime(ds, '%Y-%m-%d') + macros.timedelta(hours=1) }}|{{ macros.datetime.fromisoformat('2024-05-06T07:08:09') }}")).toBe(
+      '2024-01-01 01:00:00|2024-05-06 07:08:09',
+    );
+    expect(() => render("{{ macros.datetime.strptime(ds, '%Y-%m-%d') - logical_date }}")).toThrow("can't subtract offset-naive and offset-aware datetimes");
+    expect(render("{{ logical_date.date() }}|{{ [logical_date.date()] }}|{{ logical_date.replace(day=15, hour=5) }}|{{ logical_date.add(days=40).start_of('month') }}")).toBe(
+      '2024-01-01|[Date(2024, 1, 1)]|2024-01-15 05:00:00+00:00|2024-02-01 00:00:00+00:00',
+    );
+    expect(render('{{ logical_date.to_iso8601_string() }}|{{ logical_date.int_timestamp }}')).toBe('2024-01-01T00:00:00Z|1704067200');
+    expect(() => render("{{ logical_date.start_of('decade') }}")).toThrow("start_of(): unit must be one of");
+    expect(() => render('{{ logical_date.replace(month=2, day=30) }}')).toThrow('replace():');
+  });
+
   it('keeps the Airflow 2 date names Airflow 3 removed, derived from the Airflow 3 ones', () => {
     expect(render('{{ execution_date }}|{{ dag_run.execution_date | ds }}|{{ next_execution_date | ds }}')).toBe(
       '2024-01-01 00:00:00+00:00|2024-01-01|2024-01-02',

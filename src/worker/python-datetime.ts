@@ -146,19 +146,17 @@ export function strptime(text: string, format: string): DateTime {
   return result;
 }
 
-/** pendulum's `isoformat()`: `2024-01-01T00:00:00+00:00`, microseconds only when not zero. */
-export function pythonIsoformat(dt: DateTime, separator = 'T'): string {
+/**
+ * pendulum's `isoformat()`: `2024-01-01T00:00:00+00:00`, microseconds only when not zero; without the
+ * offset for a naive datetime.
+ */
+export function pythonIsoformat(dt: DateTime, separator = 'T', withOffset = true): string {
   const base = strftime(dt, `%Y-%m-%d${separator}%H:%M:%S`);
   const fraction = dt.millisecond === 0 ? '' : `.${pad(dt.millisecond * 1000, 6)}`;
+  if (!withOffset) return `${base}${fraction}`;
   const offset = compactOffset(dt);
   return `${base}${fraction}${offset.slice(0, 3)}:${offset.slice(3)}`;
 }
-
-/**
- * pendulum 3's `str()`, which Airflow 3 prints for `{{ logical_date }}`: `isoformat(' ')`, so
- * `2024-01-01 00:00:00+00:00` (pendulum 2, Airflow 2's, printed the `T`; `ts` keeps it).
- */
-export const pythonStr = (dt: DateTime): string => pythonIsoformat(dt, ' ');
 
 export const formatDs = (dt: DateTime): string => strftime(dt, '%Y-%m-%d');
 export const formatDsNodash = (dt: DateTime): string => strftime(dt, '%Y%m%d');
