@@ -15,6 +15,7 @@ const TEMPLATES = [
   '{{ logical_date }} {{ data_interval_start }} {{ data_interval_end }}',
   // Date objects print as pendulum 3 prints them (`str()`, a space); `ts` and `isoformat()` keep the `T`.
   "{{ dag_run.logical_date }}|{{ logical_date ~ '' }}|{{ logical_date | string }}|{{ logical_date.isoformat() }}",
+  "{{ [logical_date, data_interval_end] }} {{ {'at': dag_run.logical_date} }} {{ [logical_date.date()] }}",
   "{{ logical_date.add(hours=36) }}|{{ data_interval_end - macros.timedelta(hours=1) }}|{{ logical_date.in_timezone('Asia/Kolkata') }}",
   '{{ run_id }} {{ dag.dag_id }} {{ task.task_id }} {{ ti.try_number }} {{ task_instance_key_str }}',
   '{{ params.x }} {{ params.y }} {{ dag_run.conf.y }} {{ dag_run.run_type }} {{ params }}',

@@ -53,6 +53,7 @@ class ContextTest(unittest.TestCase):
         self.assertEqual(str(context["data_interval_end"]), "2024-01-02 00:00:00+00:00")
         self.assertEqual(context["ts"], "2024-01-01T00:00:00.250000+00:00")
         self.assertEqual(context["logical_date"].isoformat(), "2024-01-01T00:00:00.250000+00:00")
+        self.assertEqual(repr(context["data_interval_end"]), "DateTime(2024, 1, 2, 0, 0, 0, tzinfo=Timezone('UTC'))")
 
     def test_airflow2_date_names_are_derived_from_the_airflow3_ones(self):
         context = ctxmod.build_context(spec(self.root))
