@@ -13,14 +13,29 @@ import { bashTask, makePayload } from './worker-harness.js';
 const TEMPLATES = [
   '{{ ds }} {{ ds_nodash }} {{ ts }} {{ ts_nodash }} {{ ts_nodash_with_tz }}',
   '{{ logical_date }} {{ data_interval_start }} {{ data_interval_end }}',
+  // Date objects print as pendulum 3 prints them (`str()`, a space); `ts` and `isoformat()` keep the `T`.
+  "{{ dag_run.logical_date }}|{{ logical_date ~ '' }}|{{ logical_date | string }}|{{ logical_date.isoformat() }}",
+  "{{ [logical_date, data_interval_end] }} {{ {'at': dag_run.logical_date} }} {{ [logical_date.date()] }}",
+  "{{ logical_date.add(hours=36) }}|{{ data_interval_end - macros.timedelta(hours=1) }}|{{ logical_date.in_timezone('Asia/Kolkata') }}",
   '{{ run_id }} {{ dag.dag_id }} {{ task.task_id }} {{ ti.try_number }} {{ task_instance_key_str }}',
   '{{ params.x }} {{ params.y }} {{ dag_run.conf.y }} {{ dag_run.run_type }} {{ params }}',
   "{{ dag_run.conf.get('nope', 'fallback') }} {% for k, v in dag_run.conf.items() %}{{ k }}={{ v }}{% endfor %}",
   "{{ macros.ds_add(ds, 3) }} {{ macros.ds_format(ds, '%Y-%m-%d', '%d/%m/%y') }}",
   "{{ logical_date.strftime('%A %j') }} {{ logical_date | ds_nodash }} {{ data_interval_end | ts }}",
-  "{{ (logical_date + macros.timedelta(days=1, hours=2)).strftime('%Y-%m-%d %H') }} {{ data_interval_end - data_interval_start }}",
+  // Printing `data_interval_end - data_interval_start` is left out: real pendulum 3 gives an Interval
+  // (`<Interval [a -> b]>`), the stand-in and YAML a timedelta (`1 day, 0:00:00`); see python/PROTOCOL.md.
+  "{{ (logical_date + macros.timedelta(days=1, hours=2)).strftime('%Y-%m-%d %H') }} {{ (data_interval_end - data_interval_start).days }}",
   "{{ macros.timedelta(minutes=90) }} {{ macros.datetime(2024, 2, 3) | ds }} {{ macros.datetime.strptime(ds, '%Y-%m-%d').year }}",
+  // Python's datetime is naive: no offset in str(), isoformat(), `ts` or %z; arithmetic keeps it naive.
+  "{{ macros.datetime(2024, 2, 3) }}|{{ macros.datetime(2024, 2, 3, 4, 5, 6) | ts }}|{{ macros.datetime.strptime(ds, '%Y-%m-%d') + macros.timedelta(hours=1) }}",
+  "{{ macros.datetime.strptime('2024-01-01 +0200', '%Y-%m-%d %z').strftime('%z') }}|{{ macros.datetime(2024, 2, 3).strftime('[%z]') }}|{{ macros.datetime(2024, 2, 3).isoformat() }}",
+  // pendulum methods DAG authors call on the context's dates.
+  "{{ logical_date.date() }}|{{ logical_date.replace(day=15, hour=5) }}|{{ logical_date.add(days=40).start_of('month') }}|{{ logical_date.to_iso8601_string() }}|{{ logical_date.int_timestamp }}",
+  "{{ logical_date.date().isoformat() }}|{{ logical_date.date().strftime('%d/%m') }}|{{ logical_date.date().year }}",
   '{{ execution_date }} {{ next_ds }} {{ yesterday_ds_nodash }} {{ tomorrow_ds }}',
+  '{{ prev_data_interval_start_success }} {{ prev_data_interval_end_success }} {{ prev_start_date_success }} {{ prev_end_date_success }}',
+  '{{ prev_ds }}',
+  '{{ prev_execution_date }}',
   '{{ [1, 2] + [3] }} {{ 7 // 2 }} {{ 2 ** 3 }} {{ True }} {{ None }} {{ "a" ~ 1 }}',
   '{% if params.x > 0 %}pos{% else %}neg{% endif %} {{ nope | default("d") }} {{ nope is defined }}',
   "{% if [] %}a{% else %}b{% endif %} {{ 'y' if dag_run.conf.get('none', {}) else 'n' }} {{ not [] }} {{ not params }}",
@@ -30,6 +45,8 @@ const TEMPLATES = [
   '{% for k in dag_run.conf %}{{ k }};{% endfor %} {% for x in [3, 1] %}{{ loop.index }}{{ x }}{% endfor %} {{ params | length }}',
   "{{ 'abc' | upper }} {{ [3, 1, 2] | sort }} {{ ['a', 'b'] | join('-') }} {{ 'x' | replace('x', 'y') }} {{ -3 | abs }}",
   "{{ ds[-2] }} {{ [1, 2, 3][-1] }} {{ 'a,b'.split(',') }} {{ 10 / 4 }} {{ 10 % 3 }}",
+  "{{ ds[:4] }} {{ ds[5:7] }} {{ ds_nodash[-4:] }} {{ [1, 2, 3, 4][1:-1] }} {{ [1, 2, 3][::-1] }} {{ 'abcde'[::2] }} {{ ds[:4] | int + 1 }}",
+  '{{ [1, 2][5:] }} {{ ds[3:1] }} {{ params.y[:4] }} {{ [1, 2, 3][1:][0] }}',
   '{% if nope %}x{% endif %}',
   "{{ nope or 'x' }}",
   '{{ 1 if params.nope else 2 }}',

@@ -9,6 +9,7 @@ describe('templateSyntaxError', () => {
     ['{{ macros.ds_add(ds, 3) }} {% if params.full %}full{% endif %}'],
     ['{{ logical_date | ds }} {{ params.x | default(1) }}'],
     ['plain text, no template'],
+    ['{{ ds[:4] }} {{ ds_nodash[-4:] }} {{ params.xs[1:-1:2] }} {{ params.xs[::-1][0] }}'],
   ])('accepts %s', (template) => {
     expect(templateSyntaxError(template)).toBeNull();
   });
@@ -16,6 +17,8 @@ describe('templateSyntaxError', () => {
   it.each([
     ['echo {{ ds', /expected variable end/],
     ['{% if x %}never closed', /endif/],
+    ['{{ xs[1:2:3:4] }}', /invalid slice: too many colons/],
+    ['{{ xs[] }}', /expected an index or a slice/],
   ])('names what is wrong in %s', (template, message) => {
     expect(templateSyntaxError(template)).toMatch(message);
   });

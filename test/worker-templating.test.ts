@@ -24,19 +24,54 @@ describe('template context', () => {
       '2024-01-01|20240101|2024-01-01T00:00:00+00:00|20240101T000000|20240101T000000+0000',
     );
     expect(render('{{ logical_date }}|{{ data_interval_start }}|{{ data_interval_end }}')).toBe(
-      '2024-01-01T00:00:00+00:00|2024-01-01T00:00:00+00:00|2024-01-02T00:00:00+00:00',
+      '2024-01-01 00:00:00+00:00|2024-01-01 00:00:00+00:00|2024-01-02 00:00:00+00:00',
     );
     expect(render('{{ task_instance_key_str }}')).toBe('d__t__20240101');
   });
 
+  it('prints date objects as pendulum 3 does (Airflow 3), keeping the `T` in isoformat() and JSON', () => {
+    expect(render("{{ logical_date ~ '|' }}{{ logical_date | string }}|{{ logical_date.isoformat() }}|{{ logical_date.add(microseconds=250000) }}")).toBe(
+      '2024-01-01 00:00:00+00:00|2024-01-01 00:00:00+00:00|2024-01-01T00:00:00+00:00|2024-01-01 00:00:00.250000+00:00',
+    );
+    expect(render("{{ [logical_date] }}|{{ [logical_date.in_timezone('Europe/Paris')] }}")).toBe(
+      "[DateTime(2024, 1, 1, 0, 0, 0, tzinfo=Timezone('UTC'))]|[DateTime(2024, 1, 1, 1, 0, 0, tzinfo=Timezone('Europe/Paris'))]",
+    );
+    expect(renderTemplate('{{ logical_date }}', context, { native: true })).toBe('2024-01-01T00:00:00+00:00');
+  });
+
+  it("gives macros.datetime's naive datetimes Python's forms, and the context's dates pendulum's methods", () => {
+    expect(render("{{ macros.datetime(2024, 2, 3) }}|{{ macros.datetime(2024, 2, 3, 4, 5, 6) | ts }}|{{ [macros.datetime(2024, 2, 3)] }}|{{ [macros.datetime(2024, 2, 3, 0, 0, 7)] }}")).toBe(
+      '2024-02-03 00:00:00|2024-02-03T04:05:06|[datetime.datetime(2024, 2, 3, 0, 0)]|[datetime.datetime(2024, 2, 3, 0, 0, 7)]',
+    );
+    expect(render("{{ macros.datetime.strptime(ds, '%Y-%m-%d') + macros.timedelta(hours=1) }}|{{ macros.datetime.fromisoformat('2024-05-06T07:08:09') }}")).toBe(
+      '2024-01-01 01:00:00|2024-05-06 07:08:09',
+    );
+    expect(() => render("{{ macros.datetime.strptime(ds, '%Y-%m-%d') - logical_date }}")).toThrow("can't subtract offset-naive and offset-aware datetimes");
+    expect(render("{{ logical_date.date() }}|{{ [logical_date.date()] }}|{{ logical_date.replace(day=15, hour=5) }}|{{ logical_date.add(days=40).start_of('month') }}")).toBe(
+      '2024-01-01|[Date(2024, 1, 1)]|2024-01-15 05:00:00+00:00|2024-02-01 00:00:00+00:00',
+    );
+    expect(render('{{ logical_date.to_iso8601_string() }}|{{ logical_date.int_timestamp }}')).toBe('2024-01-01T00:00:00Z|1704067200');
+    expect(() => render("{{ logical_date.start_of('decade') }}")).toThrow("start_of(): unit must be one of");
+    expect(() => render('{{ logical_date.replace(month=2, day=30) }}')).toThrow('replace():');
+  });
+
   it('keeps the Airflow 2 date names Airflow 3 removed, derived from the Airflow 3 ones', () => {
     expect(render('{{ execution_date }}|{{ dag_run.execution_date | ds }}|{{ next_execution_date | ds }}')).toBe(
-      '2024-01-01T00:00:00+00:00|2024-01-01|2024-01-02',
+      '2024-01-01 00:00:00+00:00|2024-01-01|2024-01-02',
     );
     expect(render('{{ next_ds }}|{{ next_ds_nodash }}|{{ yesterday_ds }}|{{ yesterday_ds_nodash }}|{{ tomorrow_ds }}|{{ tomorrow_ds_nodash }}')).toBe(
       '2024-01-02|20240102|2023-12-31|20231231|2024-01-02|20240102',
     );
-    expect(() => render('{{ prev_ds }}')).toThrow("'prev_ds' is undefined");
+    // Removed in Airflow 3 and needing the previous run: undefined, so StrictUndefined names them.
+    for (const name of ['prev_ds', 'prev_ds_nodash', 'prev_execution_date', 'prev_execution_date_success']) {
+      expect(() => render(`{{ ${name} }}`)).toThrow(`'${name}' is undefined`);
+    }
+  });
+
+  it("has Airflow 3's previous-success dates, None as in the Python runner", () => {
+    expect(
+      render('{{ prev_data_interval_start_success }}|{{ prev_data_interval_end_success }}|{{ prev_start_date_success }}|{{ prev_end_date_success }}'),
+    ).toBe('None|None|None|None');
   });
 
   it('leaves the date names out when the run has no logical date', () => {
@@ -57,7 +92,7 @@ describe('template context', () => {
     expect(render('{{ run_id }}|{{ dag.dag_id }}|{{ task.task_id }}|{{ task.owner }}')).toBe(`${RUN_ID}|d|t|data-team`);
     expect(render('{{ ti.try_number }}|{{ ti.task_id }}|{{ ti.dag_id }}|{{ ti.run_id }}|{{ task_instance.task_id }}')).toBe(`1|t|d|${RUN_ID}|t`);
     expect(render('{{ dag_run.run_id }}|{{ dag_run.run_type }}|{{ dag_run.logical_date }}|{{ dag_run.conf.y }}')).toBe(
-      `${RUN_ID}|scheduled|2024-01-01T00:00:00+00:00|from-conf`,
+      `${RUN_ID}|scheduled|2024-01-01 00:00:00+00:00|from-conf`,
     );
   });
 
@@ -155,7 +190,7 @@ describe('rendering', () => {
   });
 
   it('has macros.datetime, timedelta, time, random, uuid and json, and date arithmetic', () => {
-    expect(render('{{ logical_date + macros.timedelta(days=1, hours=2) }}')).toBe('2024-01-02T02:00:00+00:00');
+    expect(render('{{ logical_date + macros.timedelta(days=1, hours=2) }}')).toBe('2024-01-02 02:00:00+00:00');
     expect(render("{{ (logical_date - macros.timedelta(1)).strftime('%Y-%m-%d') }}")).toBe('2023-12-31');
     expect(render('{{ macros.timedelta(days=1, seconds=5) }}|{{ macros.timedelta(minutes=90) }}|{{ data_interval_end - data_interval_start }}')).toBe(
       '1 day, 0:00:05|1:30:00|1 day, 0:00:00',
@@ -186,7 +221,21 @@ describe('rendering', () => {
     expect(render("{{ macros.ds_add(ds, 3) }}|{{ macros.ds_add('2024-03-01', -1) }}|{{ macros.ds_format(ds, '%Y-%m-%d', '%d %b %Y') }}")).toBe(
       '2024-01-04|2024-02-29|01 Jan 2024',
     );
-    expect(render("{{ logical_date.strftime('%A %j') }}|{{ logical_date.add(hours=36) }}")).toBe('Monday 001|2024-01-02T12:00:00+00:00');
+    expect(render("{{ logical_date.strftime('%A %j') }}|{{ logical_date.add(hours=36) }}")).toBe('Monday 001|2024-01-02 12:00:00+00:00');
+  });
+
+  it("slices strings and lists as Python does (`ds[:4]`), which nunjucks alone cannot parse", () => {
+    expect(render("{{ ds[:4] }}|{{ ds[5:7] }}|{{ ds_nodash[-4:] }}|{{ ds[::-1] }}|{{ ds[3:1] }}|{{ ds[:4] | int + 1 }}")).toBe(
+      '2024|01|0101|10-10-4202||2025',
+    );
+    expect(render('{{ [1, 2, 3, 4, 5][1:-1] }}|{{ [1, 2, 3, 4, 5][::2] }}|{{ [1, 2, 3][::-1][0] }}|{{ [1, 2][5:] }}|{{ [1, 2, 3][-1] }}')).toBe(
+      '[2, 3, 4]|[1, 3, 5]|3|[]|3',
+    );
+    expect(() => render('{{ nope[:2] }}')).toThrow("UndefinedError: 'nope' is undefined");
+    expect(() => render('{{ ds[nope:] }}')).toThrow('TypeError: slice indices must be integers or None or have an __index__ method');
+    expect(() => render('{{ ds[::0] }}')).toThrow('TypeError: slice step cannot be zero');
+    expect(() => render('{{ dag_run.conf[:1] }}')).toThrow("a dict cannot be sliced");
+    expect(() => render('{{ params.x[:1] }}')).toThrow("TypeError: 'int' object is not subscriptable");
   });
 
   it('throws TemplateRenderError on syntax errors and unknown functions', () => {

@@ -19,6 +19,22 @@ _spec.loader.exec_module(pendulum)
 
 
 class PendulumStandIn(unittest.TestCase):
+    def test_set_next_previous_and_weekdays(self) -> None:
+        wednesday = pendulum.datetime(2024, 1, 3, 10, 30)
+        self.assertEqual(wednesday.next(pendulum.MONDAY), pendulum.datetime(2024, 1, 8))
+        self.assertEqual(wednesday.next(), pendulum.datetime(2024, 1, 10))
+        self.assertEqual(wednesday.next(pendulum.WEDNESDAY, keep_time=True), pendulum.datetime(2024, 1, 10, 10, 30))
+        self.assertEqual(wednesday.previous(pendulum.FRIDAY, keep_time=True), pendulum.datetime(2023, 12, 29, 10, 30))
+        self.assertEqual((pendulum.MONDAY, pendulum.WeekDay.SUNDAY), (0, 6))
+        moved = wednesday.set(hour=5, minute=0, tz="Asia/Tokyo")
+        self.assertEqual((moved.hour, moved.minute, moved.timezone_name), (5, 0, "Asia/Tokyo"))
+        self.assertEqual(wednesday.set(day=9).day, 9)
+
+    def test_time_is_a_wall_clock_time(self) -> None:
+        t = pendulum.time(15, 30)
+        self.assertIsInstance(t, dt.time)
+        self.assertEqual((t.hour, t.minute, t.second, t.tzinfo), (15, 30, 0, None))
+
     def test_datetime_defaults_to_utc_and_takes_zone_names(self) -> None:
         d = pendulum.datetime(2024, 1, 2, 3, 4, 5)
         self.assertIsInstance(d, dt.datetime)
@@ -46,7 +62,11 @@ class PendulumStandIn(unittest.TestCase):
         self.assertEqual(d.to_iso8601_string(), "2024-05-06T07:08:09Z")
         self.assertEqual(d.format("YYYY-MM-DD HH:mm:ss [at] ZZ"), "2024-05-06 07:08:09 at +0000")
         self.assertEqual(d.in_timezone("Europe/Paris").to_iso8601_string(), "2024-05-06T09:08:09+02:00")
-        self.assertEqual(str(d), "2024-05-06T07:08:09+00:00")
+        # pendulum 3's str() (Airflow 3's `{{ logical_date }}`): a space; isoformat() keeps the `T`.
+        self.assertEqual(str(d), "2024-05-06 07:08:09+00:00")
+        self.assertEqual(f"{d}", "2024-05-06 07:08:09+00:00")
+        self.assertEqual(str(d.add(microseconds=5)), "2024-05-06 07:08:09.000005+00:00")
+        self.assertEqual(d.isoformat(), "2024-05-06T07:08:09+00:00")
 
     def test_parse_now_today_duration_and_pickling(self) -> None:
         self.assertEqual(pendulum.parse("2024-01-01T10:00:00Z"), pendulum.datetime(2024, 1, 1, 10))

@@ -1,7 +1,7 @@
 /**
- * Dates the way templates written for Airflow expect them: Python `strftime`/`strptime` codes, pendulum's
- * `str()` (ISO with `T` and a `+00:00` offset), and the `ds`/`ts` family of formats. Luxon does the
- * calendar arithmetic; this module only translates Python's vocabulary.
+ * Dates the way templates written for Airflow expect them: Python `strftime`/`strptime` codes, pendulum 3's
+ * `str()` (`2024-01-01 00:00:00+00:00`) and `isoformat()` (with `T`), and the `ds`/`ts` family of formats.
+ * Luxon does the calendar arithmetic; this module only translates Python's vocabulary.
  */
 import { DateTime } from 'luxon';
 
@@ -146,10 +146,14 @@ export function strptime(text: string, format: string): DateTime {
   return result;
 }
 
-/** pendulum's `isoformat()`/`str()`: `2024-01-01T00:00:00+00:00`, microseconds only when not zero. */
-export function pythonIsoformat(dt: DateTime): string {
-  const base = strftime(dt, '%Y-%m-%dT%H:%M:%S');
+/**
+ * pendulum's `isoformat()`: `2024-01-01T00:00:00+00:00`, microseconds only when not zero; without the
+ * offset for a naive datetime.
+ */
+export function pythonIsoformat(dt: DateTime, separator = 'T', withOffset = true): string {
+  const base = strftime(dt, `%Y-%m-%d${separator}%H:%M:%S`);
   const fraction = dt.millisecond === 0 ? '' : `.${pad(dt.millisecond * 1000, 6)}`;
+  if (!withOffset) return `${base}${fraction}`;
   const offset = compactOffset(dt);
   return `${base}${fraction}${offset.slice(0, 3)}:${offset.slice(3)}`;
 }

@@ -3,7 +3,7 @@
  * `None` and `{{ conf }}` as `{'a': 1}`; DAGs written for Airflow (bash `if [ "{{ params.x }}" = True ]`)
  * depend on it, so our templates print the same way instead of JavaScript's `true` / `[object Object]`.
  */
-import { TemplateDateTime } from './template-datetime.js';
+import { TemplateDate, TemplateDateTime } from './template-datetime.js';
 import { isPlainMapping } from './template-dict.js';
 
 function reprString(text: string): string {
@@ -31,7 +31,7 @@ function strNumber(value: number): string {
 export function pyRepr(value: unknown): string {
   if (value === null || value === undefined) return 'None';
   if (typeof value === 'string') return reprString(value);
-  if (value instanceof TemplateDateTime) return `DateTime(${reprString(value.isoformat())})`;
+  if (value instanceof TemplateDateTime || value instanceof TemplateDate) return value.repr();
   if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
   if (isPlainMapping(value)) {
     const entries = Object.entries(value).filter(([key]) => key !== '__keywords');

@@ -110,6 +110,12 @@ export function buildTemplateContext(payload: TaskPayload, xcomReader: XcomReade
       start_date: optionalDate(run.start_date),
     },
     macros: buildMacros(),
+    // Airflow 3 fills these from the previous successful run; a try here does not know that run, and
+    // the Python runner says None too (python/PROTOCOL.md).
+    prev_data_interval_start_success: null,
+    prev_data_interval_end_success: null,
+    prev_start_date_success: null,
+    prev_end_date_success: null,
   };
   if (logicalDate !== null) {
     const dt = logicalDate.value;

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { dsAdd, dsFormat, strptime } from './python-datetime.js';
-import { TemplateDateTime, isKeywordArgs } from './template-datetime.js';
+import { TemplateDate, TemplateDateTime, isKeywordArgs } from './template-datetime.js';
 import { isPlainMapping, toTemplateValue } from './template-dict.js';
 
 const US_PER_SECOND = 1_000_000;
@@ -77,13 +77,18 @@ export function timedelta(...args: unknown[]): TemplateTimedelta {
   return new TemplateTimedelta(Math.round(total));
 }
 
-const fromLuxon = (dt: DateTime): TemplateDateTime => new TemplateDateTime(dt);
+/** Python's `datetime` without a zone, as `macros.datetime(...)` makes it (clock read in UTC). */
+const naive = (dt: DateTime): TemplateDateTime => new TemplateDateTime(dt, true);
 
-/** `macros.datetime`: the class (`macros.datetime(2024, 1, 1)`) and its constructors; times in UTC. */
+/**
+ * `macros.datetime`: Python's class (`macros.datetime(2024, 1, 1)`) and its constructors. As in Python
+ * they give naive datetimes (`2024-01-01 00:00:00`), unless a `%z` or an offset says otherwise; `now()`
+ * reads the UTC clock.
+ */
 export const datetime = Object.assign(
   (...args: unknown[]): TemplateDateTime => {
     const f = pythonArgs(args, ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond']);
-    return fromLuxon(
+    return naive(
       DateTime.fromObject(
         { year: f['year'], month: f['month'], day: f['day'], hour: f['hour'] ?? 0, minute: f['minute'] ?? 0, second: f['second'] ?? 0, millisecond: Math.floor((f['microsecond'] ?? 0) / 1000) },
         { zone: 'utc' },
@@ -91,11 +96,12 @@ export const datetime = Object.assign(
     );
   },
   {
-    now: () => fromLuxon(DateTime.utc()),
-    utcnow: () => fromLuxon(DateTime.utc()),
-    today: () => fromLuxon(DateTime.utc()),
-    strptime: (text: string, format: string) => fromLuxon(strptime(String(text), format)),
-    fromisoformat: (text: string) => TemplateDateTime.fromISO(String(text)),
+    now: () => naive(DateTime.utc()),
+    utcnow: () => naive(DateTime.utc()),
+    today: () => naive(DateTime.utc()),
+    strptime: (text: string, format: string) => new TemplateDateTime(strptime(String(text), format), !String(format).includes('%z')),
+    fromisoformat: (text: string) =>
+      /(?:Z|[+-]\d{2}:?\d{2})$/.test(String(text)) ? TemplateDateTime.fromISO(String(text)) : naive(DateTime.fromISO(String(text), { zone: 'utc' })),
   },
 );
 
@@ -126,16 +132,16 @@ export function buildMacros(): Record<string, unknown> {
  * concatenation. Everything else keeps JavaScript's operator (which nunjucks always used).
  */
 export function pyBinary(op: '+' | '-', left: unknown, right: unknown): unknown {
-  const us = (delta: TemplateTimedelta) => ({ milliseconds: delta.totalMicroseconds / 1000 });
   if (op === '+') {
-    if (left instanceof TemplateDateTime && right instanceof TemplateTimedelta) return fromLuxon(left.value.plus(us(right)));
-    if (left instanceof TemplateTimedelta && right instanceof TemplateDateTime) return fromLuxon(right.value.plus(us(left)));
+    if (left instanceof TemplateDateTime && right instanceof TemplateTimedelta) return left.add({ __keywords: true, microseconds: right.totalMicroseconds });
+    if (left instanceof TemplateTimedelta && right instanceof TemplateDateTime) return right.add({ __keywords: true, microseconds: left.totalMicroseconds });
     if (left instanceof TemplateTimedelta && right instanceof TemplateTimedelta) return new TemplateTimedelta(left.totalMicroseconds + right.totalMicroseconds);
     if (Array.isArray(left) && Array.isArray(right)) return [...(left as unknown[]), ...(right as unknown[])];
     return (left as number) + (right as number);
   }
-  if (left instanceof TemplateDateTime && right instanceof TemplateTimedelta) return fromLuxon(left.value.minus(us(right)));
+  if (left instanceof TemplateDateTime && right instanceof TemplateTimedelta) return left.subtract({ __keywords: true, microseconds: right.totalMicroseconds });
   if (left instanceof TemplateDateTime && right instanceof TemplateDateTime) {
+    if (left.naive !== right.naive) throw new TypeError("can't subtract offset-naive and offset-aware datetimes");
     return new TemplateTimedelta(Math.round(left.value.diff(right.value).toMillis() * 1000));
   }
   if (left instanceof TemplateTimedelta && right instanceof TemplateTimedelta) return new TemplateTimedelta(left.totalMicroseconds - right.totalMicroseconds);
@@ -150,6 +156,7 @@ export function pyTypeName(value: unknown): string {
   if (typeof value === 'boolean') return 'bool object';
   if (typeof value === 'number') return Number.isInteger(value) ? 'int object' : 'float object';
   if (value instanceof TemplateDateTime) return 'DateTime object';
+  if (value instanceof TemplateDate) return 'Date object';
   if (value instanceof TemplateTimedelta) return 'timedelta object';
   return isPlainMapping(value) ? 'dict object' : 'object';
 }

@@ -10,8 +10,9 @@ import { DateTime } from 'luxon';
 import { TemplateDateTime } from './template-datetime.js';
 import { isPlainMapping } from './template-dict.js';
 import { pyStr } from './python-str.js';
-import { formatDs, formatDsNodash, formatTs, formatTsNodash, formatTsNodashWithTz, parseInstant } from './python-datetime.js';
+import { parseInstant } from './python-datetime.js';
 import { pyBinary, pyTypeName } from './template-macros.js';
+import { pySlice } from './template-slices.js';
 
 export class TemplateRenderError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -38,6 +39,7 @@ type Runtime = {
   pyIter?: (value: unknown) => unknown;
   pyIterPairs?: (value: unknown) => unknown;
   pyAnd?: (left: unknown, right: () => unknown) => unknown;
+  pySlice?: (value: unknown, start: unknown, stop: unknown, step: unknown) => unknown;
 };
 
 /** Jinja's UndefinedError, raised where StrictUndefined raises: printing or using an undefined value. */
@@ -91,6 +93,15 @@ runtime.memberLookup = function strictMemberLookup(obj: unknown, key: unknown): 
   const value = originalMemberLookup(obj, key);
   if (value === undefined) lastUndefined = `'${pyTypeName(obj)}' has no attribute '${String(key)}'`;
   return value;
+};
+
+/**
+ * `x[a:b:c]` (template-slices.ts parses it): Python's slice. An undefined `x` raises (StrictUndefined); an
+ * undefined bound is Jinja's TypeError on the slice, which pySlice raises.
+ */
+runtime.pySlice = (value, start, stop, step) => {
+  if (value === undefined) throw new UndefinedError(lastUndefined ?? 'an undefined value was sliced');
+  return pySlice(value, start, stop, step, (v) => (v === null ? 'NoneType' : pyTypeName(v).replace(/ object$/, '')));
 };
 
 /**
@@ -188,11 +199,11 @@ for (const [method, op] of [['compileAdd', '+'], ['compileSub', '-']] as const) 
   };
 }
 
-function asDateTime(value: unknown): DateTime {
-  if (value instanceof TemplateDateTime) return value.value;
-  if (DateTime.isDateTime(value)) return value;
-  if (value instanceof Date) return DateTime.fromJSDate(value).toUTC();
-  if (typeof value === 'string') return parseInstant(value);
+function asDateTime(value: unknown): TemplateDateTime {
+  if (value instanceof TemplateDateTime) return value;
+  if (DateTime.isDateTime(value)) return new TemplateDateTime(value);
+  if (value instanceof Date) return new TemplateDateTime(DateTime.fromJSDate(value).toUTC());
+  if (typeof value === 'string') return new TemplateDateTime(parseInstant(value));
   throw new TemplateRenderError(`Expected a datetime, got ${pyStr(value)}`);
 }
 
@@ -200,12 +211,14 @@ const NATIVE_SLOT = '__native_result__';
 
 function createEnvironment(): nunjucks.Environment {
   const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
-  const dateFilters: Record<string, (dt: DateTime) => string> = {
-    ds: formatDs,
-    ds_nodash: formatDsNodash,
-    ts: formatTs,
-    ts_nodash: formatTsNodash,
-    ts_nodash_with_tz: formatTsNodashWithTz,
+  // Airflow's filters (airflow/templates.py), through the datetime's own methods so a naive one keeps
+  // its offset-less form (`ts` is its isoformat()).
+  const dateFilters: Record<string, (dt: TemplateDateTime) => string> = {
+    ds: (dt) => dt.strftime('%Y-%m-%d'),
+    ds_nodash: (dt) => dt.strftime('%Y%m%d'),
+    ts: (dt) => dt.isoformat(),
+    ts_nodash: (dt) => dt.strftime('%Y%m%dT%H%M%S'),
+    ts_nodash_with_tz: (dt) => dt.isoformat().replaceAll('-', '').replaceAll(':', ''),
   };
   for (const [name, format] of Object.entries(dateFilters)) {
     // Jinja's Airflow filters return '' for None rather than failing.

@@ -6,6 +6,7 @@ DateTime (a `datetime` subclass) with add/subtract/in_timezone/format basics. Zo
 from __future__ import annotations
 
 import datetime as _dt
+import enum as _enum
 import re as _re
 from typing import Any
 from zoneinfo import ZoneInfo as _ZoneInfo
@@ -251,6 +252,28 @@ class DateTime(_dt.datetime):
     def naive(self) -> DateTime:
         return DateTime._from(self.replace(tzinfo=None))
 
+    def set(self, year: Any = None, month: Any = None, day: Any = None, hour: Any = None, minute: Any = None,
+            second: Any = None, microsecond: Any = None, tz: Any = None) -> DateTime:
+        """The same instant's fields changed (pendulum's set); `tz` keeps the wall-clock time."""
+        names = ("year", "month", "day", "hour", "minute", "second", "microsecond")
+        values = (year, month, day, hour, minute, second, microsecond)
+        value = self.replace(**{n: v for n, v in zip(names, values) if v is not None})
+        if tz is not None:
+            value = value.replace(tzinfo=_zone(tz))
+        return DateTime._from(value)
+
+    def next(self, day_of_week: Any = None, keep_time: bool = False) -> DateTime:
+        """The next given weekday (Monday=0; default: this weekday), a week ahead at most, at midnight
+        unless keep_time."""
+        target = self.weekday() if day_of_week is None else int(day_of_week)
+        value = self.add(days=(target - self.weekday()) % 7 or 7)
+        return value if keep_time else value.start_of("day")
+
+    def previous(self, day_of_week: Any = None, keep_time: bool = False) -> DateTime:
+        target = self.weekday() if day_of_week is None else int(day_of_week)
+        value = self.subtract(days=(self.weekday() - target) % 7 or 7)
+        return value if keep_time else value.start_of("day")
+
     def start_of(self, unit: str) -> DateTime:
         value: _dt.datetime = self
         if unit == "second":
@@ -368,7 +391,8 @@ class DateTime(_dt.datetime):
             f", {self.microsecond}" if self.microsecond else "") + f", tzinfo={self.tzinfo!r})"
 
     def __str__(self) -> str:
-        return self.isoformat()
+        # pendulum 3 (what Airflow 3 installs) prints a space between date and time; isoformat() keeps `T`.
+        return self.isoformat(" ")
 
     def __reduce__(self) -> Any:
         return (DateTime, (self.year, self.month, self.day, self.hour, self.minute, self.second,
@@ -405,6 +429,26 @@ def naive(year: int, month: int, day: int, hour: int = 0, minute: int = 0, secon
 
 def date(year: int, month: int, day: int) -> Date:
     return Date(year, month, day)
+
+
+class WeekDay(_enum.IntEnum):
+    """pendulum 3's weekdays (Monday=0), also module constants as in pendulum 2."""
+
+    MONDAY = 0
+    TUESDAY = 1
+    WEDNESDAY = 2
+    THURSDAY = 3
+    FRIDAY = 4
+    SATURDAY = 5
+    SUNDAY = 6
+
+
+MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = WeekDay
+
+
+def time(hour: int, minute: int = 0, second: int = 0, microsecond: int = 0) -> Time:
+    """A wall-clock time (pendulum.time), as DAG files pass to time-window operators."""
+    return Time(hour, minute, second, microsecond)
 
 
 def now(tz: Any = None) -> DateTime:

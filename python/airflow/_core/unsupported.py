@@ -153,8 +153,6 @@ BranchExternalPythonOperator = unsupported_operator(
     "BranchExternalPythonOperator", "BranchExternalPythonOperator (per-task Python environments)", "airflow.providers.standard.operators.python"
 )
 LatestOnlyOperator = unsupported_operator("LatestOnlyOperator", "LatestOnlyOperator", "airflow.providers.standard.operators.latest_only")
-BranchDateTimeOperator = unsupported_operator("BranchDateTimeOperator", "BranchDateTimeOperator", "airflow.providers.standard.operators.datetime")
-BranchDayOfWeekOperator = unsupported_operator("BranchDayOfWeekOperator", "BranchDayOfWeekOperator", "airflow.providers.standard.operators.weekday")
 SubDagOperator = unsupported_operator("SubDagOperator", "SubDagOperator (removed in Airflow 3; use TaskGroup)", "airflow.operators.subdag")
 
 

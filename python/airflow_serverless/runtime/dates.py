@@ -22,7 +22,9 @@ def parse_instant(text):
     pendulum = _pendulum()
     if pendulum is not None:
         try:
-            return pendulum.instance(value, tz="UTC")
+            # Naive UTC plus tz="UTC": pendulum's own UTC zone, so repr() reads `tzinfo=Timezone('UTC')` with the
+            # stand-in as with the real pendulum (an aware value would keep datetime.timezone.utc in the stand-in).
+            return pendulum.instance(value.replace(tzinfo=None), tz="UTC")
         except Exception:  # a partial stand-in: plain datetimes still print and compare the same
             return value
     return value
