@@ -217,6 +217,9 @@ describe('rendering', () => {
     expect(render('{{ (logical_date.add(years=1, months=1, days=2) - logical_date).in_words() }}|{{ (logical_date.add(days=40) - logical_date).in_months() }}')).toBe(
       '1 year 1 month 2 days|1',
     );
+    expect(render('{{ (logical_date.add(seconds=1) - logical_date.add(microseconds=5000)).in_words() }}|{{ (logical_date - logical_date).in_words() }}')).toBe(
+      '0.99 second|0 microseconds',
+    );
     expect(render("{{ data_interval_end - logical_date.in_timezone('Europe/Paris') }} {{ (data_interval_end - logical_date.in_timezone('Europe/Paris')).in_hours() }}")).toBe(
       '<Interval [2024-01-01 01:00:00+01:00 -> 2024-01-02 00:00:00+00:00]> 24',
     );

@@ -127,6 +127,10 @@ class IntervalChecks:
         self.assertEqual((str(p.duration(days=1)), str(p.duration(hours=-36)), str(p.duration(days=9, hours=1))),
                          ("1 day", "-1 day -12 hours", "1 week 2 days 1 hour"))
         self.assertEqual((p.duration(hours=-1.5).in_hours(), p.duration(hours=-36).in_days()), (-1, -1))
+        self.assertEqual((str(p.duration(microseconds=-995000)), str(p.duration())), ("0.99 seconds", "0 microseconds"))
+        a = p.datetime(2024, 1, 1)
+        self.assertEqual(((a.add(microseconds=5000) - a).in_words(), (a.add(microseconds=5000) - a.add(seconds=1)).in_words()),
+                         ("0.01 second", "0.99 second"))
 
     def test_negative_and_calendar_intervals(self) -> None:
         p = self.pendulum

@@ -47,11 +47,12 @@ export class TemplateTimedelta {
 
 const truncate = (value: number): number => Math.trunc(value) + 0; // + 0: no -0
 
-/** pendulum's English words for signed unit counts (`1 month 2 days`; `-2 hours`). */
+/** pendulum's English words for an Interval's signed unit counts (`1 month 2 days`; `-2 hours`). */
 function inWords(parts: [string, number][], microseconds: number): string {
   const words = parts.filter(([, n]) => n !== 0).map(([unit, n]) => `${n} ${unit}${Math.abs(n) === 1 ? '' : 's'}`);
   if (words.length > 0) return words.join(' ');
-  return microseconds ? `${(Math.abs(microseconds) / 1e6).toFixed(2)} seconds` : '0 microseconds';
+  // Under a second pendulum gives the fraction; an Interval says `second` (`0.25 second`).
+  return microseconds ? `${(Math.abs(microseconds) / 1e6).toFixed(2)} second` : '0 microseconds';
 }
 
 /**

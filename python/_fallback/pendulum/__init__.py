@@ -107,12 +107,14 @@ def _sign(value: float) -> int:
     return -1 if value < 0 else 1
 
 
-def _words(parts: list[tuple[str, int]], microseconds: int, separator: str = " ") -> str:
-    """pendulum's English in_words(): the non-zero units, each signed; `0 microseconds` when empty."""
+def _words(parts: list[tuple[str, int]], total: float, separator: str = " ", second: str = "seconds") -> str:
+    """pendulum's English in_words(): the non-zero units, each signed; under a second, the fraction
+    (`0.25 seconds`; an Interval says `second`), or `0 microseconds`."""
     words = [f"{count} {unit}{'' if abs(count) == 1 else 's'}" for unit, count in parts if count]
     if words:
         return separator.join(words)
-    return f"{abs(microseconds) / 1e6:.2f} seconds" if microseconds else "0 microseconds"
+    micro = round(abs(total) * 1_000_000) % 1_000_000
+    return f"{micro / 1e6:.2f} {second}" if micro else "0 microseconds"
 
 
 def _as_duration(value: Any) -> Any:
@@ -192,7 +194,7 @@ class Duration(_dt.timedelta):
     def in_words(self, locale: str | None = None, separator: str = " ") -> str:
         _, weeks, days, hours, minutes, seconds = self._parts()
         parts = [("week", weeks), ("day", days), ("hour", hours), ("minute", minutes), ("second", seconds)]
-        return _words(parts, self.microseconds, separator)
+        return _words(parts, self.total_seconds(), separator)
 
     def __str__(self) -> str:
         return self.in_words()
@@ -262,15 +264,15 @@ def _precise_diff(start: Any, end: Any) -> tuple[int, int, int, int, int, int, i
             hour, minute, second, micro = b.hour - a.hour, b.minute - a.minute, b.second - a.second, b.microsecond - a.microsecond
         else:
             hour, minute, second, micro = b.hour, b.minute, b.second, b.microsecond
-        for size, carry in ((1_000_000, "s"), (60, "m"), (60, "h"), (24, "d")):
-            if carry == "s" and micro < 0:
-                micro, second = micro + size, second - 1
-            elif carry == "m" and second < 0:
-                second, minute = second + size, minute - 1
-            elif carry == "h" and minute < 0:
-                minute, hour = minute + size, hour - 1
-            elif carry == "d" and hour < 0:
-                hour, day = hour + size, day - 1
+        # Borrow from the next larger unit, smallest first.
+        if micro < 0:
+            micro, second = micro + 1_000_000, second - 1
+        if second < 0:
+            second, minute = second + 60, minute - 1
+        if minute < 0:
+            minute, hour = minute + 60, hour - 1
+        if hour < 0:
+            hour, day = hour + 24, day - 1
     years, months, day = b.year - a.year, b.month - a.month, day + b.day - a.day
     if day < 0:
         # Borrow the month before the end's: a partial month counts its days.
@@ -374,7 +376,7 @@ class Interval(Duration):
     def in_words(self, locale: str | None = None, separator: str = " ") -> str:
         parts = [("year", self.years), ("month", self.months), ("week", self.weeks), ("day", self.remaining_days),
                  ("hour", self.hours), ("minute", self.minutes), ("second", self.remaining_seconds)]
-        return _words(parts, self.microseconds, separator)
+        return _words(parts, self.total_seconds(), separator, second="second")
 
     def range(self, unit: str, amount: int = 1) -> Any:
         """The dates from start to end (inclusive) every `amount` units (`days`, `hours`, ...)."""
