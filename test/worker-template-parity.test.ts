@@ -22,8 +22,10 @@ const TEMPLATES = [
   "{{ dag_run.conf.get('nope', 'fallback') }} {% for k, v in dag_run.conf.items() %}{{ k }}={{ v }}{% endfor %}",
   "{{ macros.ds_add(ds, 3) }} {{ macros.ds_format(ds, '%Y-%m-%d', '%d/%m/%y') }}",
   "{{ logical_date.strftime('%A %j') }} {{ logical_date | ds_nodash }} {{ data_interval_end | ts }}",
-  // Printing `data_interval_end - data_interval_start` is left out: real pendulum 3 gives an Interval
-  // (`<Interval [a -> b]>`), the stand-in and YAML a timedelta (`1 day, 0:00:00`); see python/PROTOCOL.md.
+  // Two pendulum dates subtract to pendulum 3's Interval, printed with its ends, a timedelta otherwise.
+  "{{ data_interval_end - data_interval_start }}|{{ [data_interval_start - data_interval_end] }}|{{ (data_interval_end - data_interval_start).in_seconds() }}",
+  "{{ (data_interval_end - data_interval_start).in_hours() }} {{ (data_interval_end - data_interval_start).in_days() }} {{ (data_interval_end - data_interval_start).in_words() }} {{ (data_interval_end - data_interval_start).start }} {{ (data_interval_end - data_interval_start).end | ts }}",
+  "{{ (logical_date.add(months=1, days=2, hours=3) - logical_date).in_words() }}|{{ (logical_date - logical_date.add(hours=2)).days }}|{{ (logical_date - logical_date.add(hours=2)).in_words() }}|{{ (logical_date.add(days=40) - logical_date).in_months() }}",
   "{{ (logical_date + macros.timedelta(days=1, hours=2)).strftime('%Y-%m-%d %H') }} {{ (data_interval_end - data_interval_start).days }}",
   "{{ macros.timedelta(minutes=90) }} {{ macros.datetime(2024, 2, 3) | ds }} {{ macros.datetime.strptime(ds, '%Y-%m-%d').year }}",
   // Python's datetime is naive: no offset in str(), isoformat(), `ts` or %z; arithmetic keeps it naive.

@@ -192,13 +192,37 @@ describe('rendering', () => {
   it('has macros.datetime, timedelta, time, random, uuid and json, and date arithmetic', () => {
     expect(render('{{ logical_date + macros.timedelta(days=1, hours=2) }}')).toBe('2024-01-02 02:00:00+00:00');
     expect(render("{{ (logical_date - macros.timedelta(1)).strftime('%Y-%m-%d') }}")).toBe('2023-12-31');
-    expect(render('{{ macros.timedelta(days=1, seconds=5) }}|{{ macros.timedelta(minutes=90) }}|{{ data_interval_end - data_interval_start }}')).toBe(
+    expect(render('{{ macros.timedelta(days=1, seconds=5) }}|{{ macros.timedelta(minutes=90) }}|{{ macros.datetime(2024, 1, 2) - macros.datetime(2024, 1, 1) }}')).toBe(
       '1 day, 0:00:05|1:30:00|1 day, 0:00:00',
     );
     expect(render("{{ macros.datetime(2024, 2, 3) | ds }}|{{ macros.datetime.strptime(ds, '%Y-%m-%d').year }}")).toBe('2024-02-03|2024');
     expect(render('{{ macros.random() < 1 }}|{{ macros.uuid.uuid4() | length }}|{{ macros.time.time() > 1700000000 }}')).toBe('True|36|True');
     expect(render('{{ macros.json.dumps(dag_run.conf) }}|{{ macros.json.loads(\'{"a": [1]}\').a }}')).toBe('{"y": "from-conf"}|[1]');
     expect(render('{{ [1] + [2] }}|{{ 1 + 2 }}|{{ "a" + "b" }}|{{ 5 - 2 }}')).toBe('[1, 2]|3|ab|3');
+  });
+
+  it("subtracts two pendulum dates to pendulum 3's Interval, a timedelta that prints its ends", () => {
+    expect(render('{{ data_interval_end - data_interval_start }}|{{ [data_interval_start - data_interval_end] }}')).toBe(
+      '<Interval [2024-01-01 00:00:00+00:00 -> 2024-01-02 00:00:00+00:00]>|[<Interval [2024-01-02 00:00:00+00:00 -> 2024-01-01 00:00:00+00:00]>]',
+    );
+    const i = '(data_interval_end - data_interval_start)';
+    expect(render(`{{ ${i}.days }} {{ ${i}.total_seconds() }} {{ ${i}.in_hours() }} {{ ${i}.in_days() }} {{ ${i}.in_words() }} {{ ${i}.start }}`)).toBe(
+      '1 86400 24 1 1 day 2024-01-01 00:00:00+00:00',
+    );
+    expect(render(`{% if ${i} > macros.timedelta(hours=1) %}longer{% endif %} {{ logical_date + ${i} }}`)).toBe('longer 2024-01-02 00:00:00+00:00');
+    // Whole days towards zero (a Python timedelta of -2 hours has days == -1); in_days counts calendar dates.
+    expect(render("{{ (logical_date.add(hours=23) - logical_date.add(hours=25)).days }} {{ (logical_date.add(hours=23) - logical_date.add(hours=25)).in_days() }} {{ (logical_date.add(hours=23) - logical_date.add(hours=25)).in_words() }}")).toBe(
+      '0 -1 -2 hours',
+    );
+    expect(render('{{ (logical_date.add(years=1, months=1, days=2) - logical_date).in_words() }}|{{ (logical_date.add(days=40) - logical_date).in_months() }}')).toBe(
+      '1 year 1 month 2 days|1',
+    );
+    expect(render('{{ (logical_date.add(seconds=1) - logical_date.add(microseconds=5000)).in_words() }}|{{ (logical_date - logical_date).in_words() }}')).toBe(
+      '0.99 second|0 microseconds',
+    );
+    expect(render("{{ data_interval_end - logical_date.in_timezone('Europe/Paris') }} {{ (data_interval_end - logical_date.in_timezone('Europe/Paris')).in_hours() }}")).toBe(
+      '<Interval [2024-01-01 01:00:00+01:00 -> 2024-01-02 00:00:00+00:00]> 24',
+    );
   });
 
   it('renders lists and mappings recursively, values only', () => {

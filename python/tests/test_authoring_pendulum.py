@@ -95,5 +95,93 @@ class PendulumStandIn(unittest.TestCase):
         self.assertEqual((zone_name(d.tzinfo), to_utc_iso(d, "UTC")), ("Europe/Paris", "2024-01-01T08:00:00Z"))
 
 
+class IntervalChecks:
+    """pendulum 3's Interval (DateTime - DateTime) and Duration; run on the stand-in and, when it is
+    importable, on the real pendulum, so the two stay alike."""
+
+    pendulum: object
+
+    def test_datetime_minus_datetime_is_an_interval(self) -> None:
+        p = self.pendulum
+        a, b = p.datetime(2024, 1, 1), p.datetime(2024, 1, 2)
+        i = b - a
+        self.assertIsInstance(i, dt.timedelta)
+        self.assertIsInstance(i, p.Duration)
+        text = "<Interval [2024-01-01 00:00:00+00:00 -> 2024-01-02 00:00:00+00:00]>"
+        self.assertEqual((str(i), repr(i), f"{i}"), (text, text, text))
+        self.assertEqual((i.days, i.total_seconds(), i.in_days(), i.in_hours(), i.in_minutes(), i.in_seconds()),
+                         (1, 86400.0, 1, 24, 1440, 86400))
+        self.assertEqual((i.start, i.end, repr(i.start)), (a, b, "DateTime(2024, 1, 1, 0, 0, 0, tzinfo=Timezone('UTC'))"))
+        self.assertEqual(i.in_words(), "1 day")
+        self.assertTrue(i == dt.timedelta(days=1) and i > dt.timedelta(hours=1))
+        self.assertIn(p.datetime(2024, 1, 1, 12), i)
+        self.assertEqual([str(x) for x in i.range("hours", 12)],
+                         ["2024-01-01 00:00:00+00:00", "2024-01-01 12:00:00+00:00", "2024-01-02 00:00:00+00:00"])
+        self.assertEqual(a + i, b)
+
+    def test_arithmetic_gives_durations_that_print_in_words(self) -> None:
+        p = self.pendulum
+        i = p.datetime(2024, 1, 2) - p.datetime(2024, 1, 1)
+        self.assertEqual((str(i + dt.timedelta(hours=1)), str(i * 2), str(i / 2)), ("1 day 1 hour", "2 days", "12 hours"))
+        self.assertEqual(str(-i), "<Interval [2024-01-02 00:00:00+00:00 -> 2024-01-01 00:00:00+00:00]>")
+        self.assertEqual((str(p.duration(days=1)), str(p.duration(hours=-36)), str(p.duration(days=9, hours=1))),
+                         ("1 day", "-1 day -12 hours", "1 week 2 days 1 hour"))
+        self.assertEqual((p.duration(hours=-1.5).in_hours(), p.duration(hours=-36).in_days()), (-1, -1))
+        self.assertEqual((str(p.duration(microseconds=-995000)), str(p.duration())), ("0.99 seconds", "0 microseconds"))
+        a = p.datetime(2024, 1, 1)
+        self.assertEqual(((a.add(microseconds=5000) - a).in_words(), (a.add(microseconds=5000) - a.add(seconds=1)).in_words()),
+                         ("0.01 second", "0.99 second"))
+
+    def test_negative_and_calendar_intervals(self) -> None:
+        p = self.pendulum
+        back = p.datetime(2024, 1, 1, 23) - p.datetime(2024, 1, 2, 1)
+        # Whole days towards zero (a timedelta says -1), calendar days between the dates for in_days.
+        self.assertEqual((back.days, back.in_days(), back.in_hours(), back.in_words()), (0, -1, -2, "-2 hours"))
+        k = p.datetime(2024, 3, 1, 12) - p.datetime(2024, 1, 31, 13, 30)
+        self.assertEqual((k.days, k.in_days(), k.years, k.months, k.in_months(), k.in_weeks(), k.hours, k.minutes),
+                         (29, 30, 0, 1, 1, 4, 22, 30))
+        self.assertEqual(k.in_words(), "1 month 22 hours 30 minutes")
+        self.assertEqual((p.datetime(2024, 1, 2) - p.datetime(2023, 11, 30, 10, 5, 3)).in_words(),
+                         "1 month 2 days 13 hours 54 minutes 57 seconds")
+        self.assertEqual((p.datetime(2025, 2, 3) - p.datetime(2024, 1, 1)).in_words(), "1 year 1 month 2 days")
+        paris = p.datetime(2024, 1, 2) - p.datetime(2024, 1, 1, tz="Europe/Paris")
+        self.assertEqual((str(paris), paris.in_hours()),
+                         ("<Interval [2024-01-01 00:00:00+01:00 -> 2024-01-02 00:00:00+00:00]>", 25))
+
+    def test_dates_plain_datetimes_and_diff(self) -> None:
+        p = self.pendulum
+        d = p.date(2024, 1, 2)
+        self.assertEqual(str(d - p.date(2024, 1, 1)), "<Interval [2024-01-01 -> 2024-01-02]>")
+        self.assertEqual((str(d - dt.timedelta(days=1)), type(d - dt.timedelta(days=1))), ("2024-01-01", p.Date))
+        b, plain = p.datetime(2024, 1, 2), dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+        self.assertEqual((type(b - plain).__name__, type(plain - b).__name__), ("Interval", "Interval"))
+        self.assertEqual(str(plain - b), "<Interval [2024-01-02 00:00:00+00:00 -> 2024-01-01 00:00:00+00:00]>")
+        a = p.datetime(2024, 1, 1)
+        self.assertEqual(str(b.diff(a)), "<Interval [2024-01-01 00:00:00+00:00 -> 2024-01-02 00:00:00+00:00]>")
+        self.assertEqual(str(b.diff(a, False)), "<Interval [2024-01-02 00:00:00+00:00 -> 2024-01-01 00:00:00+00:00]>")
+        self.assertEqual(b - dt.timedelta(hours=1), p.datetime(2024, 1, 1, 23))
+
+
+class StandInInterval(IntervalChecks, unittest.TestCase):
+    pendulum = pendulum
+
+    def test_pickles_with_its_ends(self) -> None:
+        i = pendulum.datetime(2024, 1, 2) - pendulum.datetime(2024, 1, 1)
+        again = pickle.loads(pickle.dumps(i))
+        self.assertEqual((str(again), again), (str(i), i))
+
+
+try:
+    import pendulum as _real_pendulum
+except ImportError:  # pragma: no cover - the real pendulum is optional
+    _real_pendulum = None
+
+
+@unittest.skipIf(_real_pendulum is None or "fallback" in getattr(_real_pendulum, "__version__", "fallback"),
+                 "the real pendulum is not installed")
+class RealPendulumInterval(IntervalChecks, unittest.TestCase):
+    pendulum = _real_pendulum
+
+
 if __name__ == "__main__":
     unittest.main()

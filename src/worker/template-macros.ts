@@ -45,6 +45,66 @@ export class TemplateTimedelta {
   }
 }
 
+const truncate = (value: number): number => Math.trunc(value) + 0; // + 0: no -0
+
+/** pendulum's English words for an Interval's signed unit counts (`1 month 2 days`; `-2 hours`). */
+function inWords(parts: [string, number][], microseconds: number): string {
+  const words = parts.filter(([, n]) => n !== 0).map(([unit, n]) => `${n} ${unit}${Math.abs(n) === 1 ? '' : 's'}`);
+  if (words.length > 0) return words.join(' ');
+  // Under a second pendulum gives the fraction; an Interval says `second` (`0.25 second`).
+  return microseconds ? `${(Math.abs(microseconds) / 1e6).toFixed(2)} second` : '0 microseconds';
+}
+
+/**
+ * pendulum 3's Interval, what `data_interval_end - data_interval_start` gives: a timedelta that keeps its
+ * two ends and prints them (`<Interval [2024-01-01 00:00:00+00:00 -> 2024-01-02 00:00:00+00:00]>`).
+ * `days` and the `in_*` helpers truncate towards zero; `in_days` counts calendar dates between the ends,
+ * `in_months`/`years`/`months` calendar months, as pendulum does.
+ */
+export class TemplateInterval extends TemplateTimedelta {
+  constructor(readonly start: TemplateDateTime, readonly end: TemplateDateTime) {
+    super(Math.round(end.value.diff(start.value).toMillis() * 1000));
+  }
+  override get days(): number {
+    return truncate(this.totalMicroseconds / US_PER_DAY);
+  }
+  /** Calendar years, months, days, hours, minutes, seconds from start to end (signed), in UTC. */
+  private calendar(): { years: number; months: number; days: number; hours: number; minutes: number; seconds: number } {
+    const [from, to, sign] = this.totalMicroseconds < 0 ? [this.end, this.start, -1] : [this.start, this.end, 1];
+    const d = to.value.toUTC().diff(from.value.toUTC(), ['years', 'months', 'days', 'hours', 'minutes', 'seconds']).toObject();
+    const n = (v: number | undefined): number => sign * truncate(v ?? 0) + 0;
+    return { years: n(d.years), months: n(d.months), days: n(d.days), hours: n(d.hours), minutes: n(d.minutes), seconds: n(d.seconds) };
+  }
+  get years(): number { return this.calendar().years; }
+  get months(): number { return this.calendar().months; }
+  in_seconds(): number { return truncate(this.total_seconds()); }
+  in_minutes(): number { return truncate(this.total_seconds() / 60); }
+  in_hours(): number { return truncate(this.total_seconds() / 3600); }
+  /** The calendar dates between the ends, each read in its own zone (23:00 to 01:00 the next day is 1). */
+  in_days(): number {
+    const date = (dt: TemplateDateTime): number => Date.UTC(dt.year, dt.month - 1, dt.day);
+    return Math.round((date(this.end) - date(this.start)) / 86_400_000);
+  }
+  in_weeks(): number { return truncate(this.in_days() / 7); }
+  in_months(): number { const c = this.calendar(); return c.years * 12 + c.months; }
+  in_years(): number { return this.calendar().years; }
+  total_minutes(): number { return this.total_seconds() / 60; }
+  total_hours(): number { return this.total_seconds() / 3600; }
+  total_days(): number { return this.total_seconds() / 86400; }
+  in_words(): string {
+    const c = this.calendar();
+    const weeks = truncate(c.days / 7);
+    const sub = this.totalMicroseconds % US_PER_SECOND;
+    return inWords([['year', c.years], ['month', c.months], ['week', weeks], ['day', c.days - weeks * 7], ['hour', c.hours], ['minute', c.minutes], ['second', c.seconds]], sub);
+  }
+  repr(): string {
+    return `<Interval [${this.start.toString()} -> ${this.end.toString()}]>`;
+  }
+  override toString(): string {
+    return this.repr();
+  }
+}
+
 /** Positional numbers, then nunjucks' keyword object, in the order of the Python signature. */
 function pythonArgs(args: unknown[], names: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -142,6 +202,8 @@ export function pyBinary(op: '+' | '-', left: unknown, right: unknown): unknown 
   if (left instanceof TemplateDateTime && right instanceof TemplateTimedelta) return left.subtract({ __keywords: true, microseconds: right.totalMicroseconds });
   if (left instanceof TemplateDateTime && right instanceof TemplateDateTime) {
     if (left.naive !== right.naive) throw new TypeError("can't subtract offset-naive and offset-aware datetimes");
+    // pendulum's DateTimes give an Interval; Python's naive datetimes (macros.datetime) a timedelta.
+    if (!left.naive) return new TemplateInterval(right, left);
     return new TemplateTimedelta(Math.round(left.value.diff(right.value).toMillis() * 1000));
   }
   if (left instanceof TemplateTimedelta && right instanceof TemplateTimedelta) return new TemplateTimedelta(left.totalMicroseconds - right.totalMicroseconds);
@@ -157,6 +219,7 @@ export function pyTypeName(value: unknown): string {
   if (typeof value === 'number') return Number.isInteger(value) ? 'int object' : 'float object';
   if (value instanceof TemplateDateTime) return 'DateTime object';
   if (value instanceof TemplateDate) return 'Date object';
+  if (value instanceof TemplateInterval) return 'Interval object';
   if (value instanceof TemplateTimedelta) return 'timedelta object';
   return isPlainMapping(value) ? 'dict object' : 'object';
 }

@@ -5,6 +5,7 @@ DateTime (a `datetime` subclass) with add/subtract/in_timezone/format basics. Zo
 """
 from __future__ import annotations
 
+import calendar as _calendar
 import datetime as _dt
 import enum as _enum
 import re as _re
@@ -102,8 +103,29 @@ def _zone(tz: Any) -> Any:
     return timezone(tz) if isinstance(tz, (str, int, float)) else tz
 
 
+def _sign(value: float) -> int:
+    return -1 if value < 0 else 1
+
+
+def _words(parts: list[tuple[str, int]], total: float, separator: str = " ", second: str = "seconds") -> str:
+    """pendulum's English in_words(): the non-zero units, each signed; under a second, the fraction
+    (`0.25 seconds`; an Interval says `second`), or `0 microseconds`."""
+    words = [f"{count} {unit}{'' if abs(count) == 1 else 's'}" for unit, count in parts if count]
+    if words:
+        return separator.join(words)
+    micro = round(abs(total) * 1_000_000) % 1_000_000
+    return f"{micro / 1e6:.2f} {second}" if micro else "0 microseconds"
+
+
+def _as_duration(value: Any) -> Any:
+    if isinstance(value, _dt.timedelta) and not isinstance(value, Duration):
+        return Duration(days=value.days, seconds=value.seconds, microseconds=value.microseconds)
+    return value
+
+
 class Duration(_dt.timedelta):
-    """pendulum.Duration: a timedelta with in_* helpers."""
+    """pendulum.Duration: a timedelta with in_* helpers that prints in words (`1 day 2 hours`), as
+    pendulum 3 does; arithmetic with timedeltas keeps it a Duration."""
 
     def __new__(cls, days: float = 0, seconds: float = 0, microseconds: float = 0, milliseconds: float = 0,
                 minutes: float = 0, hours: float = 0, weeks: float = 0, years: int = 0, months: int = 0) -> Duration:
@@ -112,17 +134,21 @@ class Duration(_dt.timedelta):
         return super().__new__(cls, days=days, seconds=seconds, microseconds=microseconds,
                                milliseconds=milliseconds, minutes=minutes, hours=hours, weeks=weeks)
 
+    # pendulum truncates towards zero (-1.5 hours is -1 hour), unlike floor division.
     def in_seconds(self) -> int:
         return int(self.total_seconds())
 
     def in_minutes(self) -> int:
-        return int(self.total_seconds() // 60)
+        return int(self.total_minutes())
 
     def in_hours(self) -> int:
-        return int(self.total_seconds() // 3600)
+        return int(self.total_hours())
 
     def in_days(self) -> int:
-        return self.days
+        return int(self.total_days())
+
+    def in_weeks(self) -> int:
+        return int(self.total_weeks())
 
     def total_minutes(self) -> float:
         return self.total_seconds() / 60
@@ -132,6 +158,279 @@ class Duration(_dt.timedelta):
 
     def total_days(self) -> float:
         return self.total_seconds() / 86400
+
+    def total_weeks(self) -> float:
+        return self.total_days() / 7
+
+    def _parts(self) -> tuple[int, int, int, int, int, int]:
+        """Whole days, then weeks, remaining days, hours, minutes, seconds, of |self|, each signed."""
+        total = self.total_seconds()
+        sign = _sign(total)
+        days, rest = divmod(abs(int(total)), 86400)
+        hours, rest = divmod(rest, 3600)
+        minutes, seconds = divmod(rest, 60)
+        return (sign * days, sign * (days // 7), sign * (days % 7), sign * hours, sign * minutes, sign * seconds)
+
+    @property
+    def weeks(self) -> int:
+        return self._parts()[1]
+
+    @property
+    def remaining_days(self) -> int:
+        return self._parts()[2]
+
+    @property
+    def hours(self) -> int:
+        return self._parts()[3]
+
+    @property
+    def minutes(self) -> int:
+        return self._parts()[4]
+
+    @property
+    def remaining_seconds(self) -> int:
+        return self._parts()[5]
+
+    def in_words(self, locale: str | None = None, separator: str = " ") -> str:
+        _, weeks, days, hours, minutes, seconds = self._parts()
+        parts = [("week", weeks), ("day", days), ("hour", hours), ("minute", minutes), ("second", seconds)]
+        return _words(parts, self.total_seconds(), separator)
+
+    def __str__(self) -> str:
+        return self.in_words()
+
+    def __add__(self, other: Any) -> Any:
+        return _as_duration(_dt.timedelta.__add__(self, other))
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Any:
+        return _as_duration(_dt.timedelta.__sub__(self, other))
+
+    def __rsub__(self, other: Any) -> Any:
+        return _as_duration(_dt.timedelta.__rsub__(self, other))
+
+    def __mul__(self, other: Any) -> Any:
+        return _as_duration(_dt.timedelta.__mul__(self, other))
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> Any:
+        return _as_duration(_dt.timedelta.__truediv__(self, other))
+
+    def __floordiv__(self, other: Any) -> Any:
+        return _as_duration(_dt.timedelta.__floordiv__(self, other))
+
+    def __mod__(self, other: Any) -> Any:
+        return _as_duration(_dt.timedelta.__mod__(self, other))
+
+    def __neg__(self) -> Any:
+        return _as_duration(_dt.timedelta.__neg__(self))
+
+    def __abs__(self) -> Any:
+        return _as_duration(_dt.timedelta.__abs__(self))
+
+
+def _tz_name(value: Any) -> str | None:
+    zone = getattr(value, "tzinfo", None)
+    return getattr(zone, "name", None) or getattr(zone, "key", None)
+
+
+def _wall(value: Any, to_utc: bool) -> Any:
+    """The plain (naive) wall clock of a date or datetime, in UTC when asked and it has an offset."""
+    if not isinstance(value, _dt.datetime):
+        return _dt.date(value.year, value.month, value.day)
+    plain = _dt.datetime(value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond)
+    offset = value.utcoffset()
+    return plain - offset if to_utc and offset else plain
+
+
+def _precise_diff(start: Any, end: Any) -> tuple[int, int, int, int, int, int, int, int]:
+    """(years, months, days, hours, minutes, seconds, microseconds, total_days) from start to end, each
+    signed, on the calendar as pendulum counts them: wall clocks in one named zone, UTC otherwise;
+    total_days counts the calendar dates between the two (not 24-hour periods)."""
+    if start == end:
+        return (0, 0, 0, 0, 0, 0, 0, 0)
+    sign = 1
+    if start > end:
+        start, end, sign = end, start, -1
+    total_days = _dt.date(end.year, end.month, end.day).toordinal() - _dt.date(start.year, start.month, start.day).toordinal()
+    same_zone = _tz_name(start) is not None and _tz_name(start) == _tz_name(end)
+    a = _wall(start, not same_zone or total_days == 0)
+    b = _wall(end, not same_zone or total_days == 0)
+    day = hour = minute = second = micro = 0
+    if isinstance(b, _dt.datetime):
+        if isinstance(a, _dt.datetime):
+            hour, minute, second, micro = b.hour - a.hour, b.minute - a.minute, b.second - a.second, b.microsecond - a.microsecond
+        else:
+            hour, minute, second, micro = b.hour, b.minute, b.second, b.microsecond
+        # Borrow from the next larger unit, smallest first.
+        if micro < 0:
+            micro, second = micro + 1_000_000, second - 1
+        if second < 0:
+            second, minute = second + 60, minute - 1
+        if minute < 0:
+            minute, hour = minute + 60, hour - 1
+        if hour < 0:
+            hour, day = hour + 24, day - 1
+    years, months, day = b.year - a.year, b.month - a.month, day + b.day - a.day
+    if day < 0:
+        # Borrow the month before the end's: a partial month counts its days.
+        prev_year, prev_month = (b.year - 1, 12) if b.month == 1 else (b.year, b.month - 1)
+        last_len = _calendar.monthrange(prev_year, prev_month)[1]
+        this_len = _calendar.monthrange(b.year, b.month)[1]
+        if day < this_len - last_len:
+            day += a.day if last_len < a.day else last_len
+        elif day == this_len - last_len:
+            day, months = 0, months + 1
+        else:
+            day += last_len
+        months -= 1
+    if months < 0:
+        months, years = months + 12, years - 1
+    return tuple(sign * n for n in (years, months, day, hour, minute, second, micro, total_days))  # type: ignore[return-value]
+
+
+class Interval(Duration):
+    """pendulum 3's Interval, what subtracting two DateTimes (or Dates) gives: a Duration that remembers
+    its two ends and prints them, `<Interval [2024-01-01 00:00:00+00:00 -> 2024-01-02 00:00:00+00:00]>`;
+    in_days/in_months/years/months count calendar days and months between the ends."""
+
+    _start: Any
+    _end: Any
+
+    def __new__(cls, start: Any, end: Any, absolute: bool = False) -> Interval:  # type: ignore[override]
+        start, end = _pendulum_value(start), _pendulum_value(end)
+        if absolute and start > end:
+            start, end = end, start
+        if isinstance(start, _dt.datetime) and isinstance(end, _dt.datetime):
+            both = (start.utcoffset() is None) == (end.utcoffset() is None)
+            if not both:
+                raise TypeError("can't subtract offset-naive and offset-aware datetimes")
+            delta = _wall(end, True) - _wall(start, True)
+        else:
+            delta = _dt.date(end.year, end.month, end.day) - _dt.date(start.year, start.month, start.day)
+        self = _dt.timedelta.__new__(cls, days=delta.days, seconds=delta.seconds, microseconds=delta.microseconds)
+        self._start, self._end, self._absolute = start, end, absolute
+        self._diff = _precise_diff(start, end)
+        return self
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    @property
+    def start(self) -> Any:
+        return self._start
+
+    @property
+    def end(self) -> Any:
+        return self._end
+
+    @property
+    def days(self) -> int:  # type: ignore[override]
+        # Whole days towards zero (a timedelta of -2 hours has days == -1; this Interval 0).
+        total = self.total_seconds()
+        return _sign(total) * (abs(int(total)) // 86400)
+
+    @property
+    def years(self) -> int:
+        return self._diff[0]
+
+    @property
+    def months(self) -> int:
+        return self._diff[1]
+
+    @property
+    def weeks(self) -> int:
+        return _sign(self._diff[2]) * (abs(self._diff[2]) // 7)
+
+    @property
+    def remaining_days(self) -> int:
+        return _sign(self.days) * (abs(self._diff[2]) % 7)
+
+    @property
+    def hours(self) -> int:
+        return self._diff[3]
+
+    @property
+    def minutes(self) -> int:
+        return self._diff[4]
+
+    @property
+    def remaining_seconds(self) -> int:
+        return self._diff[5]
+
+    def in_years(self) -> int:
+        return self.years
+
+    def in_months(self) -> int:
+        return self.years * 12 + self.months
+
+    def in_weeks(self) -> int:
+        days = self.in_days()
+        return _sign(days) * (abs(days) // 7)
+
+    def in_days(self) -> int:
+        return self._diff[7]
+
+    def in_words(self, locale: str | None = None, separator: str = " ") -> str:
+        parts = [("year", self.years), ("month", self.months), ("week", self.weeks), ("day", self.remaining_days),
+                 ("hour", self.hours), ("minute", self.minutes), ("second", self.remaining_seconds)]
+        return _words(parts, self.total_seconds(), separator, second="second")
+
+    def range(self, unit: str, amount: int = 1) -> Any:
+        """The dates from start to end (inclusive) every `amount` units (`days`, `hours`, ...)."""
+        backwards = not self._absolute and self._start > self._end
+        step = 0
+        while True:
+            value = self._start.add(**{unit: -step if backwards else step}) if step else self._start
+            if (value < self._end) if backwards else (value > self._end):
+                return
+            yield value
+            step += amount
+
+    def __iter__(self) -> Any:
+        return self.range("days")
+
+    def __contains__(self, item: Any) -> bool:
+        return bool(self._start <= item <= self._end)
+
+    def as_duration(self) -> Duration:
+        return Duration(seconds=self.total_seconds())
+
+    def as_timedelta(self) -> _dt.timedelta:
+        return _dt.timedelta(seconds=self.total_seconds())
+
+    def __neg__(self) -> Interval:
+        return Interval(self._end, self._start, self._absolute)
+
+    def __abs__(self) -> Interval:
+        return Interval(self._start, self._end, absolute=True)
+
+    def __repr__(self) -> str:
+        return f"<Interval [{self._start} -> {self._end}]>"
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+    def __hash__(self) -> int:
+        return hash((self._start, self._end, self._absolute))
+
+    def __reduce__(self) -> Any:
+        return (Interval, (self._start, self._end, self._absolute))
+
+
+def interval(start: Any, end: Any, absolute: bool = False) -> Interval:
+    return Interval(start, end, absolute)
+
+
+def _pendulum_value(value: Any) -> Any:
+    """A DateTime or Date for an Interval's end (plain datetimes and dates are converted, as pendulum does)."""
+    if isinstance(value, (DateTime, Date)):
+        return value
+    if isinstance(value, _dt.datetime):
+        return DateTime._from(value)
+    return Date(value.year, value.month, value.day)
 
 
 def duration(**kwargs: Any) -> Duration:
@@ -231,18 +530,17 @@ class DateTime(_dt.datetime):
     def __sub__(self, other: Any) -> Any:
         if isinstance(other, _dt.timedelta):
             return self.add(days=-other.days, seconds=-other.seconds, microseconds=-other.microseconds)
-        if isinstance(other, _dt.datetime) and self.utcoffset() is not None and other.utcoffset() is not None:
-            # Python subtracts wall clocks when both share a tzinfo object; pendulum uses instants.
-            a = _dt.datetime.astimezone(self, _dt.timezone.utc).replace(tzinfo=None)
-            b = _dt.datetime.astimezone(other, _dt.timezone.utc).replace(tzinfo=None)
-            result: Any = _dt.datetime.__sub__(a, b)
-        else:
-            result = super().__sub__(other)
-        if isinstance(result, _dt.datetime):
-            return DateTime._from(result)
-        if isinstance(result, _dt.timedelta):
-            return Duration(days=result.days, seconds=result.seconds, microseconds=result.microseconds)
-        return result
+        if isinstance(other, _dt.datetime):
+            # pendulum 3: an Interval from `other` to self, measured between instants (Python would
+            # subtract wall clocks when both share a tzinfo object).
+            return Interval(other, self)
+        return NotImplemented
+
+    def __rsub__(self, other: Any) -> Any:
+        # A plain datetime minus a DateTime is an Interval too, as with pendulum.
+        if isinstance(other, _dt.datetime):
+            return Interval(self, other)
+        return NotImplemented
 
     def in_timezone(self, tz: Any) -> DateTime:
         return DateTime._from(self.astimezone(_zone(tz)))
@@ -351,12 +649,9 @@ class DateTime(_dt.datetime):
 
         return _TOKENS.sub(token, fmt)
 
-    def diff(self, other: Any = None, abs: bool = True) -> Duration:
-        other = other if other is not None else now(self.tzinfo)
-        delta = other - self
-        if abs and delta < _dt.timedelta(0):
-            delta = -delta
-        return Duration(days=delta.days, seconds=delta.seconds, microseconds=delta.microseconds)
+    def diff(self, other: Any = None, abs: bool = True) -> Interval:
+        """pendulum: the Interval from self to other (now by default); `abs` puts the earlier first."""
+        return Interval(self, other if other is not None else now(self.tzinfo), absolute=abs)
 
     def diff_for_humans(self, other: Any = None, absolute: bool = False, locale: str | None = None) -> str:
         """English only: '2 hours ago', 'in 3 days'; against another date: '1 day before'/'after'."""
@@ -412,6 +707,29 @@ class Date(_dt.date):
 
     def subtract(self, years: int = 0, months: int = 0, weeks: int = 0, days: int = 0) -> Date:
         return self.add(-years, -months, -weeks, -days)
+
+    def __add__(self, other: Any) -> Any:
+        if isinstance(other, _dt.timedelta):
+            return self.add(days=other.days)
+        return NotImplemented
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Any:
+        # pendulum 3: a Date minus a timedelta is a Date, minus a date an Interval between them.
+        if isinstance(other, _dt.timedelta):
+            return self.add(days=-other.days)
+        if isinstance(other, _dt.date) and not isinstance(other, _dt.datetime):
+            return Interval(other, self)
+        return NotImplemented
+
+    def __rsub__(self, other: Any) -> Any:
+        if isinstance(other, _dt.date) and not isinstance(other, _dt.datetime):
+            return Interval(self, other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Date({self.year}, {self.month}, {self.day})"
 
 
 def datetime(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0,
@@ -498,7 +816,6 @@ def from_format(text: str, fmt: str, tz: Any = UTC) -> DateTime:
     raise NotImplementedError("pendulum stand-in: from_format is not supported; install pendulum")
 
 
-# pendulum 2 spellings
-Period = Duration
-Interval = Duration
+# pendulum 2's name for Interval
+Period = Interval
 Time = _dt.time
