@@ -16,6 +16,7 @@ import { failStalledTries } from '../executor/timeouts.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { Clock, StateDict, TaskSpawner, VolumeMount } from '../providers/ports.js';
+import { completeFinishedBackfills } from './backfill.js';
 import { applyCommands } from './commands.js';
 import { createTickContext, LeaseLostError, SCHEDULER_LOCK } from './context.js';
 import { syncManifests } from './manifest-sync.js';
@@ -59,6 +60,8 @@ export interface TickResult {
   runsStarted: number;
   runsTimedOut: number;
   runsFinished: number;
+  /** Backfills all of whose runs finished this pass (their completed_at was set). */
+  backfillsCompleted: number;
   tasksScheduled: number;
   tasksSkipped: number;
   tasksUpstreamFailed: number;
@@ -85,6 +88,7 @@ function emptyCounters(): Counters {
     runsStarted: 0,
     runsTimedOut: 0,
     runsFinished: 0,
+    backfillsCompleted: 0,
     tasksScheduled: 0,
     tasksSkipped: 0,
     tasksUpstreamFailed: 0,
@@ -199,6 +203,7 @@ async function runPass(deps: TickDeps, logger: Logger): Promise<Counters> {
   c.tasksUpstreamFailed = ready.upstreamFailed;
   c.emptySucceeded = ready.emptySucceeded;
   c.runsFinished = await finishRuns(ctx, ready.stateCounts);
+  c.backfillsCompleted = await completeFinishedBackfills(ctx);
 
   const dispatch = await dispatchScheduled(ctx);
   c.dispatched = dispatch.dispatched;

@@ -5,5 +5,8 @@ export * from './database.js';
 export * from './dags.js';
 export * from './runs.js';
 export * from './tasks.js';
+export * from './operations.js';
+export * from './backfills.js';
+export { queueCommands, waitForCommandResult } from './commands.js';
 export * from './shapes.js';
 export { silentProgress, stderrProgress } from './progress.js';
