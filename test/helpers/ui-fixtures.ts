@@ -83,7 +83,7 @@ export class UiFixture {
     return fixture;
   }
 
-  app(options: { requestTick?: () => Promise<void>; assetsDir?: string } = {}) {
+  app(options: { requestTick?: () => Promise<void>; assetsDir?: string; commandResultTimeoutMs?: number } = {}) {
     return createUiApp({
       db: this.db,
       dict: this.dict,

@@ -76,6 +76,8 @@ function parseRunFilter(query: QueryParams, dagId: string | null): DagRunFilter 
     startDate: query.range('start_date'),
     endDate: query.range('end_date'),
     updatedAt: query.range('updated_at'),
+    duration: query.numberRange('duration'),
+    confContains: query.string('conf_contains'),
   };
 }
 
