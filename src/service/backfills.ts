@@ -19,7 +19,7 @@ import { loadDagSpec } from '../db/queries/serialized-dags.js';
 import type { Command, CommandResult } from '../executor/protocol.js';
 import { backfillProblem, backfillRunInfos, noCreateReason } from '../scheduler/backfill.js';
 import { timetableOf } from '../scheduler/next-dagrun.js';
-import { queueCommands, waitForCommandResult } from './commands.js';
+import { queueCommands, resultIfTicking } from './commands.js';
 import { assertDagExists } from './dags.js';
 import { NoDatabaseYetError, withReadDatabase } from './database.js';
 import type { Environment } from './environments.js';
@@ -37,7 +37,7 @@ export interface BackfillRequest {
   dagRunConf?: Record<string, unknown>;
   by?: Command['by'];
   triggeringUserName?: string | null;
-  /** How long to wait for the tick to create it (ms, default 0: do not wait). */
+  /** How long to wait for a ticking scheduler to create it (ms, default 0: do not wait; no wait when none ticks). */
   waitMs?: number;
 }
 
@@ -180,7 +180,7 @@ export async function createBackfill(environment: Environment, request: Backfill
     request.by,
   );
   const commandId = id!;
-  const result = request.waitMs ? ((await waitForCommandResult(environment, commandId, request.waitMs)) ?? null) : null;
+  const result = (await resultIfTicking(environment, commandId, request.waitMs ?? 0)) ?? null;
   const backfillId = typeof result?.detail?.backfill_id === 'number' ? result.detail.backfill_id : null;
   const backfill = backfillId === null ? null : await getBackfill(environment, backfillId).catch(() => null);
   return { command_id: commandId, backfill, result };
@@ -230,7 +230,7 @@ export async function changeBackfill(
   const backfill = await getBackfill(environment, backfillId);
   if (backfill.completed_at !== null) throw new UserInputError(`backfill ${backfillId} is already completed (${backfill.completed_at})`);
   const [id] = await queueCommands(environment, [{ kind: `backfill_${change}`, dag_id: backfill.dag_id, backfill_id: backfillId }], options.by);
-  const result = options.waitMs ? ((await waitForCommandResult(environment, id!, options.waitMs)) ?? null) : null;
+  const result = (await resultIfTicking(environment, id!, options.waitMs ?? 0)) ?? null;
   const { dag_runs: _runs, ...json } = backfill;
   return { command_id: id!, backfill: json, result };
 }

@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { commandKey, commandResultKey, KEY_PREFIX, type Command, type CommandResult } from '../executor/protocol.js';
 import type { StateDict } from '../providers/ports.js';
+import { getJob } from '../db/queries/jobs.js';
+import { withReadDatabase } from './database.js';
 import type { Environment } from './environments.js';
 
 export type TriggerCommand = Extract<Command, { kind: 'trigger' }>;
@@ -90,4 +92,21 @@ export async function waitForCommandResult(environment: Environment, id: string,
     if (Date.now() >= deadline) return undefined;
     await new Promise((resolve) => setTimeout(resolve, Math.min(200, Math.max(1, deadline - Date.now()))));
   }
+}
+
+/**
+ * True when a scheduler ticked recently (its `job` heartbeat is within three intervals, at least a minute):
+ * only then is waiting for a command's result worth it. Without one, a command waits for the next tick.
+ */
+export async function schedulerIsTicking(environment: Environment, now: Date = new Date()): Promise<boolean> {
+  const job = await withReadDatabase(environment, (db) => getJob(db, 'SchedulerJob')).catch(() => undefined);
+  if (!job?.latest_heartbeat) return false;
+  const window = Math.max(60_000, 3 * environment.config.scheduler.interval_seconds * 1000);
+  return now.getTime() - Date.parse(job.latest_heartbeat) <= window;
+}
+
+/** The command's result when a ticking scheduler applies it within `timeoutMs`; undefined otherwise (at once when none ticks). */
+export async function resultIfTicking(environment: Environment, id: string, timeoutMs: number): Promise<CommandResult | undefined> {
+  if (timeoutMs <= 0 || !(await schedulerIsTicking(environment))) return undefined;
+  return waitForCommandResult(environment, id, timeoutMs);
 }

@@ -7,6 +7,7 @@ export * from './runs.js';
 export * from './tasks.js';
 export * from './operations.js';
 export * from './backfills.js';
-export { queueCommands, waitForCommandResult } from './commands.js';
+export * from './inspect.js';
+export { queueCommands, resultIfTicking, schedulerIsTicking, waitForCommandResult } from './commands.js';
 export * from './shapes.js';
 export { silentProgress, stderrProgress } from './progress.js';
