@@ -166,10 +166,26 @@ export async function runPython(
       // Airflow's own exception names keep their meaning even without Airflow installed.
       if (report.exception === 'AirflowSkipException') return { status: 'SKIPPED', exit_code: result.exitCode, error: report.error };
       const noRetry = report.phase === 'import' || report.exception === 'AirflowFailException';
-      return { status: 'FAILED', exit_code: result.exitCode, error: report.error, ...(noRetry ? { no_retry: true } : {}) };
+      const hint = noLogicalDateHint(report, payload);
+      if (hint) ctx.log.line(hint);
+      return { status: 'FAILED', exit_code: result.exitCode, error: hint ? `${report.error} (${hint})` : report.error, ...(noRetry ? { no_retry: true } : {}) };
     }
     return interpret(kind, args, report);
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+/** Context names Airflow 3 gives only to a run with a logical date (see worker/template-context.ts). */
+const LOGICAL_DATE_NAMES = ['ds', 'ds_nodash', 'ts', 'ts_nodash', 'ts_nodash_with_tz', 'logical_date', 'data_interval_start', 'data_interval_end', 'task_instance_key_str'];
+
+/**
+ * Why `context['ds']` is a KeyError in a run without a logical date, said where the user reads it: as in
+ * Airflow 3, such a run has no date names at all; the fix is a trigger with a logical date.
+ */
+function noLogicalDateHint(report: { exception?: string; error?: string }, payload: { run: { logical_date: string | null } }): string | null {
+  if (payload.run.logical_date !== null || report.exception !== 'KeyError') return null;
+  const name = LOGICAL_DATE_NAMES.find((n) => report.error?.includes(`'${n}'`));
+  if (!name) return null;
+  return `this run has no logical date, so (as in Airflow 3) its context has no '${name}'; trigger it with a logical date (the default of \`dags trigger\` and the UI's trigger form)`;
 }
