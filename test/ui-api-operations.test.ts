@@ -237,6 +237,22 @@ describe('PATCH /dags/{dag_id}/dagRuns/{run_id} and POST …/clear', () => {
   });
 });
 
+describe('/ui/plans (the page confirmations)', () => {
+  it('lists what a mark changes and the failed downstream instances it clears; a run mark lists its unfinished ones', async () => {
+    const plan = await call(`/ui/plans/dags/ops/dagRuns/${FAILED}/taskInstances/transform/mark?map_index=-1`, 'POST', { new_state: 'success' });
+    expect(plan.status).toBe(200);
+    expect(keys(plan.json)).toEqual(['failed.transform:failed']);
+    expect(keys({ task_instances: plan.json.cleared })).toEqual(['failed.load:upstream_failed']);
+    await f.run({ dag_id: 'ops', run_id: 'manual__1', state: 'running', run_type: 'manual', logical_date: null });
+    await f.ti({ dag_id: 'ops', run_id: 'manual__1', task_id: 'extract', state: 'running' });
+    await f.ti({ dag_id: 'ops', run_id: 'manual__1', task_id: 'transform', state: null });
+    const run = await call('/ui/plans/dags/ops/dagRuns/manual__1/mark', 'POST', { state: 'failed' });
+    expect((run.json.task_instances as Array<{ task_id: string; state: string | null }>).map((t) => `${t.task_id}:${t.state}`)).toEqual(['extract:running', 'transform:null']);
+    expect((await call(`/ui/plans/dags/ops/dagRuns/${FAILED}/mark`, 'POST', { state: 'running' })).status).toBe(422);
+    expect(await commands()).toEqual([]);
+  });
+});
+
 describe('backfills', () => {
   const body = { dag_id: 'ops', from_date: '2024-01-01T00:00:00Z', to_date: '2024-01-05T00:00:00Z' };
 

@@ -18,6 +18,7 @@ import { registerDagRunRoutes } from './routes/dag-runs.js';
 import { registerMonitorRoutes } from './routes/monitor.js';
 import { registerOperationRoutes } from './routes/operations.js';
 import { registerPageDataRoutes } from './routes/page-data.js';
+import { registerPlanRoutes } from './routes/plans.js';
 import { registerTaskInstanceRoutes } from './routes/task-instances.js';
 import { registerXComRoutes } from './routes/xcom.js';
 import type { VolumeReader } from './volume-reader.js';
@@ -90,6 +91,7 @@ export function createUiApp(deps: UiDeps): Hono<UiEnv> {
 
   const ui = new Hono<UiEnv>();
   registerPageDataRoutes(ui, ctx);
+  registerPlanRoutes(ui, ctx);
   app.route('/ui', ui);
 
   registerPageRoutes(app, deps.assetsDir ?? defaultAssetsDir());

@@ -5,16 +5,27 @@ import { Poller } from '../poller.js';
 import { ACTIVE_RUN_STATES } from '../states.js';
 import type { AppContext, View } from './context.js';
 import { dagHref } from './dag-list.js';
-import { gridRuns, renderGrid, tiIndex, type Selection } from './grid.js';
+import { loadExpanded, saveExpanded } from '../task-groups.js';
+import { renderGantt } from './gantt.js';
+import { gridRuns, renderGrid, tiIndex, type GroupToggle, type Selection } from './grid.js';
 import { renderGraph } from './graph.js';
+import { openBackfillDialog } from './backfill-dialog.js';
 import { pauseToggle } from './pause-toggle.js';
 import { TaskPanel } from './task-panel.js';
 
-/** One DAG: header (pause, trigger), grid or graph, and the task-instance panel; refreshed live. */
-export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph'): View {
+export type DagTab = 'grid' | 'graph' | 'gantt';
+
+/**
+ * One DAG: header (pause, trigger), grid, graph or a run's Gantt chart, and the task-instance panel;
+ * refreshed live. `initial` selects a run (and task) from a link, e.g. from the browse pages.
+ */
+export function dagPageView(ctx: AppContext, dagId: string, tab: DagTab, initial: Selection = { runId: null, taskId: null }): View {
   const header = h('div', { class: 'dag-header' });
   const main = h('div', { class: 'dag-main', 'data-testid': `${tab}-view` });
-  const panel = new TaskPanel();
+  const panel = new TaskPanel((message) => {
+    ctx.notify(message);
+    void poller.now();
+  });
   const element = h(
     'section',
     { class: 'page' },
@@ -25,11 +36,22 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph
       { class: 'tabs' },
       h('a', { class: `tab${tab === 'grid' ? ' active' : ''}`, href: dagHref(dagId, 'grid') }, 'Grid'),
       h('a', { class: `tab${tab === 'graph' ? ' active' : ''}`, href: dagHref(dagId, 'graph') }, 'Graph'),
+      h('a', { class: `tab${tab === 'gantt' ? ' active' : ''}`, href: dagHref(dagId, 'gantt') }, 'Gantt'),
     ),
     h('div', { class: 'dag-body' }, main, panel.element),
   );
 
-  let selection: Selection = { runId: null, taskId: null };
+  let selection: Selection = initial;
+  const expanded = loadExpanded(dagId);
+  const groups: GroupToggle = {
+    expanded,
+    toggle(groupId) {
+      if (expanded.has(groupId)) expanded.delete(groupId);
+      else expanded.add(groupId);
+      saveExpanded(dagId, expanded);
+      render();
+    },
+  };
   let data: GridData | null = null;
   let dag: Dag | null = null;
 
@@ -59,13 +81,29 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph
           },
           '▶ Trigger',
         ),
+        h(
+          'button',
+          {
+            'data-testid': 'backfill-button',
+            on: {
+              click: () =>
+                void openBackfillDialog(current.dag_id, data?.params ?? {}).then((message) => {
+                  if (message) {
+                    ctx.notify(message);
+                    void poller.now();
+                  }
+                }),
+            },
+          },
+          'Backfill',
+        ),
       ),
       current.description ? h('p', { class: 'muted' }, current.description) : null,
     );
   };
 
   /**
-   * The graph colours one run's task instances: pick which (default: the newest). The picker survives
+   * The graph colours one run's task instances, the Gantt charts one: pick which (default: the newest). The picker survives
    * refreshes (rebuilt only when the runs change), so a poll never closes it under the user's hand.
    */
   const picker = h('select', { 'aria-label': 'Run shown in the graph', 'data-testid': 'graph-run' });
@@ -94,13 +132,25 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph
     const runs = gridRuns(data);
     const graphRun = selection.runId ?? runs.at(-1)?.dag_run_id ?? null;
     // Re-rendering replaces the scrollable box; keep the user's scroll position across refreshes.
-    const scroller = main.querySelector('.grid-scroll, .graph-scroll');
+    const scroller = main.querySelector('.grid-scroll, .graph-scroll, .gantt-scroll');
     const scroll = scroller ? { left: scroller.scrollLeft, top: scroller.scrollTop } : null;
     replaceChildren(
       main,
-      tab === 'grid' ? renderGrid(data, selection, select) : [graphRunPicker(runs, graphRun), renderGraph(data, graphRun, selection, select)],
+      tab === 'grid'
+        ? renderGrid(data, selection, select, groups)
+        : [
+            graphRunPicker(runs, graphRun),
+            tab === 'graph'
+              ? renderGraph(data, graphRun, selection, select, groups)
+              : renderGantt(
+                  data,
+                  runs.find((r) => r.dag_run_id === graphRun),
+                  selection,
+                  select,
+                ),
+          ],
     );
-    const replaced = main.querySelector('.grid-scroll, .graph-scroll');
+    const replaced = main.querySelector('.grid-scroll, .graph-scroll, .gantt-scroll');
     if (replaced && scroll) {
       replaced.scrollLeft = scroll.left;
       replaced.scrollTop = scroll.top;

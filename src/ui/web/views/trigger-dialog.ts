@@ -31,7 +31,10 @@ export function openTriggerDialog(dagId: string, params: Record<string, unknown>
   return new Promise((resolve) => {
     const conf = h('textarea', { id: 'trigger-conf', rows: 10, spellcheck: 'false', 'data-testid': 'trigger-conf' });
     conf.value = JSON.stringify(params, null, 2);
-    const logicalDate = h('input', { id: 'trigger-logical-date', type: 'text', placeholder: 'none (Airflow 3 default)', 'data-testid': 'trigger-logical-date' });
+    const logicalDate = h('input', { id: 'trigger-logical-date', type: 'text', placeholder: 'empty: no logical date', 'data-testid': 'trigger-logical-date' });
+    // Pre-filled with now, as Airflow 3's trigger form is (so templates using `ds` work); emptied, the run
+    // gets no logical date, as the API does for an explicit null.
+    logicalDate.value = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const runId = h('input', { id: 'trigger-run-id', type: 'text', placeholder: 'generated: manual__<time>' });
     const note = h('input', { id: 'trigger-note', type: 'text' });
     const problem = h('div', { class: 'form-error', role: 'alert', 'data-testid': 'trigger-error' });
@@ -54,7 +57,7 @@ export function openTriggerDialog(dagId: string, params: Record<string, unknown>
       h('h2', null, 'Trigger ', h('code', null, dagId)),
       h('label', { for: 'trigger-conf' }, 'Conf (JSON object)'),
       conf,
-      h('label', { for: 'trigger-logical-date' }, 'Logical date (optional)'),
+      h('label', { for: 'trigger-logical-date' }, 'Logical date (UTC; empty for none)'),
       logicalDate,
       h('label', { for: 'trigger-run-id' }, 'Run id (optional)'),
       runId,
