@@ -4,9 +4,8 @@
  * before upload, so a bad file never reaches the volume; the tick re-parses it on its side.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
-import { ManifestError, manifestDefaultsFrom, parseManifest } from '../dag/index.js';
+import { manifestDefaultsFrom, parseManifest } from '../dag/index.js';
 import type { DagSpec } from '../dag/model.js';
 import { findDagRunByLogicalDate, getDagRun } from '../db/queries/dag-runs.js';
 import { getDag, listDagTags, listDags } from '../db/queries/dags.js';
@@ -18,28 +17,30 @@ import { commandKey } from '../executor/protocol.js';
 import type { Progress } from '../providers/ports.js';
 import { generateRunId } from '../timetable/index.js';
 import { DAGS_DIR, dagFilePath } from '../volume-layout.js';
-import { templateSyntaxProblems } from '../worker/template-syntax.js';
 import { newTriggerCommand, pendingCommands, pendingPauseStates, pendingTriggers, submitCommand } from './commands.js';
+import { callablesFolderOf, DAG_FILE_EXTENSIONS, parseDagFile, volumeFilesOf } from './dag-files.js';
 import { NoDatabaseYetError, withReadDatabase } from './database.js';
 import type { Environment } from './environments.js';
 import { UnknownDagError, UserInputError } from './errors.js';
 import type { DagDetailJson, DagJson } from './shapes.js';
 import { dagJson, dagTasksJson } from './shapes.js';
 
-const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml']);
+const MANIFEST_EXTENSIONS = DAG_FILE_EXTENSIONS;
 
 export interface UploadResult {
   /** Manifest path relative to `dags/`. */
   fileloc: string;
   dags: Array<{ dag_id: string; tasks: number }>;
-  /** Python callable files uploaded beside the manifest, relative to `dags/`. */
+  /** Python callable and helper files uploaded with the manifest, relative to its callables folder. */
   callables: string[];
 }
 
 /**
  * Uploads a manifest. `create` refuses a file name already on the volume; `update` requires it. Python
  * callable files the manifest names (`python_callable_file`, relative to `dags/`) are read relative to the
- * manifest's own folder and uploaded first, so the manifest never points at a missing file.
+ * manifest's own folder and uploaded first, with the helper modules beside them, into the manifest's own
+ * callables folder (dag-files.ts), so the manifest never points at a missing file and never at another
+ * manifest's copy.
  */
 export async function uploadDagFile(
   environment: Environment,
@@ -47,30 +48,9 @@ export async function uploadDagFile(
   mode: 'create' | 'update',
   progress: Progress,
 ): Promise<UploadResult> {
-  const fileloc = path.basename(localFile);
-  if (!MANIFEST_EXTENSIONS.has(path.extname(fileloc).toLowerCase())) {
-    throw new UserInputError(`${localFile}: a DAG manifest must be a .yaml or .yml file`);
-  }
-  let text: string;
-  try {
-    text = fs.readFileSync(localFile, 'utf8');
-  } catch (error) {
-    throw new UserInputError(`cannot read ${localFile}: ${readFailure(error)}`, { cause: error });
-  }
   progress.step(`validating ${localFile}`);
-  let specs: DagSpec[];
-  try {
-    specs = parseManifest(text, fileloc, manifestDefaultsFrom(environment.config));
-  } catch (error) {
-    // Name the file as the user gave it, so `path:line` points at their copy.
-    if (error instanceof ManifestError) throw new ManifestError(localFile, error.problems, { cause: error });
-    throw error;
-  }
-  if (specs.length === 0) throw new UserInputError(`${localFile}: the manifest declares no DAG`);
-  const templateProblems = specs.flatMap((spec) =>
-    spec.tasks.flatMap((task) => templateSyntaxProblems(task).map((message) => ({ line: null, message: `dag '${spec.dag_id}': ${message}` }))),
-  );
-  if (templateProblems.length > 0) throw new ManifestError(localFile, templateProblems);
+  const parsed = parseDagFile(localFile, environment.config);
+  const { fileloc, specs } = parsed;
 
   const volume = environment.provider.volume();
   const exists = (await volume.get(dagFilePath(fileloc))) !== undefined;
@@ -82,49 +62,26 @@ export async function uploadDagFile(
   }
   await assertNoDagIdClash(environment, specs, fileloc);
 
-  const callables = callableFiles(specs);
-  const manifestDir = path.dirname(path.resolve(localFile));
-  for (const callable of callables) {
-    const source = path.resolve(manifestDir, callable);
-    if (!fs.existsSync(source)) {
-      throw new UserInputError(`${localFile}: python_callable_file ${callable} not found (looked for ${source})`);
-    }
+  const files = volumeFilesOf(parsed);
+  // Callables first, the manifest last: a tick in between never sees a manifest without its files.
+  for (const file of files) {
+    progress.step(`uploading ${file.path.slice(DAGS_DIR.length + 1)}`);
+    await volume.put(file.path, file.data);
   }
-  for (const callable of callables) {
-    progress.step(`uploading ${callable}`);
-    await volume.put(dagFilePath(callable), fs.readFileSync(path.resolve(manifestDir, callable)));
+  // Files an earlier version of this manifest brought and this one does not.
+  const keep = new Set(files.map((f) => f.path));
+  for (const stale of await filesUnder(environment, dagFilePath(callablesFolderOf(fileloc)))) {
+    if (!keep.has(stale)) await volume.remove(stale);
   }
-  progress.step(`uploading ${fileloc}`);
-  await volume.put(dagFilePath(fileloc), Buffer.from(text, 'utf8'));
   await volume.commit();
   await environment.provider.spawner().requestTick();
-  return { fileloc, dags: specs.map((spec) => ({ dag_id: spec.dag_id, tasks: spec.tasks.length })), callables };
+  return { fileloc, dags: specs.map((spec) => ({ dag_id: spec.dag_id, tasks: spec.tasks.length })), callables: parsed.attachments.map((a) => a.relative) };
 }
 
-/** An fs error in words: "ENOENT" alone tells a user less than "no such file". */
-function readFailure(error: unknown): string {
-  switch ((error as NodeJS.ErrnoException).code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EISDIR':
-      return 'it is a directory; give the .yaml file';
-    case 'EACCES':
-      return 'permission denied';
-    default:
-      return (error as Error).message;
-  }
-}
-
-function callableFiles(specs: readonly DagSpec[]): string[] {
-  const files = new Set<string>();
-  for (const spec of specs) {
-    for (const task of spec.tasks) {
-      if (task.operator === 'bash' || task.operator === 'empty' || task.operator === 'python_file') continue;
-      const file = task.args.python_callable_file;
-      if (file && !path.isAbsolute(file)) files.add(file);
-    }
-  }
-  return [...files].sort();
+/** Every file (volume-root-relative path) under a volume folder; none when it does not exist. */
+export async function filesUnder(environment: Environment, folder: string): Promise<string[]> {
+  const entries = await environment.provider.volume().list(folder).catch(() => []);
+  return entries.filter((e) => e.type === 'file').map((e) => e.path);
 }
 
 /** A DAG id declared by another file would make the two files fight over one DAG. */
@@ -174,6 +131,7 @@ export async function deleteDag(environment: Environment, dagId: string): Promis
   }
   const volume = environment.provider.volume();
   await volume.remove(dagFilePath(fileloc));
+  for (const file of await filesUnder(environment, dagFilePath(callablesFolderOf(fileloc)))) await volume.remove(file);
   await volume.commit();
   await environment.provider.spawner().requestTick();
   return { dag_id: dagId, fileloc };

@@ -10,4 +10,6 @@ export * from './backfills.js';
 export * from './inspect.js';
 export { queueCommands, resultIfTicking, schedulerIsTicking, waitForCommandResult } from './commands.js';
 export * from './shapes.js';
-export { silentProgress, stderrProgress } from './progress.js';
+export { silentProgress, stderrProgress, terminalProgress } from './progress.js';
+export * from './dag-files.js';
+export * from './dag-sync.js';

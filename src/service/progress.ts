@@ -8,3 +8,8 @@ export const stderrProgress: Progress = {
     process.stderr.write(`${message}\n`);
   },
 };
+
+/** Progress for long work: on stderr when it is a terminal and the output is not JSON; silent when piped. */
+export function terminalProgress(json: boolean, stream: { isTTY?: boolean } = process.stderr): Progress {
+  return stream.isTTY && !json ? stderrProgress : silentProgress;
+}

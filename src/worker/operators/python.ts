@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PythonOperatorArgs, TaskSpec } from '../../dag/model.js';
-import { DAGS_DIR } from '../../volume-layout.js';
+import { CALLABLES_DIR, DAGS_DIR } from '../../volume-layout.js';
 import { runProcessGroup } from '../process-group.js';
 import { pythonIsoformat, parseInstant } from '../python-datetime.js';
 import { renderTemplate } from '../templating.js';
@@ -68,10 +68,17 @@ function pythonContext(ctx: OperatorContext, rendered: RenderedPythonFields): Re
  * Airflow worker (`/usr/local/airflow/dags/etl/x.py`): when that path does not exist here, the part after
  * its last `/dags/` is taken relative to our dags/.
  */
-function resolveCallableFile(args: PythonOperatorArgs, dagsDir: string): string | null {
+/**
+ * A relative `python_callable_file` is the manifest's own copy (`dags/.callables/<manifest>/<file>`, see
+ * service/dag-files.ts) when there is one, else the file under `dags/` (put on the volume by hand).
+ */
+function resolveCallableFile(args: PythonOperatorArgs, dagsDir: string, manifest: string): string | null {
   const file = args.python_callable_file;
   if (file === null) return null;
-  if (!path.isAbsolute(file)) return path.resolve(dagsDir, file);
+  if (!path.isAbsolute(file)) {
+    const own = path.resolve(dagsDir, CALLABLES_DIR, manifest, file);
+    return fs.existsSync(own) ? own : path.resolve(dagsDir, file);
+  }
   if (fs.existsSync(file)) return file;
   const marker = file.lastIndexOf('/dags/');
   return path.resolve(dagsDir, marker >= 0 ? file.slice(marker + '/dags/'.length) : file.replace(/^\/+/, ''));
@@ -123,7 +130,7 @@ export async function runPython(
     const { payload } = ctx;
     const input: PythonRunnerInput = {
       dags_dir: dagsDir,
-      callable_file: resolveCallableFile(args, dagsDir),
+      callable_file: resolveCallableFile(args, dagsDir, payload.dag.fileloc),
       callable_name: args.python_callable_name,
       op_args: rendered.op_args,
       op_kwargs: rendered.op_kwargs,
