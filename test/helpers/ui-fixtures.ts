@@ -160,6 +160,11 @@ export class UiFixture {
         FIXTURE_NOW,
       ],
     );
+    // An explicit id does not advance Postgres's sequence; without this, the next run a tick inserts
+    // (a backfill's, a trigger's) would collide with these ids.
+    if (this.db.dialect === 'postgres') {
+      await this.db.run("SELECT setval(pg_get_serial_sequence('dag_run', 'id'), (SELECT MAX(id) FROM dag_run))", []);
+    }
   }
 
   async ti(input: TaskInstanceInput): Promise<string> {

@@ -4,6 +4,8 @@
  * JSON: a form post from another site (CSRF) cannot set that content type without a CORS preflight.
  */
 import type { Context } from 'hono';
+import { REPROCESS_BEHAVIORS, type ReprocessBehavior } from '../../db/queries/backfills.js';
+import { MARKABLE_TASK_STATES, type MarkableTaskState } from '../../executor/protocol.js';
 import { RequestValidationError, type ValidationIssue } from './errors.js';
 
 type JsonObject = Record<string, unknown>;
@@ -404,10 +406,8 @@ export function parseClearTaskInstancesBody(body: JsonObject): ClearTaskInstance
   return parsed;
 }
 
-export const PATCHABLE_TI_STATES = ['success', 'failed', 'skipped'] as const;
-
 export interface PatchTaskInstanceBody {
-  new_state: (typeof PATCHABLE_TI_STATES)[number] | null;
+  new_state: MarkableTaskState | null;
   note: string | null;
   has_note: boolean;
   include_upstream: boolean;
@@ -425,15 +425,15 @@ export function parsePatchTaskInstanceBody(body: JsonObject): PatchTaskInstanceB
   const rawState = body['new_state'];
   let newState: PatchTaskInstanceBody['new_state'] = null;
   if (rawState !== undefined && rawState !== null) {
-    if (typeof rawState !== 'string' || !(PATCHABLE_TI_STATES as readonly string[]).includes(rawState)) {
+    if (typeof rawState !== 'string' || !(MARKABLE_TASK_STATES as readonly string[]).includes(rawState)) {
       check.issues.push({
         type: 'value_error',
         loc: ['body', 'new_state'],
-        msg: `Value error, 'new_state' should be one of ${JSON.stringify(PATCHABLE_TI_STATES)}`,
+        msg: `Value error, 'new_state' should be one of ${JSON.stringify(MARKABLE_TASK_STATES)}`,
         input: rawState,
       });
     } else {
-      newState = rawState as PatchTaskInstanceBody['new_state'];
+      newState = rawState as MarkableTaskState;
     }
   }
   const note = check.optionalString('note');
@@ -484,15 +484,13 @@ export function parseDagRunClearBody(body: JsonObject): DagRunClearBody {
   return parsed;
 }
 
-export const REPROCESS_BEHAVIORS = ['none', 'failed', 'completed'] as const;
-
 export interface BackfillPostBody {
   dag_id: string;
   from_date: string;
   to_date: string;
   run_backwards: boolean;
   dag_run_conf: JsonObject;
-  reprocess_behavior: (typeof REPROCESS_BEHAVIORS)[number];
+  reprocess_behavior: ReprocessBehavior;
   max_active_runs: number;
 }
 
