@@ -170,6 +170,9 @@ describeEachBackend('operations API', (factory) => {
       const past = await call('/api/v2/dags/ops/clearTaskInstances', 'POST', { include_past: true });
       expect(past.status).toBe(400);
       expect(past.json.detail).toBe('Not supported by airflow-serverless: include_past');
+      expect((await call('/api/v2/dags/ops/clearTaskInstances', 'POST', { reset_dag_runs: false })).json.detail).toBe(
+        'Not supported by airflow-serverless: reset_dag_runs',
+      );
       expect(await commands()).toEqual([]);
     });
   });

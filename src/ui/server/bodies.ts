@@ -402,6 +402,8 @@ export function parseClearTaskInstancesBody(body: JsonObject): ClearTaskInstance
   if (check.boolean('prevent_running_task', false)) parsed.unsupported.push('prevent_running_task');
   check.finish();
   if (parsed.include_future) parsed.unsupported.push('include_future');
+  // The tick's clear always requeues the run (Airflow's default); leaving it as it is cannot be honoured.
+  if (!parsed.reset_dag_runs) parsed.unsupported.push('reset_dag_runs');
   if (parsed.include_past) parsed.unsupported.push('include_past');
   return parsed;
 }
