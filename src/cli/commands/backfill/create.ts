@@ -4,7 +4,7 @@ import type { ReprocessBehavior } from '../../../db/queries/backfills.js';
 import { createBackfill, dryRunBackfill } from '../../../service/backfills.js';
 import { UserInputError } from '../../../service/errors.js';
 import { dagIdFlag, EnvCommand, envFlag, jsonFlag } from '../../base-command.js';
-import { parseInstant } from '../dags/trigger.js';
+import { parseConf, parseInstant } from '../dags/trigger.js';
 import { plural, printJson, printLine } from '../../output.js';
 
 /** How long `backfill create` waits for a running scheduler to create the backfill and report its id. */
@@ -47,7 +47,7 @@ export default class BackfillCreate extends EnvCommand {
       reprocessBehavior: flags['reprocess-behavior'] as ReprocessBehavior,
       maxActiveRuns: flags['max-active-runs'],
       runBackwards: flags['run-backwards'],
-      ...(flags.conf !== undefined ? { dagRunConf: parseConfObject(flags.conf) } : {}),
+      ...(flags.conf !== undefined ? { dagRunConf: parseConf(flags.conf) } : {}),
     };
     if (flags['dry-run']) {
       const dry = await dryRunBackfill(environment, request);
@@ -67,13 +67,3 @@ export default class BackfillCreate extends EnvCommand {
   }
 }
 
-function parseConfObject(text: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new UserInputError(`--conf is not valid JSON: ${(error as Error).message}`);
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UserInputError('--conf must be a JSON object, like {"key": "value"}');
-  return value as Record<string, unknown>;
-}

@@ -39,7 +39,7 @@ export default class DagsTrigger extends EnvCommand {
   }
 }
 
-function parseConf(text: string): Record<string, unknown> {
+export function parseConf(text: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
