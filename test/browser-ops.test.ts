@@ -9,12 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../src/config/index.js';
 import type { Command } from '../src/executor/protocol.js';
-import { runTick } from '../src/scheduler/tick.js';
 import { loginUrl, startUiServer, type UiServer } from '../src/ui/server/start.js';
 import { folderVolumeReader } from '../src/ui/server/volume-reader.js';
-import { RecordingSpawner } from './fakes/ports.js';
 import { ARTIFACTS_DIR, buildUiAssets, collectPageErrors, launchChromium } from './helpers/browser.js';
 import { UiFixture } from './helpers/ui-fixtures.js';
 
@@ -55,18 +52,6 @@ let context: BrowserContext;
 let page: Page;
 let pageErrors: string[];
 
-function tick() {
-  return runTick({
-    db: f.db,
-    dict: f.dict,
-    spawner: new RecordingSpawner(),
-    clock: f.clock,
-    config: defaultConfig(),
-    volume: { root: f.volume, reload: async () => {}, commit: async () => {} },
-    owner: 'browser-ops-test',
-  });
-}
-
 async function open(hash = ''): Promise<void> {
   server = await startUiServer({
     db: f.db,
@@ -78,7 +63,7 @@ async function open(hash = ''): Promise<void> {
     assetsDir: assets.dir,
     // As the scheduler loop does: a write asks for a tick, which applies it.
     requestTick: async () => {
-      await tick();
+      await f.tick();
     },
   });
   context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -92,7 +77,7 @@ beforeEach(async () => {
   f = await UiFixture.create();
   fs.mkdirSync(path.join(f.volume, 'dags'), { recursive: true });
   fs.writeFileSync(path.join(f.volume, 'dags', 'ops.yaml'), MANIFEST);
-  expect((await tick()).manifestsParsed).toBe(1);
+  expect((await f.tick()).manifestsParsed).toBe(1);
   const day = (n: number, s: number) => `2024-01-0${n}T00:0${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}.000Z`;
   await f.run({ dag_id: 'ops', run_id: GOOD, state: 'success', logical_date: '2024-01-01T00:00:00.000Z', start_date: day(2, 0), end_date: day(2, 50) });
   await f.run({ dag_id: 'ops', run_id: FAILED, state: 'failed', logical_date: '2024-01-02T00:00:00.000Z', start_date: day(3, 0), end_date: day(3, 40) });

@@ -7,11 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../src/config/index.js';
 import type { Command } from '../src/executor/protocol.js';
-import { runTick } from '../src/scheduler/tick.js';
 import type { createUiApp } from '../src/ui/server/app.js';
-import { RecordingSpawner } from './fakes/ports.js';
 import { describeEachBackend } from './helpers/backends.js';
 import { UiFixture } from './helpers/ui-fixtures.js';
 import { loadOpenApiValidator, type OpenApiValidator } from './helpers/ui-openapi.js';
@@ -53,23 +50,12 @@ describeEachBackend('operations API', (factory) => {
   let app: ReturnType<typeof createUiApp>;
   let ticks: number;
 
-  function tick() {
-    return runTick({
-      db: f.db,
-      dict: f.dict,
-      spawner: new RecordingSpawner(),
-      clock: f.clock,
-      config: defaultConfig(),
-      volume: { root: f.volume, reload: async () => {}, commit: async () => {} },
-      owner: 'api-test',
-    });
-  }
 
   beforeEach(async () => {
     f = await UiFixture.create({ db: await factory.create() });
     fs.mkdirSync(path.join(f.volume, 'dags'), { recursive: true });
     fs.writeFileSync(path.join(f.volume, 'dags', 'ops.yaml'), MANIFEST);
-    expect((await tick()).manifestsParsed).toBe(1);
+    expect((await f.tick()).manifestsParsed).toBe(1);
     ticks = 0;
     // A request that needs the tick's answer (creating a backfill) gets a real tick, as the scheduler loop would run.
     app = f.app({
@@ -151,7 +137,7 @@ describeEachBackend('operations API', (factory) => {
       const [command] = await commands();
       expect(command).toMatchObject({ kind: 'clear', dag_id: 'ops', run_id: FAILED, only_failed: true, by: 'rest_api' });
       expect(ticks).toBe(1);
-      expect((await tick()).commandsApplied).toBe(1);
+      expect((await f.tick()).commandsApplied).toBe(1);
       expect(await stateOf(FAILED)).toMatchObject({ extract: 'success', report: 'success', transform: null, load: null });
       const transform = await f.db.get<{ try_number: number; max_tries: number }>("SELECT try_number, max_tries FROM task_instance WHERE run_id = ? AND task_id = 'transform'", [FAILED]);
       // The try number keeps counting; max_tries grows by the task's retries.
@@ -192,7 +178,7 @@ describeEachBackend('operations API', (factory) => {
       const marked = await ok('TaskInstanceCollectionResponse', url, 'PATCH', { new_state: 'success' });
       expect(keys(marked)).toEqual(['failed.transform:success']);
       expect((await commands())[0]).toMatchObject({ kind: 'set_state', run_id: FAILED, task_ids: ['transform'], state: 'success', by: 'rest_api' });
-      expect((await tick()).commandsApplied).toBe(1);
+      expect((await f.tick()).commandsApplied).toBe(1);
       // Airflow's set_task_instance_state: the marked task's failed downstream task is cleared to run again.
       expect(await stateOf(FAILED)).toMatchObject({ transform: 'success', load: null });
     });
@@ -219,7 +205,7 @@ describeEachBackend('operations API', (factory) => {
       const run = await ok('DAGRunResponse', `/api/v2/dags/ops/dagRuns/${FAILED}`, 'PATCH', { state: 'success' });
       expect(run).toMatchObject({ dag_run_id: FAILED, state: 'success' });
       expect((await commands())[0]).toMatchObject({ kind: 'set_state', run_id: FAILED, task_ids: null, state: 'success' });
-      expect((await tick()).commandsApplied).toBe(1);
+      expect((await f.tick()).commandsApplied).toBe(1);
       expect((await ok('DAGRunResponse', `/api/v2/dags/ops/dagRuns/${FAILED}`)).state).toBe('success');
       const bad = await call(`/api/v2/dags/ops/dagRuns/${FAILED}`, 'PATCH', { state: 'running' });
       expect(bad.status).toBe(422);
@@ -238,7 +224,7 @@ describeEachBackend('operations API', (factory) => {
       const run = await ok('DAGRunResponse', `/api/v2/dags/ops/dagRuns/${FAILED}/clear`, 'POST', { dry_run: false });
       expect(run).toMatchObject({ state: 'queued', start_date: null, end_date: null });
       expect((await commands())[0]).toMatchObject({ kind: 'clear', run_id: FAILED, only_failed: false });
-      expect((await tick()).commandsApplied).toBe(1);
+      expect((await f.tick()).commandsApplied).toBe(1);
       expect(Object.values(await stateOf(FAILED))).toEqual([null, null, null, null]);
     });
   });
@@ -278,7 +264,7 @@ describeEachBackend('operations API', (factory) => {
     it('creates one through cmd:backfill_create once a tick applies it, lists, gets, pauses and cancels it', async () => {
       app = f.app({
         requestTick: async () => {
-          await tick();
+          await f.tick();
         },
       });
       const created = await ok('BackfillResponse', '/api/v2/backfills', 'POST', { ...body, max_active_runs: 2, dag_run_conf: { k: 1 } });

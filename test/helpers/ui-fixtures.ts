@@ -9,10 +9,12 @@ import path from 'node:path';
 import type { DagSpec } from '../../src/dag/model.js';
 import type { DatabaseBackend } from '../../src/db/backend.js';
 import { SqliteBackend } from '../../src/db/sqlite.js';
+import { defaultConfig } from '../../src/config/index.js';
+import { runTick } from '../../src/scheduler/tick.js';
 import { logPath, xcomPath } from '../../src/volume-layout.js';
 import { createUiApp } from '../../src/ui/server/app.js';
 import { folderVolumeReader } from '../../src/ui/server/volume-reader.js';
-import { ManualClock, MemoryStateDict } from '../fakes/ports.js';
+import { ManualClock, MemoryStateDict, RecordingSpawner } from '../fakes/ports.js';
 import { dag, daily, task } from './dag-builder.js';
 
 export const FIXTURE_NOW = '2024-03-01T12:00:00.000Z';
@@ -92,6 +94,19 @@ export class UiFixture {
       clock: this.clock,
       version: '0.1.0-test',
       ...options,
+    });
+  }
+
+  /** One real tick over this database, dict and volume (its `dags/` folder), as the scheduler runs it. */
+  tick() {
+    return runTick({
+      db: this.db,
+      dict: this.dict,
+      spawner: new RecordingSpawner(),
+      clock: this.clock,
+      config: defaultConfig(),
+      volume: { root: this.volume, reload: async () => {}, commit: async () => {} },
+      owner: 'ui-fixture',
     });
   }
 

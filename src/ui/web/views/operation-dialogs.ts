@@ -1,6 +1,7 @@
 import { api, ApiError, type DagRun, type TaskInstance } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { stateClass } from '../states.js';
+import { showFormDialog } from './form-dialog.js';
 
 /** One row of a confirmation: a task instance and the state it goes to. */
 interface PlannedChange {
@@ -31,107 +32,83 @@ const message = (error: unknown): string => (error instanceof ApiError ? error.m
  * state it gets; nothing is sent until Confirm. Resolves with the toast message, or null when cancelled.
  */
 function openConfirmDialog(options: ConfirmOptions): Promise<string | null> {
-  return new Promise((resolve) => {
-    const values: Record<string, boolean> = Object.fromEntries(options.options.map((o) => [o.key, o.checked]));
-    const summary = h('p', { class: 'muted', 'data-testid': 'plan-summary' }, 'Checking what would change…');
-    const list = h('div', { class: 'plan-list' });
-    const problem = h('div', { class: 'form-error', role: 'alert', 'data-testid': 'dialog-error' });
-    const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'confirm-submit', disabled: true }, 'Confirm');
-    const cancel = h('button', { type: 'button' }, 'Cancel');
-    let sequence = 0;
+  const values: Record<string, boolean> = Object.fromEntries(options.options.map((o) => [o.key, o.checked]));
+  const summary = h('p', { class: 'muted', 'data-testid': 'plan-summary' }, 'Checking what would change…');
+  const list = h('div', { class: 'plan-list' });
+  const problem = h('div', { class: 'form-error', role: 'alert', 'data-testid': 'dialog-error' });
+  const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'confirm-submit', disabled: true }, 'Confirm');
+  const cancel = h('button', { type: 'button' }, 'Cancel');
+  let sequence = 0;
 
-    const load = async (): Promise<void> => {
-      const mine = ++sequence;
-      submit.disabled = true;
-      replaceChildren(problem, '');
-      replaceChildren(summary, 'Checking what would change…');
-      try {
-        const { changes, note } = await options.plan({ ...values });
-        if (mine !== sequence) return;
-        replaceChildren(
-          summary,
-          changes.length === 0 ? 'No task instance would change.' : `${changes.length} task instance${changes.length === 1 ? '' : 's'} will change:`,
-          note ? h('span', { class: 'plan-note' }, ` ${note}`) : null,
-        );
-        replaceChildren(
-          list,
-          changes.length === 0
-            ? null
-            : h(
-                'table',
-                { class: 'plan-table', 'data-testid': 'plan' },
-                h('thead', null, h('tr', null, h('th', null, 'Task'), h('th', null, 'Run'), h('th', null, 'Now'), h('th', null, 'Becomes'))),
-                h(
-                  'tbody',
-                  null,
-                  changes.map(({ ti, to }) =>
-                    h(
-                      'tr',
-                      { 'data-testid': 'plan-row', 'data-task-id': ti.task_id, 'data-run-id': ti.dag_run_id, 'data-to': to ?? 'none' },
-                      h('td', null, h('code', null, ti.map_index >= 0 ? `${ti.task_id} [${ti.map_index}]` : ti.task_id)),
-                      h('td', null, h('code', { class: 'small' }, ti.dag_run_id)),
-                      h('td', null, badge(ti.state)),
-                      h('td', null, badge(to)),
-                    ),
+  const load = async (): Promise<void> => {
+    const mine = ++sequence;
+    submit.disabled = true;
+    replaceChildren(problem, '');
+    replaceChildren(summary, 'Checking what would change…');
+    try {
+      const { changes, note } = await options.plan({ ...values });
+      if (mine !== sequence) return;
+      replaceChildren(
+        summary,
+        changes.length === 0 ? 'No task instance would change.' : `${changes.length} task instance${changes.length === 1 ? '' : 's'} will change:`,
+        note ? h('span', { class: 'plan-note' }, ` ${note}`) : null,
+      );
+      replaceChildren(
+        list,
+        changes.length === 0
+          ? null
+          : h(
+              'table',
+              { class: 'plan-table', 'data-testid': 'plan' },
+              h('thead', null, h('tr', null, h('th', null, 'Task'), h('th', null, 'Run'), h('th', null, 'Now'), h('th', null, 'Becomes'))),
+              h(
+                'tbody',
+                null,
+                changes.map(({ ti, to }) =>
+                  h(
+                    'tr',
+                    { 'data-testid': 'plan-row', 'data-task-id': ti.task_id, 'data-run-id': ti.dag_run_id, 'data-to': to ?? 'none' },
+                    h('td', null, h('code', null, ti.map_index >= 0 ? `${ti.task_id} [${ti.map_index}]` : ti.task_id)),
+                    h('td', null, h('code', { class: 'small' }, ti.dag_run_id)),
+                    h('td', null, badge(ti.state)),
+                    h('td', null, badge(to)),
                   ),
                 ),
               ),
-        );
-        submit.disabled = changes.length === 0 && !options.allowEmpty;
-      } catch (error) {
-        if (mine !== sequence) return;
-        replaceChildren(summary, '');
-        replaceChildren(list, null);
-        replaceChildren(problem, message(error));
-      }
-    };
+            ),
+      );
+      submit.disabled = changes.length === 0 && !options.allowEmpty;
+    } catch (error) {
+      if (mine !== sequence) return;
+      replaceChildren(summary, '');
+      replaceChildren(list, null);
+      replaceChildren(problem, message(error));
+    }
+  };
 
-    const checkboxes = options.options.map((option) => {
-      const box = h('input', { type: 'checkbox', id: `option-${option.key}`, 'data-testid': `option-${option.key}` });
-      box.checked = option.checked;
-      box.addEventListener('change', () => {
-        values[option.key] = box.checked;
-        void load();
-      });
-      return h('label', { class: 'option', for: `option-${option.key}` }, box, ' ', option.label);
+  const checkboxes = options.options.map((option) => {
+    const box = h('input', { type: 'checkbox', id: `option-${option.key}`, 'data-testid': `option-${option.key}` });
+    box.checked = option.checked;
+    box.addEventListener('change', () => {
+      values[option.key] = box.checked;
+      void load();
     });
-
-    const form = h(
-      'form',
-      { method: 'dialog', class: 'trigger-form' },
-      h('h2', null, options.title),
-      checkboxes.length > 0 ? h('div', { class: 'options' }, checkboxes) : null,
-      summary,
-      list,
-      problem,
-      h('div', { class: 'dialog-buttons' }, cancel, submit),
-    );
-    const dialog = h('dialog', { class: 'dialog', 'data-testid': 'confirm-dialog' }, form);
-    document.body.appendChild(dialog);
-    let result: string | null = null;
-    dialog.addEventListener('close', () => {
-      sequence++;
-      dialog.remove();
-      resolve(result);
-    });
-    cancel.addEventListener('click', () => dialog.close());
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      submit.disabled = true;
-      options
-        .confirm({ ...values })
-        .then((done) => {
-          result = done;
-          dialog.close();
-        })
-        .catch((error: unknown) => {
-          replaceChildren(problem, message(error));
-          submit.disabled = false;
-        });
-    });
-    dialog.showModal();
-    void load();
+    return h('label', { class: 'option', for: `option-${option.key}` }, box, ' ', option.label);
   });
+
+  const form = h(
+    'form',
+    { method: 'dialog', class: 'trigger-form' },
+    h('h2', null, options.title),
+    checkboxes.length > 0 ? h('div', { class: 'options' }, checkboxes) : null,
+    summary,
+    list,
+    problem,
+    h('div', { class: 'dialog-buttons' }, cancel, submit),
+  );
+  const shown = showFormDialog({ testId: 'confirm-dialog', form, submit, cancel, problem, onClose: () => sequence++, send: () => options.confirm({ ...values }) });
+  void load();
+  return shown;
 }
 
 const tiLabel = (ti: TaskInstance) => (ti.map_index >= 0 ? `${ti.task_id} [${ti.map_index}]` : ti.task_id);
