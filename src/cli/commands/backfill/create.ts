@@ -3,6 +3,7 @@ import { REPROCESS_BEHAVIORS } from '../../../db/queries/backfills.js';
 import type { ReprocessBehavior } from '../../../db/queries/backfills.js';
 import { createBackfill, dryRunBackfill } from '../../../service/backfills.js';
 import { UserInputError } from '../../../service/errors.js';
+import { terminalProgress } from '../../../service/progress.js';
 import { dagIdFlag, EnvCommand, envFlag, jsonFlag } from '../../base-command.js';
 import { parseConf, parseInstant } from '../dags/trigger.js';
 import { plural, printJson, printLine } from '../../output.js';
@@ -56,6 +57,8 @@ export default class BackfillCreate extends EnvCommand {
       process.stderr.write(`dry run: ${plural(dry.total_entries, 'run')} would be created or rerun; nothing changed\n`);
       return;
     }
+    const progress = terminalProgress(flags.json);
+    progress.step(`queueing the backfill of ${request.dagId}; waiting up to ${WAIT_FOR_TICK_MS / 1000} s for a running scheduler to create its runs`);
     const created = await createBackfill(environment, { ...request, waitMs: WAIT_FOR_TICK_MS });
     if (created.result && !created.result.ok) throw new UserInputError(created.result.message);
     if (flags.json) return printJson(created);
