@@ -250,13 +250,19 @@ describe('browse pages', () => {
     await page.getByTestId('task-panel').getByText(`Run ${GOOD}`).waitFor();
   });
 
-  it('lists task instances filtered by state and logical date, linking to the instance', async () => {
+  it('lists task instances filtered by state, run type and logical date, linking to the instance', async () => {
     await open('#/task-instances');
     const rows = page.getByTestId('ti-row');
     await expect.poll(() => rows.count()).toBe(10);
     await page.getByTestId('filter-state').selectOption('upstream_failed');
     await expect.poll(() => rows.evaluateAll((r) => r.map((e) => e.getAttribute('data-task-id')).sort())).toEqual(['load_group.publish', 'load_group.stage']);
+    await f.run({ dag_id: 'ops', run_id: 'manual__x', state: 'running', run_type: 'manual', logical_date: '2024-02-10T00:00:00.000Z' });
+    await f.ti({ dag_id: 'ops', run_id: 'manual__x', task_id: 'extract', state: 'success' });
     await page.getByTestId('filter-state').selectOption('success');
+    await page.getByTestId('filter-run_type').selectOption('manual');
+    await expect.poll(() => rows.evaluateAll((r) => r.map((e) => e.getAttribute('data-run-id')))).toEqual(['manual__x']);
+    await page.getByTestId('filter-run_type').selectOption('');
+    await page.getByTestId('filter-logical_date_lte').fill('2024-01-31');
     await page.getByTestId('filter-logical_date_gte').fill('2024-01-02');
     await page.getByTestId('filter-logical_date_gte').dispatchEvent('change');
     await expect.poll(() => rows.evaluateAll((r) => r.map((e) => e.getAttribute('data-task-id')).sort())).toEqual(['extract', 'report']);

@@ -76,6 +76,9 @@ describeEachBackend('UI queries', (factory) => {
       expect(await tis('state=none')).toEqual(['r3']);
       expect(await tis('order_by=-duration')).toEqual(['r1', 'r2', 'r3']);
       expect(await tis('duration_gte=30')).toEqual(['r1']);
+      // Our extension for the browse page: the run's type.
+      expect(await tis('run_type=scheduled&state=failed')).toEqual(['r2']);
+      expect(await tis('run_type=manual')).toEqual([]);
       expect(await tis('logical_date_lte=2024-01-01T12:00:00Z')).toEqual(['r1']);
       const grid = await get(f, '/ui/grid/alpha');
       expect((grid.task_instances as unknown[]).length).toBe(2);

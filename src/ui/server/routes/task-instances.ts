@@ -30,6 +30,8 @@ function parseTaskInstanceFilter(query: QueryParams, dagId: string | null, runId
     pools: query.strings('pool'),
     queues: query.strings('queue'),
     operators: query.strings('operator'),
+    // An extension: Airflow's endpoint has no run-type filter, its browse page does (by the run).
+    runTypes: query.strings('run_type').flatMap((s) => s.split(',')).filter(Boolean),
     startDate: query.range('start_date'),
     endDate: query.range('end_date'),
     logicalDate: query.range('logical_date'),

@@ -173,7 +173,7 @@ export function runsView(ctx: AppContext, params: URLSearchParams): View {
   });
 }
 
-/** Every task instance, filtered by state, task, DAG and logical date. */
+/** Every task instance, filtered by state, run type, task, DAG and logical date. */
 export function taskInstancesView(ctx: AppContext, params: URLSearchParams): View {
   return browseView<TaskInstance>(ctx, {
     title: 'Task instances',
@@ -184,6 +184,7 @@ export function taskInstancesView(ctx: AppContext, params: URLSearchParams): Vie
       { param: 'dag_id_pattern', label: 'DAG' },
       { param: 'task_display_name_pattern', label: 'Task' },
       { param: 'state', label: 'State', options: TI_STATES },
+      { param: 'run_type', label: 'Run type', options: RUN_TYPES },
       { param: 'logical_date_gte', label: 'Logical date from', date: 'from' },
       { param: 'logical_date_lte', label: 'to', date: 'to' },
     ],
