@@ -4,10 +4,14 @@
  * with `tasks set-state`/`runs set-state`; `dags state`, `dags next-execution`, `dags list-import-errors`;
  * and a backfill creating exactly Airflow's runs, listed with `runs list --run-type backfill`.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliSandbox, expectOneLineError } from './helpers/cli.js';
+
+const DATABASE_URL = process.env.TEST_DATABASE_URL;
 
 interface Ti {
   task_id: string;
@@ -26,7 +30,37 @@ const DAY = 86_400_000;
 const midnight = (daysAgo: number) => new Date(Math.floor(Date.now() / DAY) * DAY - daysAgo * DAY);
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
-describe('operating DAGs from the CLI', () => {
+/** The config's database section: SQLite by default; on Postgres, a fresh schema of the test server. */
+interface Backend {
+  name: string;
+  setUp: () => Promise<string>;
+  tearDown: () => Promise<void>;
+}
+
+function postgresBackend(url: string): Backend {
+  const schema = `ops_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  return {
+    name: 'postgres',
+    setUp: async () => {
+      await admin.connect();
+      await admin.query(`CREATE SCHEMA "${schema}"`);
+      const withSchema = new URL(url);
+      return `database:\n  type: postgres\n  connection_string: "${withSchema.toString()}${withSchema.search ? '&' : '?'}options=-c%20search_path%3D${schema}"\n`;
+    },
+    tearDown: async () => {
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.end();
+    },
+  };
+}
+
+const backends: Backend[] = [
+  { name: 'sqlite', setUp: async () => '', tearDown: async () => {} },
+  ...(DATABASE_URL ? [postgresBackend(DATABASE_URL)] : []),
+];
+
+describe.each(backends)('operating DAGs from the CLI ($name)', (backend) => {
   const sandbox = new CliSandbox();
   const marker = path.join(sandbox.dir, 'fixed');
   const until = () => sandbox.ok(['scheduler', '--env', 'dev', '--until-idle', '--interval', '0.2', '--quiet', '--timeout', '90']);
@@ -35,7 +69,7 @@ describe('operating DAGs from the CLI', () => {
   let runId = '';
 
   beforeAll(async () => {
-    await sandbox.ok(['create', '--env', 'dev', '--config', sandbox.writeConfig()]);
+    await sandbox.ok(['create', '--env', 'dev', '--config', sandbox.writeConfig(await backend.setUp())]);
     // A daily DAG whose `extract` fails until the marker file exists; its run is the latest interval only.
     const manifest = `etl:
   schedule: "@daily"
@@ -57,7 +91,10 @@ describe('operating DAGs from the CLI', () => {
     expect(runs.map((r) => [r.run_type, r.state])).toEqual([['scheduled', 'failed']]);
     runId = runs[0]!.dag_run_id;
   }, 180_000);
-  afterAll(() => sandbox.cleanup());
+  afterAll(async () => {
+    await sandbox.cleanup();
+    await backend.tearDown();
+  });
 
   it('fixes a failed scheduled run and reruns it: refuses without --yes, dry run changes nothing, clear reruns with the next try', async () => {
     const clear = ['tasks', 'clear', '--env', 'dev', '--dag-id', 'etl', '--run-id', runId, '--only-failed'];
