@@ -4,7 +4,7 @@ import { formatDuration, formatTime } from '../format.js';
 import { stateClass } from '../states.js';
 import { tiIndex, type Selection } from './grid.js';
 
-/** The width the time axis spans, in percent of the chart column (bars are placed in percent). */
+/** Time labels on the axis (bars are placed in percent of the chart column). */
 const TICKS = 5;
 
 /**
@@ -72,7 +72,7 @@ export function renderGantt(data: GridData, run: DagRun | undefined, selection: 
   return h(
     'div',
     { class: 'gantt-scroll', 'data-testid': 'gantt' },
-    h('div', { class: 'gantt-row gantt-head' }, h('div', { class: 'gantt-label muted' }, `${formatTime(new Date(from).toISOString())} →`), axis),
+    h('div', { class: 'gantt-row gantt-head' }, h('div', { class: 'gantt-label muted' }, `${formatTime(new Date(from).toISOString()).slice(0, 10)} (UTC)`), axis),
     lines,
   );
 }

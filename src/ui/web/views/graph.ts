@@ -84,8 +84,10 @@ export function renderGraph(
   }
   dagre.layout(graph);
   const size = graph.graph();
-  const width = Math.ceil(size.width ?? 0);
-  const height = Math.ceil(size.height ?? 0);
+  // dagre's size can leave a cluster's padding outside; take the drawn boxes' extent as well.
+  const boxes: NodeLabel[] = (graph.nodes() as string[]).map((id: string) => graph.node(id) as NodeLabel);
+  const width = Math.ceil(Math.max(size.width ?? 0, ...boxes.map((b) => b.x + b.width / 2 + 16)));
+  const height = Math.ceil(Math.max(size.height ?? 0, ...boxes.map((b) => b.y + b.height / 2 + 16)));
 
   const depth = (id: string): number => {
     let n = 0;
