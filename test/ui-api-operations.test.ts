@@ -144,6 +144,13 @@ describeEachBackend('operations API', (factory) => {
       expect(transform).toEqual({ try_number: 3, max_tries: 5 });
       const run = await ok('DAGRunResponse', `/api/v2/dags/ops/dagRuns/${FAILED}`);
       expect(['queued', 'running']).toContain(run.state);
+      // Unpaused, the next tick starts the run again and dispatches the cleared task (its next try).
+      await ok('DAGResponse', '/api/v2/dags/ops', 'PATCH', { is_paused: false });
+      await f.tick();
+      expect((await ok('DAGRunResponse', `/api/v2/dags/ops/dagRuns/${FAILED}`)).state).toBe('running');
+      expect(await stateOf(FAILED)).toMatchObject({ transform: 'queued', load: null });
+      const rerun = await f.db.get<{ try_number: number }>("SELECT try_number FROM task_instance WHERE run_id = ? AND task_id = 'transform'", [FAILED]);
+      expect(rerun?.try_number).toBe(4);
     });
 
     it('refuses unknown tasks (400), unknown runs and DAGs (404), bad bodies (422) and past/future (400)', async () => {
