@@ -223,6 +223,17 @@ describe('backfill dialog', () => {
     const runs = await f.db.all<{ run_id: string }>("SELECT run_id FROM dag_run WHERE run_type = 'backfill' ORDER BY run_id");
     expect(runs.map((r) => r.run_id)).toEqual(['backfill__2024-01-03T00:00:00+00:00', 'backfill__2024-01-04T00:00:00+00:00', FAILED]);
     await page.locator('.run-bar[data-run-id="backfill__2024-01-04T00:00:00+00:00"]').waitFor();
+    // The running backfill shows as a banner: pause, unpause and cancel it (commands the tick applies).
+    const banner = page.getByTestId('backfill-banner');
+    await banner.getByText('Backfill 1').waitFor();
+    await banner.getByTestId('backfill-pause').click();
+    await page.locator('[data-testid="backfill-banner"][data-paused="true"]').waitFor();
+    await banner.getByTestId('backfill-unpause').click();
+    await page.locator('[data-testid="backfill-banner"][data-paused="false"]').waitFor();
+    await banner.getByTestId('backfill-cancel').click();
+    await banner.waitFor({ state: 'detached' });
+    const [row] = await f.db.all<{ completed_at: string | null }>('SELECT completed_at FROM backfill WHERE id = 1');
+    expect(row?.completed_at).not.toBeNull();
   });
 });
 

@@ -189,6 +189,8 @@ export interface Backfill {
   from_date: string;
   to_date: string;
   is_paused: boolean;
+  reprocess_behavior: string;
+  max_active_runs: number;
   completed_at: string | null;
 }
 
@@ -249,6 +251,8 @@ export const api = {
   backfillDryRun: (request: BackfillRequest) =>
     send<{ backfills: Array<{ logical_date: string | null }>; total_entries: number }>('POST', '/api/v2/backfills/dry_run', request),
   createBackfill: (request: BackfillRequest) => send<Backfill>('POST', '/api/v2/backfills', request),
+  backfills: (dagId: string) => call<{ backfills: Backfill[]; total_entries: number }>(`/api/v2/backfills?dag_id=${enc(dagId)}&limit=100&order_by=-id`),
+  changeBackfill: (id: number, change: 'pause' | 'unpause' | 'cancel') => send<Backfill>('PUT', `/api/v2/backfills/${id}/${change}`, {}),
   log: (ti: Pick<TaskInstance, 'dag_id' | 'dag_run_id' | 'task_id' | 'map_index'>, tryNumber: number) =>
     call<{ content: LogLine[] }>(
       `/api/v2/dags/${enc(ti.dag_id)}/dagRuns/${enc(ti.dag_run_id)}/taskInstances/${enc(ti.task_id)}/logs/${tryNumber}?map_index=${ti.map_index}`,

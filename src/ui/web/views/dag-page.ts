@@ -1,4 +1,4 @@
-import { api, ApiError, type Dag, type GridData } from '../api.js';
+import { api, ApiError, type Backfill, type Dag, type GridData } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { formatTime } from '../format.js';
 import { Poller } from '../poller.js';
@@ -9,6 +9,7 @@ import { loadExpanded, saveExpanded } from '../task-groups.js';
 import { renderGantt } from './gantt.js';
 import { gridRuns, renderGrid, tiIndex, type GroupToggle, type Selection } from './grid.js';
 import { renderGraph } from './graph.js';
+import { backfillBanner } from './backfill-banner.js';
 import { openBackfillDialog } from './backfill-dialog.js';
 import { pauseToggle } from './pause-toggle.js';
 import { TaskPanel } from './task-panel.js';
@@ -54,6 +55,7 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: DagTab, initial
   };
   let data: GridData | null = null;
   let dag: Dag | null = null;
+  let backfills: Backfill[] = [];
 
   const renderHeader = (): void => {
     if (!dag) return;
@@ -99,6 +101,7 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: DagTab, initial
         ),
       ),
       current.description ? h('p', { class: 'muted' }, current.description) : null,
+      backfillBanner(backfills, ctx.notify, () => void poller.now()),
     );
   };
 
@@ -164,9 +167,15 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: DagTab, initial
 
   const poller = new Poller(async () => {
     try {
-      const [dagResponse, grid] = await Promise.all([api.dag(dagId), api.grid(dagId)]);
+      const [dagResponse, grid, backfillList] = await Promise.all([
+        api.dag(dagId),
+        api.grid(dagId),
+        // A database from before backfills existed (no tick has migrated it yet) has none to show.
+        api.backfills(dagId).catch(() => ({ backfills: [] as Backfill[] })),
+      ]);
       dag = dagResponse;
       data = grid;
+      backfills = backfillList.backfills;
       renderHeader();
       render();
       return grid.pending_runs.length > 0 || grid.dag_runs.some((r) => ACTIVE_RUN_STATES.has(r.state));
