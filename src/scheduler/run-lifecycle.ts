@@ -20,7 +20,7 @@ import {
 } from '../db/queries/task-instances.js';
 import { isFinished } from '../model.js';
 import type { DagRunState, TaskInstanceState } from '../model.js';
-import type { TickContext } from './context.js';
+import type { LoadedDag, TickContext } from './context.js';
 import { createTaskInstances } from './task-instances.js';
 
 /** Memoised `dag` rows for one step. */
@@ -58,23 +58,22 @@ export async function startQueuedRuns(ctx: TickContext): Promise<number> {
     if (!loaded) continue;
     const running = runningByDag.get(run.dag_id) ?? 0;
     if (running >= (dag.max_active_runs ?? loaded.spec.max_active_runs)) continue;
-    await ctx.ensureLease();
-    const ok = await ctx.db.transaction(async (tx) => {
-      const moved = await updateDagRun(
-        tx,
-        run,
-        { state: 'running', start_date: run.start_date ?? ctx.nowIso, end_date: null, updated_at: ctx.nowIso },
-        'queued',
-      );
-      if (moved) await createTaskInstances(tx, run, loaded.spec.tasks, ctx.nowIso);
-      return moved;
-    });
-    if (ok) {
+    if (await startRun(ctx, run, run.start_date ?? ctx.nowIso, loaded)) {
       runningByDag.set(run.dag_id, running + 1);
       started++;
     }
   }
   return started;
+}
+
+/** queued -> running (only if still queued), with its task instances; true when this call moved it. */
+async function startRun(ctx: TickContext, run: { dag_id: string; run_id: string }, startDate: string, loaded: LoadedDag): Promise<boolean> {
+  await ctx.ensureLease();
+  return ctx.db.transaction(async (tx) => {
+    const moved = await updateDagRun(tx, run, { state: 'running', start_date: startDate, end_date: null, updated_at: ctx.nowIso }, 'queued');
+    if (moved) await createTaskInstances(tx, run, loaded.spec.tasks, ctx.nowIso);
+    return moved;
+  });
 }
 
 /** Queued runs of unpaused backfills, in each backfill's sort order, up to its `max_active_runs`. */
@@ -89,13 +88,7 @@ async function startQueuedBackfillRuns(ctx: TickContext): Promise<number> {
     if (!dag || dag.is_stale) continue;
     const loaded = await ctx.loadDag(candidate.dag_id);
     if (!loaded) continue;
-    await ctx.ensureLease();
-    const ok = await ctx.db.transaction(async (tx) => {
-      const moved = await updateDagRun(tx, candidate, { state: 'running', start_date: ctx.nowIso, end_date: null, updated_at: ctx.nowIso }, 'queued');
-      if (moved) await createTaskInstances(tx, candidate, loaded.spec.tasks, ctx.nowIso);
-      return moved;
-    });
-    if (ok) {
+    if (await startRun(ctx, candidate, ctx.nowIso, loaded)) {
       running.set(candidate.backfill_id, active + 1);
       started++;
     }

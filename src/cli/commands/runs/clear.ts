@@ -1,9 +1,8 @@
 import { Flags } from '@oclif/core';
 import { clearRun } from '../../../service/operations.js';
 import { dagIdFlag, EnvCommand, envFlag, jsonFlag, runIdFlag } from '../../base-command.js';
-import { confirmOrStop } from '../../confirm.js';
-import { plural, printJson, printLine } from '../../output.js';
-import { printTaskInstances } from '../../task-instance-table.js';
+import { previewAndClear } from '../../clear-flow.js';
+import { plural } from '../../output.js';
 
 export default class RunsClear extends EnvCommand {
   static override description =
@@ -28,17 +27,8 @@ export default class RunsClear extends EnvCommand {
     const { flags } = await this.parse(RunsClear);
     const environment = await this.environment(flags.env);
     const request = { dagId: flags['dag-id'], runId: flags['run-id'], onlyFailed: flags['only-failed'] };
-    const preview = await clearRun(environment, { ...request, dryRun: true });
-    if (flags['dry-run'] || preview.task_instances.length === 0) {
-      if (flags.json) return printJson(preview);
-      if (preview.task_instances.length === 0) return printLine('Nothing to clear.');
-      printTaskInstances(preview.task_instances);
-      return printLine(`Would clear ${plural(preview.task_instances.length, 'task instance')} (dry run: nothing changed).`);
-    }
-    if (!flags.json) printTaskInstances(preview.task_instances);
-    await confirmOrStop(`Clear run ${flags['run-id']} (${plural(preview.task_instances.length, 'task instance')})?`, { yes: flags.yes });
-    const done = await clearRun(environment, request);
-    if (flags.json) return printJson(done);
-    printLine(`Queued the clear of ${plural(done.task_instances.length, 'task instance')} of ${flags['run-id']}; the next tick applies it.`);
+    await previewAndClear((dryRun) => clearRun(environment, { ...request, dryRun }), flags, (preview) =>
+      `Clear run ${flags['run-id']} (${plural(preview.task_instances.length, 'task instance')})?`,
+    );
   }
 }

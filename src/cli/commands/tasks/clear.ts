@@ -1,10 +1,9 @@
 import { Flags } from '@oclif/core';
 import { clearTaskInstances } from '../../../service/operations.js';
 import { dagIdFlag, EnvCommand, envFlag, jsonFlag } from '../../base-command.js';
-import { confirmOrStop } from '../../confirm.js';
+import { previewAndClear } from '../../clear-flow.js';
 import { parseInstant } from '../dags/trigger.js';
-import { plural, printJson, printLine } from '../../output.js';
-import { printTaskInstances } from '../../task-instance-table.js';
+import { plural } from '../../output.js';
 
 export default class TasksClear extends EnvCommand {
   static override description =
@@ -46,17 +45,8 @@ export default class TasksClear extends EnvCommand {
       includeDownstream: flags.downstream,
       includeUpstream: flags.upstream,
     };
-    const preview = await clearTaskInstances(environment, { ...request, dryRun: true });
-    if (flags['dry-run'] || preview.task_instances.length === 0) {
-      if (flags.json) return printJson(preview);
-      if (preview.task_instances.length === 0) return printLine('Nothing to clear.');
-      printTaskInstances(preview.task_instances);
-      return printLine(`Would clear ${plural(preview.task_instances.length, 'task instance')} in ${plural(preview.dag_run_ids.length, 'run')} (dry run: nothing changed).`);
-    }
-    if (!flags.json) printTaskInstances(preview.task_instances);
-    await confirmOrStop(`Clear these ${plural(preview.task_instances.length, 'task instance')}?`, { yes: flags.yes });
-    const done = await clearTaskInstances(environment, request);
-    if (flags.json) return printJson(done);
-    printLine(`Queued the clear of ${plural(done.task_instances.length, 'task instance')} in ${plural(done.dag_run_ids.length, 'run')}; the next tick applies it.`);
+    await previewAndClear((dryRun) => clearTaskInstances(environment, { ...request, dryRun }), flags, (preview) =>
+      `Clear these ${plural(preview.task_instances.length, 'task instance')}?`,
+    );
   }
 }
