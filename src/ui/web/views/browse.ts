@@ -1,9 +1,10 @@
 import { api, ApiError, type DagRun, type TaskInstance } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { formatDuration, formatTime } from '../format.js';
-import { STATE_COLORS, stateClass } from '../states.js';
+import { STATE_COLORS } from '../states.js';
 import type { AppContext, View } from './context.js';
 import { dagHref } from './dag-list.js';
+import { stateBadge } from './badge.js';
 
 const PAGE_SIZE = 50;
 const RUN_STATES = ['queued', 'running', 'success', 'failed'];
@@ -17,10 +18,6 @@ interface Filter {
   /** A select over these values, or a date (a UTC day; `_lte` filters include the whole day). */
   options?: string[];
   date?: 'from' | 'to';
-}
-
-function stateBadge(state: string | null): HTMLElement {
-  return h('span', { class: `badge ${stateClass(state)}`, 'data-testid': 'state-badge' }, state ?? 'no status');
 }
 
 /** `2024-01-02` -> the instant the filter compares with: the day's first, or last, millisecond (UTC). */

@@ -1,6 +1,6 @@
 import { api, ApiError, type DagRun, type TaskInstance } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
-import { stateClass } from '../states.js';
+import { stateBadge } from './badge.js';
 import { showFormDialog } from './form-dialog.js';
 
 /** One row of a confirmation: a task instance and the state it goes to. */
@@ -19,10 +19,6 @@ interface ConfirmOptions {
   confirm(options: Record<string, boolean>): Promise<string>;
   /** Confirm even when no task instance changes (a run's own state still does). */
   allowEmpty?: boolean;
-}
-
-function badge(state: string | null): HTMLElement {
-  return h('span', { class: `badge ${stateClass(state)}` }, state ?? 'no status');
 }
 
 const message = (error: unknown): string => (error instanceof ApiError ? error.message : String(error));
@@ -70,8 +66,8 @@ function openConfirmDialog(options: ConfirmOptions): Promise<string | null> {
                     { 'data-testid': 'plan-row', 'data-task-id': ti.task_id, 'data-run-id': ti.dag_run_id, 'data-to': to ?? 'none' },
                     h('td', null, h('code', null, ti.map_index >= 0 ? `${ti.task_id} [${ti.map_index}]` : ti.task_id)),
                     h('td', null, h('code', { class: 'small' }, ti.dag_run_id)),
-                    h('td', null, badge(ti.state)),
-                    h('td', null, badge(to)),
+                    h('td', null, stateBadge(ti.state)),
+                    h('td', null, stateBadge(to)),
                   ),
                 ),
               ),

@@ -1,7 +1,7 @@
 import { api, ApiError, type DagRun, type TaskInstance } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { formatDuration, formatJson, formatTime } from '../format.js';
-import { stateClass } from '../states.js';
+import { stateBadge } from './badge.js';
 import { clearRunDialog, clearTaskInstanceDialog, markRunDialog, markTaskInstanceDialog } from './operation-dialogs.js';
 
 function details(rows: Array<[string, string | Node]>): HTMLElement {
@@ -10,10 +10,6 @@ function details(rows: Array<[string, string | Node]>): HTMLElement {
     { class: 'details' },
     rows.map(([label, value]) => [h('dt', null, label), h('dd', null, value)]),
   );
-}
-
-function stateBadge(state: string | null): HTMLElement {
-  return h('span', { class: `badge ${stateClass(state)}`, 'data-testid': 'state-badge' }, state ?? 'no status');
 }
 
 /** A dialog's outcome: the toast message, or null when the user cancelled. */
