@@ -175,5 +175,9 @@ describe.each(backends)('operating DAGs from the CLI ($name)', (backend) => {
       /must not be after to_date/,
     );
     expectOneLineError(await sandbox.run(['tasks', 'clear', '--env', 'dev', '--dag-id', 'etl', '--task-regex', '(', '--yes']), /not a valid regular expression/);
+    // Clearing a paused DAG's run says that it will wait.
+    await sandbox.ok(['dags', 'pause', '--env', 'dev', '--dag-id', 'etl']);
+    const cleared = await sandbox.ok(['tasks', 'clear', '--env', 'dev', '--dag-id', 'etl', '--run-id', runId, '--yes']);
+    expect(cleared.stderr).toMatch(/etl is paused; the cleared runs stay queued until it is unpaused/);
   }, 120_000);
 });

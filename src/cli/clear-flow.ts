@@ -9,7 +9,7 @@ import { printTaskInstances } from './task-instance-table.js';
 
 export async function previewAndClear(
   clear: (dryRun: boolean) => Promise<ClearResult>,
-  flags: { json: boolean; 'dry-run': boolean; yes: boolean },
+  flags: { json: boolean; 'dry-run': boolean; yes: boolean; 'dag-id': string },
   question: (preview: ClearResult) => string,
 ): Promise<void> {
   const preview = await clear(true);
@@ -23,6 +23,7 @@ export async function previewAndClear(
   if (!flags.json) printTaskInstances(preview.task_instances);
   await confirmOrStop(question(preview), { yes: flags.yes });
   const done = await clear(false);
+  if (done.dag_is_paused) process.stderr.write(`note: ${flags['dag-id']} is paused; the cleared runs stay queued until it is unpaused\n`);
   if (flags.json) return printJson(done);
   printLine(`Queued the clear of ${count(done)}; the next tick applies it.`);
 }

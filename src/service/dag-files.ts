@@ -64,9 +64,9 @@ export function readFailure(error: unknown): string {
  * file's name.
  */
 export function parseDagFile(localFile: string, config: Config, fileloc: string = path.basename(localFile)): ParsedDagFile {
-  if (!DAG_FILE_EXTENSIONS.has(path.extname(localFile).toLowerCase())) {
-    throw new UserInputError(`${localFile}: a DAG manifest must be a .yaml or .yml file`);
-  }
+  const extension = path.extname(localFile).toLowerCase();
+  if (extension === '.py') throw new UserInputError(`${localFile}: Python DAG files are not supported yet; give a YAML manifest (.yaml or .yml)`);
+  if (!DAG_FILE_EXTENSIONS.has(extension)) throw new UserInputError(`${localFile}: a DAG manifest must be a .yaml or .yml file`);
   let text: string;
   try {
     text = fs.readFileSync(localFile, 'utf8');

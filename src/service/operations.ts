@@ -14,6 +14,7 @@
 import type { DagSpec } from '../dag/model.js';
 import type { DatabaseBackend } from '../db/backend.js';
 import { getDagRun, listDagRuns } from '../db/queries/dag-runs.js';
+import { getDag } from '../db/queries/dags.js';
 import type { DagRunRow } from '../db/queries/dag-runs.js';
 import { loadDagSpec } from '../db/queries/serialized-dags.js';
 import { listTaskInstancesForRun } from '../db/queries/task-instances.js';
@@ -24,7 +25,7 @@ import { isFinished } from '../model.js';
 import { allDownstream, graphOf } from '../scheduler/dag-graph.js';
 import type { DagGraph } from '../scheduler/dag-graph.js';
 import type { CommandBody } from './commands.js';
-import { queueCommands } from './commands.js';
+import { pendingCommands, pendingPauseStates, queueCommands } from './commands.js';
 import { assertDagExists } from './dags.js';
 import { NoDatabaseYetError, withReadDatabase } from './database.js';
 import type { Environment } from './environments.js';
@@ -61,6 +62,8 @@ export interface ClearResult {
   dag_run_ids: string[];
   /** One `clear` command per run; empty for a dry run. */
   command_ids: string[];
+  /** The DAG is paused: its cleared runs stay queued until it is unpaused (backfill runs excepted). */
+  dag_is_paused: boolean;
 }
 
 /** The DAG's parsed spec and graph, as the last tick stored it. */
@@ -133,8 +136,9 @@ export async function clearTaskInstances(environment: Environment, request: Clea
   if (request.startDate && request.endDate && request.startDate.getTime() > request.endDate.getTime()) {
     throw new UserInputError('--start-date must not be after --end-date');
   }
-  const plan = await withReadDatabase(environment, async (db) => {
+  const planned = await withReadDatabase(environment, async (db) => {
     const { graph } = await dagGraph(environment, db, request.dagId);
+    const paused = (await getDag(db, request.dagId))?.is_paused ?? false;
     const taskIds = selectTasks(graph, request);
     const perRun: Array<{ run: DagRunRow; present: string[]; matched: TaskInstanceRow[] }> = [];
     for (const run of await runsToClear(db, request)) {
@@ -142,13 +146,16 @@ export async function clearTaskInstances(environment: Environment, request: Clea
       const matched = tis.filter((ti) => (!request.onlyFailed || failedish(ti)) && (!request.onlyRunning || inFlight(ti)));
       if (matched.length > 0) perRun.push({ run, present: [...new Set(tis.map((ti) => ti.task_id))], matched });
     }
-    return perRun;
+    return { perRun, paused };
   }).catch(noDatabaseMeansNoRuns(request.dagId));
+  const { perRun: plan } = planned;
   const result: ClearResult = {
     dry_run: request.dryRun === true,
     task_instances: plan.flatMap(({ run, matched }) => matched.map((ti) => taskInstanceJson(ti, run))),
     dag_run_ids: plan.map(({ run }) => run.run_id),
     command_ids: [],
+    // A pause or unpause still waiting for its tick decides, as for a trigger.
+    dag_is_paused: pendingPauseStates(await pendingCommands(await environment.provider.stateDict())).get(request.dagId) ?? planned.paused,
   };
   if (request.dryRun || plan.length === 0) return result;
   const bodies: CommandBody[] = plan.map(({ run, present }) => ({
