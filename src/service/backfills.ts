@@ -14,16 +14,14 @@
 import type { DatabaseBackend } from '../db/backend.js';
 import { getBackfill as getBackfillRow, listBackfillDagRuns, listBackfills as listBackfillRows, REPROCESS_BEHAVIORS } from '../db/queries/backfills.js';
 import type { BackfillRow, ReprocessBehavior } from '../db/queries/backfills.js';
-import { findDagRunByLogicalDate, listDagRuns } from '../db/queries/dag-runs.js';
-import { loadDagSpec } from '../db/queries/serialized-dags.js';
+import { listDagRuns } from '../db/queries/dag-runs.js';
 import type { Command, CommandResult } from '../executor/protocol.js';
-import { backfillProblem, backfillRunInfos, noCreateReason } from '../scheduler/backfill.js';
-import { timetableOf } from '../scheduler/next-dagrun.js';
 import { queueCommands, resultIfTicking } from './commands.js';
 import { assertDagExists } from './dags.js';
 import { NoDatabaseYetError, withReadDatabase } from './database.js';
 import type { Environment } from './environments.js';
 import { UserInputError } from './errors.js';
+import { DagNotParsedError, planBackfill as planBackfillOn } from './plans.js';
 
 export interface BackfillRequest {
   dagId: string;
@@ -130,23 +128,18 @@ export async function dryRunBackfill(environment: Environment, request: Backfill
 /** Validates the request as the tick will, and lists the timetable's dates and those that would get a run. */
 async function planBackfill(environment: Environment, request: BackfillRequest): Promise<{ infos: number; dates: string[] }> {
   const { behavior, range } = normalized(request);
-  const now = new Date();
-  return withReadDatabase(environment, async (db) => {
-    const spec = await loadDagSpec(db, request.dagId);
-    if (!spec) {
+  const options = {
+    create_cron_data_intervals: environment.config.scheduler.create_cron_data_intervals,
+    create_delta_data_intervals: environment.config.scheduler.create_delta_data_intervals,
+  };
+  return withReadDatabase(environment, (db) =>
+    planBackfillOn(db, options, { dagId: request.dagId, fromDate: range.from, toDate: range.to, runBackwards: range.reverse, reprocessBehavior: behavior }, new Date()),
+  ).catch(async (error: unknown) => {
+    if (error instanceof DagNotParsedError) {
       await assertDagExists(environment, request.dagId);
       throw new UserInputError(`DAG "${request.dagId}" has not been parsed by a tick yet; run a tick first`);
     }
-    const timetable = timetableOf(spec, environment.config);
-    const problem = backfillProblem(spec, timetable, range, behavior, now);
-    if (problem) throw new UserInputError(problem);
-    const infos = backfillRunInfos(timetable, range, now);
-    const dates: string[] = [];
-    for (const info of infos) {
-      const existing = await findDagRunByLogicalDate(db, request.dagId, info.logical_date.toISOString());
-      if (!existing || noCreateReason(existing.state, behavior) === null) dates.push(info.logical_date.toISOString());
-    }
-    return { infos: infos.length, dates };
+    throw error;
   });
 }
 

@@ -6,6 +6,7 @@ export * from './dags.js';
 export * from './runs.js';
 export * from './tasks.js';
 export * from './operations.js';
+export * from './plans.js';
 export * from './backfills.js';
 export * from './inspect.js';
 export { queueCommands, resultIfTicking, schedulerIsTicking, waitForCommandResult } from './commands.js';
