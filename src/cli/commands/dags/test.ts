@@ -1,5 +1,4 @@
 import { Flags } from '@oclif/core';
-import { testDagFile, testUploadedDag } from '../../../runtime/dag-test.js';
 import type { DagTestResult, LogChunk } from '../../../runtime/dag-test.js';
 import { UserInputError } from '../../../service/errors.js';
 import { BaseCommand, jsonFlag } from '../../base-command.js';
@@ -39,6 +38,8 @@ export default class DagsTest extends BaseCommand {
       onLog: logPrinter(flags.json ? process.stderr : process.stdout),
     };
     let result: DagTestResult;
+    // Loaded here, not at start: it brings the scheduler's tick (test/cli-startup.test.ts).
+    const { testDagFile, testUploadedDag } = await import('../../../runtime/dag-test.js');
     if (flags.file !== undefined) {
       result = await testDagFile(flags.file, options);
     } else {

@@ -1,5 +1,4 @@
 import { Flags } from '@oclif/core';
-import { testDagFile } from '../../../runtime/dag-test.js';
 import { BaseCommand, jsonFlag } from '../../base-command.js';
 import { EXIT } from '../../errors.js';
 import { printJson } from '../../output.js';
@@ -26,6 +25,8 @@ export default class TasksTest extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(TasksTest);
     const out = flags.json ? process.stderr : process.stdout;
+    // Loaded here, not at start: it brings the scheduler's tick (test/cli-startup.test.ts).
+    const { testDagFile } = await import('../../../runtime/dag-test.js');
     const result = await testDagFile(flags.file, {
       dagId: flags['dag-id'],
       taskId: flags['task-id'],
