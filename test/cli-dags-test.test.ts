@@ -70,7 +70,9 @@ describe('dags test and tasks test', () => {
     expect(ok.stdout).toMatch(/Task second: success/);
     expectOneLineError(await sandbox.run(['tasks', 'test', '--file', file, '--dag-id', 'demo', '--task-id', 'nope']), /has no task "nope"/);
     expectOneLineError(await sandbox.run(['dags', 'test', '--file', path.join(sandbox.dir, 'missing.yaml')]), /no such file/);
-    expectOneLineError(await sandbox.run(['dags', 'test', '--file', sandbox.writeFile('dags/dag.py', 'x = 1\n')]), /Python DAG files are not supported yet/);
+    // Python DAG files are tested in cli-python-ops.test.ts; a .py without Airflow's safe-mode words is no DAG file.
+    expectOneLineError(await sandbox.run(['dags', 'test', '--file', sandbox.writeFile('dags/dag.py', 'x = 1\n')]), /dag\.py: not a DAG file/);
+    expectOneLineError(await sandbox.run(['dags', 'test', '--file', sandbox.writeFile('dags/dag.txt', 'x\n')]), /must be a Python file \(\.py\) or a YAML manifest/);
   }, 120_000);
 
   it('dags test --env runs an uploaded DAG and records the run', async () => {
