@@ -166,6 +166,18 @@ describeEachBackend('backfill', (factory) => {
     expect((await h.run('b', backfillRunId(1)))!.state).toBe('success');
   });
 
+  it('completes a backfill whose last runs a command marked, in a pass with no active run left', async () => {
+    h = new TickHarness(await factory.create());
+    await h.addDag(dag('b', [task('t')], { schedule: daily }), { paused: true });
+    const id = await backfill('bf', 'none', { max_active_runs: 10 });
+    const runs = await h.runs('b');
+    expect(runs.map((r) => r.state)).toEqual(['running', 'running', 'running', 'running', 'running']);
+    for (const run of runs) await h.command({ id: `mark-${run.run_id}`, kind: 'set_state', dag_id: 'b', run_id: run.run_id, task_ids: null, state: 'success' });
+    await h.tick();
+    expect((await h.runs('b')).map((r) => r.state)).toEqual(['success', 'success', 'success', 'success', 'success']);
+    expect(await getBackfill(h.db, id)).toMatchObject({ completed_at: h.clock.now().toISOString() });
+  });
+
   it('refuses what Airflow refuses: reversed range, future dates, depends_on_past with reprocess none or backwards', async () => {
     h = new TickHarness(await factory.create());
     await h.addDag(dag('b', [task('t')], { schedule: daily }));

@@ -198,6 +198,9 @@ export async function changeBackfill(ctx: TickContext, tx: Queryable, command: O
 
 /** Airflow's `_mark_backfills_complete`: a backfill none of whose runs is queued or running is completed. */
 export async function completeFinishedBackfills(ctx: TickContext): Promise<number> {
+  // Every pass calls this, idle ones too (a run marked by a command may have been a backfill's last):
+  // without an active backfill, one look at the small backfill table is all it costs, no dag_run query.
+  if ((await listBackfills(ctx.db, { activeOnly: true })).length === 0) return 0;
   const ids = await listFinishedActiveBackfills(ctx.db);
   if (ids.length === 0) return 0;
   await ctx.ensureLease();

@@ -199,8 +199,8 @@ async function runPass(deps: TickDeps, logger: Logger): Promise<Counters> {
   // Every step below works on queued or running runs only. With none (an idle environment, however many
   // DAGs it has) one count replaces their five queries: on Postgres each is a round trip.
   if ((await countDagRuns(ctx.db, { states: ['queued', 'running'] })) > 0) await runActiveRunSteps(ctx, c);
-  // Outside the guard: a cancelled backfill whose queued runs were all failed has no active run left,
-  // and it still has to be marked completed.
+  // Outside the guard: a command that marked a backfill's last run (`runs set-state`) leaves no active
+  // run, and the backfill still has to be marked completed.
   c.backfillsCompleted = await completeFinishedBackfills(ctx);
 
   await ctx.ensureLease();
