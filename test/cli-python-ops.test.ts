@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliSandbox, expectOneLineError, REPO_ROOT } from './helpers/cli.js';
+import { volumeDags } from './helpers/volume-files.js';
 
 /** A TaskFlow DAG whose tasks use a helper module from the DAG file's own folder. */
 const ETL_PY = `import pendulum
@@ -47,21 +48,6 @@ const MANIFEST = `greet:
       python_callable_name: greet
 `;
 const CALLABLE_PY = 'def greet():\n    print("hello from the callable")\n    return "hi"\n';
-
-/** Every file under the volume's dags/, relative, with its content. */
-function volumeDags(sandbox: CliSandbox): Record<string, string> {
-  const root = path.join(sandbox.envRoot('dev'), 'vol', 'dags');
-  const out: Record<string, string> = {};
-  const walk = (dir: string): void => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else out[path.relative(root, full)] = fs.readFileSync(full, 'utf8');
-    }
-  };
-  walk(root);
-  return out;
-}
 
 describe('operations commands with Python DAG files', () => {
   const sandbox = new CliSandbox();

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliSandbox } from './helpers/cli.js';
+import { volumeDags } from './helpers/volume-files.js';
 
 const pythonDag = (dagId: string, callable: string) => `${dagId}:
   schedule: null
@@ -19,21 +20,6 @@ const pythonDag = (dagId: string, callable: string) => `${dagId}:
       python_callable_file: callables/mine.py
       python_callable_name: ${callable}
 `;
-
-/** Every file under the volume's dags/, relative, with its content. */
-function volumeDags(sandbox: CliSandbox): Record<string, string> {
-  const root = path.join(sandbox.envRoot('dev'), 'vol', 'dags');
-  const out: Record<string, string> = {};
-  const walk = (dir: string): void => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else out[path.relative(root, full)] = fs.readFileSync(full, 'utf8');
-    }
-  };
-  walk(root);
-  return out;
-}
 
 describe('dags sync', () => {
   const sandbox = new CliSandbox();
