@@ -155,5 +155,18 @@ describe('operations commands with Python DAG files', () => {
       expect((JSON.parse(done.stdout) as { delete: string[] }).delete.sort()).toEqual(['etl.py', 'shop_helpers.py']);
       expect(Object.keys(volumeDags(sandbox)).sort()).toEqual(['.callables/greet.yaml/callables/greet.py', 'greet.yaml']);
     }, 120_000);
+
+    it('honours .airflowignore as the tick does: an ignored file is neither parsed nor uploaded; the ignore file is', async () => {
+      sandbox.writeFile('ignoring/.airflowignore', '# work in progress\nscratch/\n');
+      sandbox.writeFile('ignoring/scratch/wip.py', 'from airflow.sdk import dag\n\nthis is not python\n');
+      sandbox.writeFile('ignoring/etl.py', ETL_PY);
+      sandbox.writeFile('ignoring/shop_helpers.py', HELPER_PY);
+      const done = await sync('ignoring', '--json');
+      expect(done.code, done.stderr).toBe(0);
+      expect(volumeDags(sandbox)).toEqual({ '.airflowignore': '# work in progress\nscratch/\n', 'etl.py': ETL_PY, 'shop_helpers.py': HELPER_PY });
+      await sandbox.ok(['tick', '--env', 'dev']);
+      const errors = await sandbox.json<{ import_errors: unknown[] }>(['dags', 'list-import-errors', '--env', 'dev', '--json']);
+      expect(errors.import_errors).toEqual([]);
+    }, 120_000);
   });
 });

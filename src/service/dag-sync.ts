@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ManifestError } from '../dag/errors.js';
-import { isPythonFile, mightContainDag } from '../parse/dag-discovery.js';
+import { IGNORE_FILE, isPythonFile, listDagFileCandidates, mightContainDag } from '../parse/dag-discovery.js';
 import { ParseWorker } from '../parse/parse-worker.js';
 import type { Progress } from '../providers/ports.js';
 import { DAGS_DIR } from '../volume-layout.js';
@@ -37,20 +37,22 @@ export interface SyncResult {
 }
 
 /**
- * DAG files under `dir` (recursive; hidden files and folders skipped), relative and `/`-separated: every
- * manifest, and the Python files with Airflow's safe-mode words (the others are modules, uploaded only when
- * a DAG file imports them).
+ * DAG files under `dir`, relative and `/`-separated, as the tick finds them on the volume (hidden files
+ * and folders skipped, `.airflowignore` honoured): every manifest, and the Python files with Airflow's
+ * safe-mode words (the others are modules, uploaded only when a DAG file imports them).
  */
-function dagFilesIn(dir: string): string[] {
+async function dagFilesIn(dir: string): Promise<string[]> {
+  return ((await listDagFileCandidates(dir)) ?? []).filter((relative) => isDagFile(path.join(dir, relative)));
+}
+
+/** The folder's `.airflowignore` files (outside hidden folders): the tick reads them on the volume too. */
+function ignoreFilesIn(dir: string): string[] {
   const out: string[] = [];
   const walk = (folder: string): void => {
     for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
-      if (entry.name.startsWith('.')) continue;
       const full = path.join(folder, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && DAG_FILE_EXTENSIONS.has(path.extname(entry.name).toLowerCase()) && isDagFile(full)) {
-        out.push(path.relative(dir, full).split(path.sep).join('/'));
-      }
+      if (entry.isFile() && entry.name === IGNORE_FILE) out.push(path.relative(dir, full).split(path.sep).join('/'));
+      else if (entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== '__pycache__') walk(full);
     }
   };
   walk(dir);
@@ -114,11 +116,12 @@ export async function syncDagFolder(
     throw new UserInputError(`cannot read ${dir}: ${readFailure(error)}`);
   }
   if (!stat.isDirectory()) throw new UserInputError(`${dir} is not a folder; give the folder holding your DAG files`);
-  const files = dagFilesIn(dir);
+  const files = await dagFilesIn(dir);
   progress.step(`validating ${files.length} DAG file(s) in ${dir}`);
   const parsed = await parseAll(environment, dir, files);
 
   const wanted = new Map<string, Buffer>();
+  for (const relative of ignoreFilesIn(dir)) wanted.set(`${DAGS_DIR}/${relative}`, fs.readFileSync(path.join(dir, relative)));
   for (const file of parsed) for (const f of volumeFilesOf(file)) wanted.set(f.path, f.data);
   const volume = environment.provider.volume();
   const present = new Set(await filesUnder(environment, DAGS_DIR));
