@@ -69,4 +69,4 @@ export const RUN_TYPES = ['scheduled', 'manual', 'backfill'] as const;
 export type RunType = (typeof RUN_TYPES)[number];
 
 /** Airflow 3's `triggered_by` values we produce. */
-export type TriggeredBy = 'cli' | 'rest_api' | 'ui' | 'timetable' | 'test';
+export type TriggeredBy = 'cli' | 'rest_api' | 'ui' | 'timetable' | 'test' | 'backfill';

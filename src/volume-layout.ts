@@ -6,6 +6,12 @@
 import type { TaskIdentity } from './executor/protocol.js';
 
 export const DAGS_DIR = 'dags';
+/**
+ * Under `dags/`: one folder per manifest (`.callables/<manifest fileloc>/`) holding the Python callable and
+ * helper files uploaded with it, so two manifests' `callables/x.py` never overwrite each other. Hidden, so
+ * no DAG-folder walk reads it as DAG files.
+ */
+export const CALLABLES_DIR = '.callables';
 export const DATABASE_FILE = 'data/airflow.db';
 export const LOGS_DIR = 'logs';
 export const XCOM_DIR = 'xcom';

@@ -272,6 +272,11 @@ describe('trigger', () => {
     // Pre-filled with the DAG's params, as Airflow does.
     expect(JSON.parse(await conf.inputValue())).toEqual({ name: 'world' });
 
+    // The logical date is pre-filled with now, as Airflow 3's form does (emptied, the run gets none).
+    const prefilled = await dialog.getByTestId('trigger-logical-date').inputValue();
+    expect(prefilled).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    expect(Math.abs(Date.parse(prefilled) - Date.now())).toBeLessThan(120_000);
+
     await conf.fill('{"name": ');
     await dialog.getByTestId('trigger-error').getByText('Invalid JSON').waitFor();
     expect(await dialog.getByTestId('trigger-submit').isDisabled()).toBe(true);

@@ -36,7 +36,7 @@ describe('environments and DAGs through the CLI', () => {
     const manifest = path.join(EXAMPLES_DIR, 'xcom_pipeline.yaml');
     const created = await sandbox.ok(['dags', 'create', '--env', 'dev', '--file', manifest]);
     expect(created.stdout).toContain('xcom_pipeline (3 tasks)');
-    expect(fs.existsSync(path.join(volume, 'dags/callables/xcom_pipeline.py'))).toBe(true);
+    expect(fs.existsSync(path.join(volume, 'dags/.callables/xcom_pipeline.yaml/callables/xcom_pipeline.py'))).toBe(true);
 
     const twice = await sandbox.run(['dags', 'create', '--env', 'dev', '--file', manifest]);
     expect(twice.code).not.toBe(0);

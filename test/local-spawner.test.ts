@@ -18,6 +18,12 @@ import { spawn } from 'node:child_process';
 const dir = process.env.FAKE_TASK_DIR;
 const payloadFile = process.argv[process.argv.indexOf('--payload') + 1];
 const payload = JSON.parse(fs.readFileSync(payloadFile, 'utf8'));
+if (payload.task_id === 'stubborn') {
+  // Like an operator: its own process group, and it ignores SIGTERM; the task process ignores it too.
+  process.on('SIGTERM', () => {});
+  const operator = spawn('sh', ['-c', 'trap "" TERM; while :; do sleep 0.05; done'], { stdio: 'ignore', detached: true });
+  fs.writeFileSync(path.join(dir, 'operator'), String(operator.pid));
+}
 if (payload.task_id === 'with_child') {
   const child = spawn('sleep', ['300'], { stdio: 'ignore' });
   fs.writeFileSync(path.join(dir, 'grandchild'), String(child.pid));
@@ -125,6 +131,26 @@ describe('LocalTaskSpawner', () => {
     await spawner.cancel(callId);
     expect(await spawner.waitForChildren(10_000)).toBe(true);
     await until(() => !alive(grandchild));
+  });
+
+  it('cancel resolves only once the try and its operator groups are gone, SIGKILLing what ignores SIGTERM', async () => {
+    const quick = new LocalTaskSpawner({
+      paths,
+      parallelism: 1,
+      dict,
+      command: [process.execPath, path.join(dir, 'fake-task.mjs')],
+      childEnv: { FAKE_TASK_DIR: dir },
+      cancelGraceMs: 300,
+    });
+    const callId = await quick.spawn(payload('stubborn'));
+    await until(() => started().length === 1 && fs.existsSync(path.join(dir, 'operator')));
+    const task = parseCallId(callId)!.pid;
+    const operator = Number(fs.readFileSync(path.join(dir, 'operator'), 'utf8'));
+    expect([alive(task), alive(operator)]).toEqual([true, true]);
+    await quick.cancel(callId);
+    // No waiting here: the next try may start the moment cancel returns.
+    const running = (pid: number) => alive(pid) && !/^\S+ \(.*\) [ZX]/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    expect([running(task), running(operator)]).toEqual([false, false]);
   });
 
   it('hands tries to an idle warm worker, starts cold processes beyond it, and reuses it afterwards', async () => {

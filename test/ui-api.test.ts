@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { commandKey, type Command } from '../src/executor/protocol.js';
 import type { createUiApp } from '../src/ui/server/app.js';
+import { insertTaskInstanceHistory } from '../src/db/queries/task-instance-history.js';
 import { triggerCommandId } from '../src/ui/server/commands.js';
 import { FIXTURE_NOW, UiFixture } from './helpers/ui-fixtures.js';
 import { datetimeStrings, loadOpenApiValidator, type OpenApiValidator } from './helpers/ui-openapi.js';
@@ -447,6 +448,90 @@ describe('GET /api/v2/dags/{dag_id}/dagRuns', () => {
   });
 });
 
+describe('POST /api/v2/dags/{dag_id}/dagRuns/list', () => {
+  const listed = async (dagId: string, body: unknown) => {
+    const response = await call(`/api/v2/dags/${dagId}/dagRuns/list`, jsonBody(body));
+    expect(response.status, response.text).toBe(200);
+    schemas.assertValid('DAGRunCollectionResponse', response.json);
+    return {
+      ids: (response.json.dag_runs as Array<{ dag_run_id: string }>).map((r) => r.dag_run_id),
+      total: response.json.total_entries,
+    };
+  };
+
+  it('filters every DAG (~) by dag_ids, states, date and duration bounds, conf text; orders and pages', async () => {
+    await seed();
+    expect((await listed('~', {})).total).toBe(3);
+    expect((await listed('~', { dag_ids: ['reports'] })).ids).toEqual(['manual__2024-01-03T00:00:00+00:00']);
+    expect((await listed('~', { states: ['failed', 'running'] })).ids).toEqual([
+      'scheduled__2024-01-02T00:00:00+00:00',
+      'manual__2024-01-03T00:00:00+00:00',
+    ]);
+    expect((await listed('~', { logical_date_gte: '2024-01-02T00:00:00Z', logical_date_lt: '2024-01-03T00:00:00Z' })).ids).toEqual([
+      'scheduled__2024-01-02T00:00:00+00:00',
+    ]);
+    expect((await listed('~', { duration_gt: 45 })).ids).toEqual(['scheduled__2024-01-01T00:00:00+00:00']);
+    expect((await listed('~', { conf_contains: '"x"' })).ids).toEqual(['manual__2024-01-03T00:00:00+00:00']);
+    const page = await listed('~', { order_by: '-logical_date', page_limit: 2, page_offset: 1 });
+    expect(page).toEqual({ ids: ['scheduled__2024-01-02T00:00:00+00:00', 'scheduled__2024-01-01T00:00:00+00:00'], total: 3 });
+    // A DAG id in the path narrows to that DAG.
+    expect((await listed('etl', {})).total).toBe(2);
+  });
+
+  it('answers 422 for unknown fields or bad values, 404 for an unknown DAG, 400 for a bad order_by', async () => {
+    await seed();
+    const bad = await call('/api/v2/dags/~/dagRuns/list', jsonBody({ states: ['done'], page_limit: -1, colour: 'red' }));
+    expect(bad.status).toBe(422);
+    schemas.assertValid('HTTPValidationError', bad.json);
+    expect((bad.json.detail as Array<{ loc: string[] }>).map((i) => i.loc.join('.')).sort()).toEqual([
+      'body.colour',
+      'body.page_limit',
+      'body.states',
+    ]);
+    expect((await call('/api/v2/dags/nope/dagRuns/list', jsonBody({}))).status).toBe(404);
+    expect((await call('/api/v2/dags/~/dagRuns/list', jsonBody({ order_by: 'colour' }))).status).toBe(400);
+  });
+});
+
+describe('GET .../taskInstances/{task_id}/tries', () => {
+  it('lists every try oldest first (TaskInstanceHistoryCollectionResponse): history, then the live row for its try', async () => {
+    await seed();
+    const runId = 'scheduled__2024-01-02T00:00:00+00:00';
+    const [row] = await f.db.all<{ id: string }>("SELECT id FROM task_instance WHERE task_id = 'extract' AND state = 'failed'");
+    for (const tryNumber of [1, 2]) {
+      await insertTaskInstanceHistory(f.db, {
+        task_instance_id: row!.id,
+        dag_id: 'etl',
+        task_id: 'extract',
+        run_id: runId,
+        map_index: -1,
+        try_number: tryNumber,
+        start_date: `2024-01-02T00:0${tryNumber}:00.000Z`,
+        end_date: `2024-01-02T00:0${tryNumber}:30.000Z`,
+        duration: 30,
+        state: 'failed',
+        max_tries: 1,
+        hostname: 'worker-1',
+        operator: 'BashOperator',
+        external_executor_id: null,
+        error: 'boom',
+      });
+    }
+    const { json } = await get(`/api/v2/dags/etl/dagRuns/${runId}/taskInstances/extract/tries`, 'TaskInstanceHistoryCollectionResponse');
+    const tries = json.task_instances as Array<Record<string, unknown>>;
+    expect(json.total_entries).toBe(2);
+    expect(tries.map((t) => [t.try_number, t.state, t.hostname])).toEqual([
+      [1, 'failed', 'worker-1'],
+      // The live row (try 2) replaces the history row of the same try.
+      [2, 'failed', 'localhost'],
+    ]);
+    const mapped = await get(`/api/v2/dags/etl/dagRuns/${runId}/taskInstances/extract/-1/tries`, 'TaskInstanceHistoryCollectionResponse');
+    expect(mapped.json.total_entries).toBe(2);
+    expect((await get(`/api/v2/dags/etl/dagRuns/${runId}/taskInstances/nope/tries`)).status).toBe(404);
+    expect((await get(`/api/v2/dags/etl/dagRuns/${runId}/taskInstances/extract/3/tries`)).status).toBe(404);
+  });
+});
+
 describe('POST /api/v2/dags/{dag_id}/dagRuns', () => {
   it("refuses a conf that breaks a param's schema, naming the param, and queues nothing", async () => {
     await f.dag({ dag_id: 'typed', spec: { params: { n: 1 }, params_schema: { n: { type: 'integer', minimum: 1 } } } });
@@ -507,6 +592,15 @@ describe('POST /api/v2/dags/{dag_id}/dagRuns', () => {
       run_after: '2024-02-10T04:30:00.000Z',
     });
     expect((await commands())[0]).toMatchObject({ logical_date: '2024-02-10T04:30:00.000Z', conf: {} });
+  });
+
+  it('gives a body with an explicit "logical_date": null no logical date and no data interval', async () => {
+    await seed();
+    const response = await call('/api/v2/dags/etl/dagRuns', jsonBody({ logical_date: null }));
+    expect(response.status).toBe(200);
+    schemas.assertValid('DAGRunResponse', response.json);
+    expect(response.json).toMatchObject({ logical_date: null, data_interval_start: null, data_interval_end: null, run_after: FIXTURE_NOW });
+    expect((await commands())[0]).toMatchObject({ kind: 'trigger', logical_date: null });
   });
 
   it('answers 409 for a run id or logical date that exists or is already pending', async () => {

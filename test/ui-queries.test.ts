@@ -57,6 +57,15 @@ describeEachBackend('UI queries', (factory) => {
       expect(await runs('logical_date_gte=2024-01-02T00:00:00Z')).toEqual(['r2']);
       expect(await runs('state=queued&state=failed')).toEqual(['r2', 'r3']);
       expect(await runs('order_by=conf')).toHaveLength(3);
+      // Duration bounds (a dialect-specific expression) and conf text, in the query string and in the batch body.
+      expect(await runs('duration_gt=60')).toEqual(['r1']);
+      expect(await runs('conf_contains=%7B%7D&state=failed')).toEqual(['r2']);
+      const batch = await f.app().request('/api/v2/dags/~/dagRuns/list', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${f.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ dag_ids: ['alpha'], duration_lte: 60, states: ['failed', null] }),
+      });
+      expect(((await batch.json()) as { dag_runs: Array<{ dag_run_id: string }> }).dag_runs.map((r) => r.dag_run_id)).toEqual(['r2']);
       const one = (await get(f, '/api/v2/dags/alpha/dagRuns/r1')) as { duration: number; conf: unknown };
       expect(one).toMatchObject({ duration: 120, conf: {} });
 
@@ -67,6 +76,9 @@ describeEachBackend('UI queries', (factory) => {
       expect(await tis('state=none')).toEqual(['r3']);
       expect(await tis('order_by=-duration')).toEqual(['r1', 'r2', 'r3']);
       expect(await tis('duration_gte=30')).toEqual(['r1']);
+      // Our extension for the browse page: the run's type.
+      expect(await tis('run_type=scheduled&state=failed')).toEqual(['r2']);
+      expect(await tis('run_type=manual')).toEqual([]);
       expect(await tis('logical_date_lte=2024-01-01T12:00:00Z')).toEqual(['r1']);
       const grid = await get(f, '/ui/grid/alpha');
       expect((grid.task_instances as unknown[]).length).toBe(2);

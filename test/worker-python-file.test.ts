@@ -14,12 +14,17 @@ afterEach(() => harness?.cleanup());
 
 const DAG_ID = 'worker_dag';
 
-async function runTask(taskId: string, kind = 'task', options: { conf?: Record<string, unknown>; fileloc?: string; timeout?: number } = {}) {
+async function runTask(
+  taskId: string,
+  kind = 'task',
+  options: { conf?: Record<string, unknown>; fileloc?: string; timeout?: number; noLogicalDate?: boolean } = {},
+) {
   const base = makePayload(pythonFileTask(taskId, kind));
+  const noDate = { logical_date: null, data_interval_start: null, data_interval_end: null };
   const payload = makePayload(pythonFileTask(taskId, kind), {
     dag_id: DAG_ID,
     dag: { ...base.dag, dag_id: DAG_ID, fileloc: options.fileloc ?? 'worker_dag.py', params: { who: 'ada' } },
-    run: { ...base.run, conf: options.conf ?? {} },
+    run: { ...base.run, conf: options.conf ?? {}, ...(options.noLogicalDate ? noDate : {}) },
     ...(options.timeout !== undefined ? { timeout_seconds: options.timeout } : {}),
   });
   await harness.dispatch(payload);
@@ -55,6 +60,16 @@ describe('python_file tasks', () => {
     expect(final?.status).toBe('SUCCESS');
     expect(xcom('load')?.value).toEqual({ total: 6, year: 2024, ts: '2024-01-01T00:00:00+00:00' });
     expect(log).toMatch(/\{worker_dag\.py:\d+\} INFO - loading 5 rows/);
+  });
+
+  it("a run without a logical date has no 'logical_date' (Airflow 3): the KeyError says why, in the error and the log", async () => {
+    harness = createHarness({ withPythonDags: true });
+    push('extract', 'rows', 5);
+    push('extract', 'names', ['x']);
+    const { final, log } = await runTask('load', 'task', { noLogicalDate: true });
+    expect(final?.status).toBe('FAILED');
+    expect(final?.error).toMatch(/KeyError: 'logical_date' \(this run has no logical date, so \(as in Airflow 3\) its context has no 'logical_date'/);
+    expect(log).toContain('trigger it with a logical date');
   });
 
   it('@task.bash runs the rendered string it returns and pushes the last output line', async () => {

@@ -63,6 +63,18 @@ describe('PythonOperator', () => {
     });
   });
 
+  it("a run without a logical date has no date names, as in Airflow 3, and the KeyError says why", async () => {
+    harness = createHarness({ withFixtures: true });
+    const noDate = { run_id: 'manual__x', run_type: 'manual' as const, logical_date: null, data_interval_start: null, data_interval_end: null, run_after: '2024-01-02T00:00:00.000Z', start_date: null, conf: {} };
+    // No templated field: a `{{ ds }}` would fail first, as an undefined name (StrictUndefined).
+    const { payload, final } = await runPython('python', { python_callable_name: 'everything' }, { run_id: 'manual__x', run: noDate });
+    expect(final?.status).toBe('FAILED');
+    expect(final?.error).toMatch(/^KeyError: 'logical_date' \(this run has no logical date, so \(as in Airflow 3\) its context has no 'logical_date'/);
+    expect(fs.readFileSync(path.join(harness.root, logPath(payload)), 'utf8')).toContain('trigger it with a logical date');
+    const templated = await runPython('python', { python_callable_name: 'everything', templates_dict: { q: 'day={{ ds }}' } }, { run_id: 'manual__y', run: { ...noDate, run_id: 'manual__y' } });
+    expect(templated.final?.error).toMatch(/'ds' is undefined/);
+  });
+
   it('an exception fails the try with its last line; the traceback is in the log', async () => {
     harness = createHarness({ withFixtures: true });
     const { payload, final } = await runPython('python', { python_callable_name: 'boom' });

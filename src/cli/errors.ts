@@ -18,6 +18,15 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
+/** A change that needs a yes, asked where nobody can answer (no terminal) and without `--yes`: a usage error (exit 2). */
+export class ConfirmationRequiredError extends Error {
+  readonly exitCode = EXIT.usage;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfirmationRequiredError';
+  }
+}
+
 export interface DescribedError {
   lines: string[];
   exitCode: number;
@@ -32,6 +41,7 @@ export function describeError(error: unknown): DescribedError {
   if (error instanceof ManifestError || error instanceof ConfigError) {
     return { lines: error.message.split('\n').filter(Boolean), exitCode: EXIT.failure };
   }
+  if (error instanceof ConfirmationRequiredError) return { lines: [error.message], exitCode: error.exitCode };
   if (error instanceof Error) {
     const firstLine = error.message.split('\n')[0]?.trim() || error.name;
     if (isOclifParseError(error)) {

@@ -23,7 +23,7 @@ import {
 } from '../db/queries/task-instances.js';
 import type { TaskInstanceRow } from '../db/queries/task-instances.js';
 import type { LoadedDag, TickContext } from '../scheduler/context.js';
-import { dagRows } from '../scheduler/run-lifecycle.js';
+import { dagRows, runIsHeld } from '../scheduler/run-lifecycle.js';
 import { buildTaskPayload } from './payload.js';
 import { claimKey, KEY_PREFIX, taskIdentity, taskKey } from './protocol.js';
 import type { TaskRecord } from './protocol.js';
@@ -97,7 +97,7 @@ async function eligibleRuns(ctx: TickContext): Promise<EligibleRun[]> {
   const out: EligibleRun[] = [];
   for (const run of await listDagRuns(ctx.db, { states: ['running'] })) {
     const dag = await dagOf(run.dag_id);
-    if (!dag || dag.is_paused) continue;
+    if (!dag || runIsHeld(dag, run)) continue;
     const loaded = await ctx.loadDag(run.dag_id);
     if (loaded) out.push({ run, loaded });
   }

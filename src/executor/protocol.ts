@@ -87,7 +87,14 @@ export interface TaskPayload extends TaskIdentity {
   heartbeat_seconds: number;
 }
 
-export type CommandKind = 'trigger' | 'pause' | 'unpause' | 'clear' | 'set_state';
+export type CommandKind = Command['kind'];
+
+/** States `set_state` may give task instances (Airflow's PATCH taskInstances `new_state`, CLI `tasks set-state`). */
+export const MARKABLE_TASK_STATES = ['success', 'failed', 'skipped'] as const;
+export type MarkableTaskState = (typeof MARKABLE_TASK_STATES)[number];
+/** States `set_state` may give a whole run (Airflow's PATCH dagRuns `state`). */
+export const MARKABLE_RUN_STATES = ['success', 'failed', 'queued'] as const;
+export type MarkableRunState = (typeof MARKABLE_RUN_STATES)[number];
 
 /** The value under `cmd:{uuid}`: a write request from the CLI or UI, applied by the next tick. */
 export type Command = { id: string; requested_at: string; by: 'cli' | 'ui' | 'rest_api' } & (
@@ -108,6 +115,8 @@ export type Command = { id: string; requested_at: string; by: 'cli' | 'ui' | 're
       /** Null clears every task of the run. */
       task_ids: string[] | null;
       only_failed: boolean;
+      /** Only tries queued or running now (Airflow's `only_running`); applied by the tick, like only_failed. */
+      only_running?: boolean;
     }
   | {
       kind: 'set_state';
@@ -115,8 +124,22 @@ export type Command = { id: string; requested_at: string; by: 'cli' | 'ui' | 're
       run_id: string;
       /** Null marks the run itself; otherwise these task instances. */
       task_ids: string[] | null;
-      state: 'success' | 'failed';
+      /** A task listed here is marked at this map index only (its other mapped instances are left alone). */
+      map_indexes?: Record<string, number>;
+      state: MarkableTaskState | MarkableRunState;
     }
+  | {
+      kind: 'backfill_create';
+      dag_id: string;
+      from_date: string;
+      to_date: string;
+      reprocess_behavior: 'none' | 'failed' | 'completed';
+      max_active_runs: number;
+      run_backwards: boolean;
+      dag_run_conf: Record<string, unknown>;
+      triggering_user_name?: string | null;
+    }
+  | { kind: 'backfill_cancel' | 'backfill_pause' | 'backfill_unpause'; dag_id: string; backfill_id: number }
 );
 
 /** The result recorded for a command under `cmdresult:{uuid}` (and in `command_log`). */
@@ -125,6 +148,8 @@ export interface CommandResult {
   ok: boolean;
   message: string;
   applied_at: string;
+  /** What the command made, for the caller waiting on it (e.g. `backfill_id`); absent when replayed from command_log. */
+  detail?: Record<string, unknown>;
 }
 
 export const KEY_PREFIX = {

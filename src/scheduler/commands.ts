@@ -20,6 +20,9 @@ import type { TaskInstanceState } from '../model.js';
 import { LeaseLostError } from './context.js';
 import type { TickContext } from './context.js';
 import { refreshNextDagrun, timetableOf } from './next-dagrun.js';
+import { BackfillRejected, changeBackfill, createBackfill } from './backfill.js';
+import { clearTaskInstances, inFlight, isFailedState } from './clearing.js';
+import { allDownstream } from './dag-graph.js';
 import { createTaskInstances } from './task-instances.js';
 
 /** Thrown inside a command's transaction to reject it with a message (rolls back its effect). */
@@ -29,6 +32,7 @@ interface Applied {
   message: string;
   /** In-flight tries the command ended: cancelled and their records deleted after the commit. */
   ended: TaskInstanceRow[];
+  detail?: Record<string, unknown>;
 }
 
 export interface CommandsResult {
@@ -62,19 +66,21 @@ export async function applyCommands(ctx: TickContext): Promise<CommandsResult> {
         return done;
       });
       ended = applied.ended;
-      outcome = { id, ok: true, message: applied.message, applied_at: ctx.nowIso };
+      outcome = { id, ok: true, message: applied.message, applied_at: ctx.nowIso, ...(applied.detail ? { detail: applied.detail } : {}) };
       result.applied++;
     } catch (error) {
       if (error instanceof LeaseLostError) throw error;
       const message = error instanceof Error ? error.message : String(error);
       // A rejection is the user's request being refused (unknown DAG, duplicate run): say so where the
       // tick's output goes, not only in command_log and cmdresult:, which nobody may read.
-      if (error instanceof Rejected) ctx.logger.warn('command rejected', { id, kind: command?.kind, dag_id: command?.dag_id, reason: message });
+      if (error instanceof Rejected || error instanceof BackfillRejected) ctx.logger.warn('command rejected', { id, kind: command?.kind, dag_id: command?.dag_id, reason: message });
       else ctx.logger.error('command failed', { id, error: message });
       await ctx.db.transaction((tx) => log(tx, ctx, id, command, false, message));
       outcome = { id, ok: false, message, applied_at: ctx.nowIso };
       result.failed++;
     }
+    // Awaited before the pass goes on to dispatch: a cleared try is stopped (its process group with it)
+    // before its next try can start.
     for (const ti of ended) {
       if (ti.external_executor_id) await cancelQuietly(ctx, ti.external_executor_id);
       ctx.afterCommit(async () => {
@@ -129,6 +135,14 @@ async function applyOne(ctx: TickContext, tx: Queryable, command: Command | unde
       return clear(ctx, tx, command);
     case 'set_state':
       return setState(ctx, tx, command);
+    case 'backfill_create': {
+      const created = await createBackfill(ctx, tx, command);
+      return { message: created.message, ended: created.ended, detail: { backfill_id: created.backfillId } };
+    }
+    case 'backfill_cancel':
+    case 'backfill_pause':
+    case 'backfill_unpause':
+      return { message: await changeBackfill(ctx, tx, command), ended: [] };
     default:
       throw new Rejected(`unknown command kind '${String((command as { kind?: unknown }).kind)}'`);
   }
@@ -198,53 +212,38 @@ async function runAndTasks(tx: Queryable, command: Of<'clear'> | Of<'set_state'>
   return { run, tis, selected: tis.filter((ti) => !wanted || wanted.has(ti.task_id)) };
 }
 
-const inFlight = (ti: TaskInstanceRow) => ti.state === 'queued' || ti.state === 'running';
-
 /**
- * Airflow's clear: the task instances go back to none, keeping their try number (the next schedule
- * increments it) with `max_tries = try_number + retries`, so a cleared task gets its full retries again; the
- * run goes back to queued.
+ * Airflow's clear of one run: the selected task instances (only those failed or upstream_failed with
+ * `only_failed`, only those queued or running with `only_running`) go back to none and the run to queued;
+ * see clearing.ts.
  */
 async function clear(ctx: TickContext, tx: Queryable, command: Of<'clear'>): Promise<Applied> {
   const { run, selected } = await runAndTasks(tx, command);
   const loaded = await ctx.loadDag(command.dag_id);
-  const targets = selected.filter((ti) => !command.only_failed || ti.state === 'failed' || ti.state === 'upstream_failed');
-  for (const ti of targets) {
-    const retries = loaded?.graph.tasks.get(ti.task_id)?.retries ?? 0;
-    await updateTaskInstance(tx, ti.id, {
-      state: null,
-      max_tries: ti.try_number + retries,
-      start_date: null,
-      end_date: null,
-      duration: null,
-      next_retry_at: null,
-      queued_dttm: null,
-      scheduled_dttm: null,
-      dispatch_token: null,
-      last_heartbeat_at: null,
-      updated_at: ctx.nowIso,
-    });
-  }
-  await updateDagRun(tx, run, {
-    state: 'queued',
-    start_date: null,
-    end_date: null,
-    queued_at: ctx.nowIso,
-    clear_number: run.clear_number + 1,
-    updated_at: ctx.nowIso,
-  });
-  return { message: `cleared ${targets.length} task instance(s) of run '${run.run_id}'`, ended: targets.filter(inFlight) };
+  const targets = selected.filter((ti) => (!command.only_failed || isFailedState(ti)) && (!command.only_running || inFlight(ti)));
+  // Nothing matched (the failed task was already rerun, say): the run is left as it is, as Airflow does.
+  if (targets.length === 0) return { message: `nothing to clear in run '${run.run_id}'`, ended: [] };
+  const ended = await clearTaskInstances(tx, run, targets, loaded?.graph, ctx.nowIso);
+  return { message: `cleared ${targets.length} task instance(s) of run '${run.run_id}'`, ended };
 }
 
 /**
- * Marking state. A whole run: success marks every unfinished task success; failed marks in-flight tries
- * failed and not-yet-started ones skipped (Airflow's set_dag_run_state_to_failed). Listed tasks: set as
- * asked; a finished run goes back to running so the next finish check recomputes its state from the leaves.
+ * Marking state. A whole run (Airflow's set_dag_run_state_to_*): success marks every unfinished task
+ * success; failed marks in-flight tries failed and not-yet-started ones skipped; queued only requeues the
+ * run. Listed tasks (Airflow's set_task_instance_state): set as asked, then their downstream task instances
+ * that are failed or upstream_failed are cleared so they run again; the run goes back to queued when
+ * anything was cleared, and a finished run otherwise back to running so the finish check recomputes its
+ * state from the leaves.
  */
 async function setState(ctx: TickContext, tx: Queryable, command: Of<'set_state'>): Promise<Applied> {
-  if (command.state !== 'success' && command.state !== 'failed') throw new Rejected(`cannot set state '${String(command.state)}'`);
-  const { run, selected } = await runAndTasks(tx, command);
-  const ended = selected.filter(inFlight);
+  const runStates = ['success', 'failed', 'queued'];
+  const taskStates = ['success', 'failed', 'skipped'];
+  if (!(command.task_ids === null ? runStates : taskStates).includes(command.state)) {
+    throw new Rejected(`cannot set ${command.task_ids === null ? 'a run' : 'task instances'} to state '${String(command.state)}'`);
+  }
+  const { run, tis, selected: byTask } = await runAndTasks(tx, command);
+  const mapIndexes = command.map_indexes ?? {};
+  const selected = byTask.filter((ti) => mapIndexes[ti.task_id] === undefined || mapIndexes[ti.task_id] === ti.map_index);
   const mark = async (ti: TaskInstanceRow, state: TaskInstanceState) =>
     updateTaskInstance(tx, ti.id, {
       state,
@@ -255,16 +254,32 @@ async function setState(ctx: TickContext, tx: Queryable, command: Of<'set_state'
     });
 
   if (command.task_ids === null) {
+    if (command.state === 'queued') {
+      await updateDagRun(tx, run, { state: 'queued', start_date: null, end_date: null, queued_at: ctx.nowIso, updated_at: ctx.nowIso });
+      return { message: `marked run '${run.run_id}' queued`, ended: [] };
+    }
+    const ended = selected.filter(inFlight);
     for (const ti of selected) {
       if (isFinished(ti.state)) continue;
       await mark(ti, command.state === 'success' ? 'success' : inFlight(ti) ? 'failed' : 'skipped');
     }
-    await updateDagRun(tx, run, { state: command.state, start_date: run.start_date ?? ctx.nowIso, end_date: ctx.nowIso, updated_at: ctx.nowIso });
+    await updateDagRun(tx, run, { state: command.state as 'success' | 'failed', start_date: run.start_date ?? ctx.nowIso, end_date: ctx.nowIso, updated_at: ctx.nowIso });
     return { message: `marked run '${run.run_id}' ${command.state}`, ended };
   }
-  for (const ti of selected) await mark(ti, command.state);
-  if (run.state === 'success' || run.state === 'failed') {
+  const changing = selected.filter((ti) => ti.state !== command.state);
+  for (const ti of changing) await mark(ti, command.state as TaskInstanceState);
+  const ended = changing.filter(inFlight);
+  const loaded = await ctx.loadDag(command.dag_id);
+  const marked = new Set(selected.map((ti) => ti.task_id));
+  const downstream = new Set<string>();
+  if (loaded) for (const id of marked) for (const d of allDownstream(loaded.graph, id)) if (!marked.has(d)) downstream.add(d);
+  const toClear = tis.filter((ti) => downstream.has(ti.task_id) && isFailedState(ti));
+  if (toClear.length > 0) {
+    const current = (await getDagRun(tx, run.dag_id, run.run_id)) ?? run;
+    ended.push(...(await clearTaskInstances(tx, current, toClear, loaded?.graph, ctx.nowIso)));
+  } else if (run.state === 'success' || run.state === 'failed') {
     await updateDagRun(tx, run, { state: 'running', end_date: null, updated_at: ctx.nowIso });
   }
-  return { message: `marked ${selected.length} task instance(s) of run '${run.run_id}' ${command.state}`, ended };
+  const cleared = toClear.length > 0 ? `; cleared ${toClear.length} failed downstream task instance(s)` : '';
+  return { message: `marked ${changing.length} task instance(s) of run '${run.run_id}' ${command.state}${cleared}`, ended };
 }

@@ -27,6 +27,7 @@ import { PythonFolderState } from '../parse/python-hashes.js';
 import { DAGS_DIR } from '../volume-layout.js';
 import type { TickContext } from './context.js';
 import { lastAutomatedDataInterval, nextRunInfo, scheduleSignature, timetableOf, toNextDagrunFields } from './next-dagrun.js';
+import { dagUpsertOf } from './register-dag.js';
 
 export interface ManifestSyncResult {
   /** Files parsed this pass (content changed). */
@@ -282,19 +283,12 @@ async function storeGoodParses(
         next = toNextDagrunFields(nextRunInfo(timetable, spec, last, ctx.now));
       }
       dags.push({
-        dag_id: spec.dag_id,
-        fileloc,
-        relative_fileloc: fileloc,
-        owners: spec.owners.join(', '),
-        description: spec.description,
-        timetable_summary: timetable.summary,
-        timetable_description: timetable.description,
-        timezone: spec.timezone,
-        max_active_tasks: spec.max_active_tasks,
-        max_active_runs: spec.max_active_runs,
-        last_parsed_time: ctx.nowIso,
-        last_parse_duration: file.seconds,
-        is_paused_at_creation: spec.is_paused_upon_creation ?? ctx.config.core.dags_are_paused_at_creation,
+        ...dagUpsertOf(spec, timetable, {
+          fileloc,
+          now: ctx.nowIso,
+          seconds: file.seconds,
+          pausedAtCreation: spec.is_paused_upon_creation ?? ctx.config.core.dags_are_paused_at_creation,
+        }),
         ...(next ? { next } : {}),
       });
       const data = serializeDag(spec);

@@ -22,7 +22,7 @@ import type { TaskInstancePatch, TaskInstanceStateRow } from '../db/queries/task
 import type { TaskInstanceState } from '../model.js';
 import { LeaseLostError } from './context.js';
 import type { LoadedDag, TickContext } from './context.js';
-import { dagRows } from './run-lifecycle.js';
+import { dagRows, runIsHeld } from './run-lifecycle.js';
 import { needsIntegrityFix, verifyRunIntegrity } from './task-instances.js';
 import { countUpstreamStates, decideTask } from './trigger-rules.js';
 
@@ -48,8 +48,8 @@ export async function scheduleReadyTasks(ctx: TickContext): Promise<ReadinessRes
   const dagOf = dagRows(ctx);
   for (const run of await listDagRuns(ctx.db, { states: ['running'] })) {
     const dag = await dagOf(run.dag_id);
-    // Airflow does not schedule tasks of paused DAGs' runs; in-flight tries still report and finish.
-    if (!dag || dag.is_paused) continue;
+    // Airflow does not schedule tasks of paused DAGs' runs (a backfill's excepted); in-flight tries still report and finish.
+    if (!dag || runIsHeld(dag, run)) continue;
     const loaded = await ctx.loadDag(run.dag_id);
     if (!loaded) continue;
     try {

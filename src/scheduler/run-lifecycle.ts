@@ -6,6 +6,7 @@
  */
 import { cancelQuietly } from '../executor/timeouts.js';
 import { claimKey, taskKey } from '../executor/protocol.js';
+import { countRunningBackfillRuns, listStartableBackfillRuns } from '../db/queries/backfills.js';
 import { listDagRuns, updateDagRun } from '../db/queries/dag-runs.js';
 import type { DagRunRow } from '../db/queries/dag-runs.js';
 import { getDag } from '../db/queries/dags.js';
@@ -19,7 +20,7 @@ import {
 } from '../db/queries/task-instances.js';
 import { isFinished } from '../model.js';
 import type { DagRunState, TaskInstanceState } from '../model.js';
-import type { TickContext } from './context.js';
+import type { LoadedDag, TickContext } from './context.js';
 import { createTaskInstances } from './task-instances.js';
 
 /** Memoised `dag` rows for one step. */
@@ -31,14 +32,25 @@ export function dagRows(ctx: TickContext): (dagId: string) => Promise<DagRow | u
   };
 }
 
+/**
+ * A paused DAG's runs wait for its unpause, except a backfill's: Airflow 3 runs a backfill of a paused DAG
+ * (the backfill has its own pause).
+ */
+export function runIsHeld(dag: Pick<DagRow, 'is_paused'>, run: Pick<DagRunRow, 'backfill_id'>): boolean {
+  return dag.is_paused && run.backfill_id === null;
+}
+
 export async function startQueuedRuns(ctx: TickContext): Promise<number> {
   const dagOf = dagRows(ctx);
   const runningByDag = new Map<string, number>();
   for (const run of await listDagRuns(ctx.db, { states: ['running'] })) {
+    // A backfill's runs count against the backfill's max_active_runs, not the DAG's (Airflow 3).
+    if (run.backfill_id !== null) continue;
     runningByDag.set(run.dag_id, (runningByDag.get(run.dag_id) ?? 0) + 1);
   }
-  let started = 0;
+  let started = await startQueuedBackfillRuns(ctx);
   for (const run of await listDagRuns(ctx.db, { states: ['queued'] })) {
+    if (run.backfill_id !== null) continue;
     const dag = await dagOf(run.dag_id);
     if (!dag || dag.is_paused || dag.is_stale) continue;
     if (Date.parse(run.run_after) > ctx.now.getTime()) continue;
@@ -46,19 +58,38 @@ export async function startQueuedRuns(ctx: TickContext): Promise<number> {
     if (!loaded) continue;
     const running = runningByDag.get(run.dag_id) ?? 0;
     if (running >= (dag.max_active_runs ?? loaded.spec.max_active_runs)) continue;
-    await ctx.ensureLease();
-    const ok = await ctx.db.transaction(async (tx) => {
-      const moved = await updateDagRun(
-        tx,
-        run,
-        { state: 'running', start_date: run.start_date ?? ctx.nowIso, end_date: null, updated_at: ctx.nowIso },
-        'queued',
-      );
-      if (moved) await createTaskInstances(tx, run, loaded.spec.tasks, ctx.nowIso);
-      return moved;
-    });
-    if (ok) {
+    if (await startRun(ctx, run, run.start_date ?? ctx.nowIso, loaded)) {
       runningByDag.set(run.dag_id, running + 1);
+      started++;
+    }
+  }
+  return started;
+}
+
+/** queued -> running (only if still queued), with its task instances; true when this call moved it. */
+async function startRun(ctx: TickContext, run: { dag_id: string; run_id: string }, startDate: string, loaded: LoadedDag): Promise<boolean> {
+  await ctx.ensureLease();
+  return ctx.db.transaction(async (tx) => {
+    const moved = await updateDagRun(tx, run, { state: 'running', start_date: startDate, end_date: null, updated_at: ctx.nowIso }, 'queued');
+    if (moved) await createTaskInstances(tx, run, loaded.spec.tasks, ctx.nowIso);
+    return moved;
+  });
+}
+
+/** Queued runs of unpaused backfills, in each backfill's sort order, up to its `max_active_runs`. */
+async function startQueuedBackfillRuns(ctx: TickContext): Promise<number> {
+  const dagOf = dagRows(ctx);
+  const running = await countRunningBackfillRuns(ctx.db);
+  let started = 0;
+  for (const candidate of await listStartableBackfillRuns(ctx.db)) {
+    const active = running.get(candidate.backfill_id) ?? 0;
+    if (active >= candidate.max_active_runs) continue;
+    const dag = await dagOf(candidate.dag_id);
+    if (!dag || dag.is_stale) continue;
+    const loaded = await ctx.loadDag(candidate.dag_id);
+    if (!loaded) continue;
+    if (await startRun(ctx, candidate, ctx.nowIso, loaded)) {
+      running.set(candidate.backfill_id, active + 1);
       started++;
     }
   }

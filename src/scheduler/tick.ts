@@ -17,6 +17,7 @@ import { failStalledTries } from '../executor/timeouts.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { Clock, StateDict, TaskSpawner, VolumeMount } from '../providers/ports.js';
+import { completeFinishedBackfills } from './backfill.js';
 import { applyCommands } from './commands.js';
 import { createTickContext, LeaseLostError, SCHEDULER_LOCK } from './context.js';
 import type { TickContext } from './context.js';
@@ -61,6 +62,8 @@ export interface TickResult {
   runsStarted: number;
   runsTimedOut: number;
   runsFinished: number;
+  /** Backfills all of whose runs finished this pass (their completed_at was set). */
+  backfillsCompleted: number;
   tasksScheduled: number;
   tasksSkipped: number;
   tasksUpstreamFailed: number;
@@ -87,6 +90,7 @@ function emptyCounters(): Counters {
     runsStarted: 0,
     runsTimedOut: 0,
     runsFinished: 0,
+    backfillsCompleted: 0,
     tasksScheduled: 0,
     tasksSkipped: 0,
     tasksUpstreamFailed: 0,
@@ -195,6 +199,9 @@ async function runPass(deps: TickDeps, logger: Logger): Promise<Counters> {
   // Every step below works on queued or running runs only. With none (an idle environment, however many
   // DAGs it has) one count replaces their five queries: on Postgres each is a round trip.
   if ((await countDagRuns(ctx.db, { states: ['queued', 'running'] })) > 0) await runActiveRunSteps(ctx, c);
+  // Outside the guard: a command that marked a backfill's last run (`runs set-state`) leaves no active
+  // run, and the backfill still has to be marked completed.
+  c.backfillsCompleted = await completeFinishedBackfills(ctx);
 
   await ctx.ensureLease();
 

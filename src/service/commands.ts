@@ -3,8 +3,12 @@
  * them; and the trigger command id, derived from (dag_id, run_id) so that two triggers of one run collide.
  */
 import { createHash } from 'node:crypto';
-import { commandKey, KEY_PREFIX, type Command } from '../executor/protocol.js';
+import { randomUUID } from 'node:crypto';
+import { commandKey, commandResultKey, KEY_PREFIX, type Command, type CommandResult } from '../executor/protocol.js';
 import type { StateDict } from '../providers/ports.js';
+import { getJob } from '../db/queries/jobs.js';
+import { withReadDatabase } from './database.js';
+import type { Environment } from './environments.js';
 
 export type TriggerCommand = Extract<Command, { kind: 'trigger' }>;
 
@@ -50,3 +54,59 @@ export function pendingPauseStates(commands: readonly Command[]): Map<string, bo
   return new Map([...newest].map(([dagId, v]) => [dagId, v.paused]));
 }
 
+
+/** A command without its envelope: `queueCommands` adds id, time and requester. */
+export type CommandBody = Command extends infer C ? (C extends Command ? Omit<C, 'id' | 'requested_at' | 'by'> : never) : never;
+
+/**
+ * Writes commands (fresh ids) and asks for a tick; returns the command ids in order. Every write the CLI,
+ * the UI and the REST API make goes through here or `submitCommand`: the tick is the only database writer.
+ */
+export async function queueCommands(
+  environment: Environment,
+  bodies: readonly CommandBody[],
+  by: Command['by'] = 'cli',
+): Promise<string[]> {
+  const dict = await environment.provider.stateDict();
+  const ids: string[] = [];
+  const requestedAt = new Date().toISOString();
+  for (const body of bodies) {
+    const command = { ...body, id: randomUUID(), requested_at: requestedAt, by } as Command;
+    await submitCommand(dict, command);
+    ids.push(command.id);
+  }
+  if (ids.length > 0) await environment.provider.spawner().requestTick();
+  return ids;
+}
+
+/**
+ * The tick's result for a command, waiting up to `timeoutMs` (polling the dict); undefined when no tick
+ * applied it in time (no scheduler is running, say): the command stays queued and is applied later.
+ */
+export async function waitForCommandResult(environment: Environment, id: string, timeoutMs: number): Promise<CommandResult | undefined> {
+  const dict = await environment.provider.stateDict();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await dict.get<CommandResult>(commandResultKey(id));
+    if (result) return result;
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(200, Math.max(1, deadline - Date.now()))));
+  }
+}
+
+/**
+ * True when a scheduler ticked recently (its `job` heartbeat is within three intervals, at least a minute):
+ * only then is waiting for a command's result worth it. Without one, a command waits for the next tick.
+ */
+export async function schedulerIsTicking(environment: Environment, now: Date = new Date()): Promise<boolean> {
+  const job = await withReadDatabase(environment, (db) => getJob(db, 'SchedulerJob')).catch(() => undefined);
+  if (!job?.latest_heartbeat) return false;
+  const window = Math.max(60_000, 3 * environment.config.scheduler.interval_seconds * 1000);
+  return now.getTime() - Date.parse(job.latest_heartbeat) <= window;
+}
+
+/** The command's result when a ticking scheduler applies it within `timeoutMs`; undefined otherwise (at once when none ticks). */
+export async function resultIfTicking(environment: Environment, id: string, timeoutMs: number): Promise<CommandResult | undefined> {
+  if (timeoutMs <= 0 || !(await schedulerIsTicking(environment))) return undefined;
+  return waitForCommandResult(environment, id, timeoutMs);
+}

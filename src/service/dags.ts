@@ -7,7 +7,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ManifestError } from '../dag/errors.js';
 import type { DagSpec } from '../dag/model.js';
 import { findDagRunByLogicalDate, getDagRun } from '../db/queries/dag-runs.js';
 import { getDag, listDagTags, listDags } from '../db/queries/dags.js';
@@ -25,14 +24,12 @@ import { generateRunId } from '../timetable/run-id.js';
 import { DAGS_DIR, dagFilePath } from '../volume-layout.js';
 import { countProgress } from './progress.js';
 import { newTriggerCommand, pendingCommands, pendingPauseStates, pendingTriggers, submitCommand } from './commands.js';
+import { callablesFolderOf, DAG_FILE_EXTENSIONS, parseDagFile, volumeFilesOf } from './dag-files.js';
 import { NoDatabaseYetError, withReadDatabase } from './database.js';
 import type { Environment } from './environments.js';
 import { UnknownDagError, UserInputError } from './errors.js';
 import type { DagDetailJson, DagJson } from './shapes.js';
 import { dagJson, dagTasksJson } from './shapes.js';
-
-const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml']);
-const DAG_FILE_EXTENSIONS = new Set([...MANIFEST_EXTENSIONS, '.py']);
 
 /**
  * Parses a manifest's text into DAG specs. The parser (yaml, zod, cron) and the template checker (nunjucks)
@@ -55,26 +52,21 @@ export interface UploadResult {
   fileloc: string;
   dags: Array<{ dag_id: string; tasks: number }>;
   /**
-   * Files uploaded with it, relative to `dags/`: the Python callable files a manifest names, or the local
-   * modules a Python DAG file imports from its own folder.
+   * Files uploaded with it: the Python callable and helper files of a manifest (relative to its callables
+   * folder, `dags/.callables/<fileloc>/`), or the local modules a Python DAG file imports (relative to `dags/`).
    */
   callables: string[];
   /** Arguments accepted but not acted on, one line each (DagSpec.warnings of every DAG in the file). */
   warnings: string[];
 }
 
-/** What validating a local DAG file gives: its DAGs and the files that must travel with it. */
-interface ValidatedFile {
-  specs: DagSpec[];
-  /** Relative to the file's folder, which becomes `dags/` on the volume. */
-  companions: string[];
-}
-
 /**
- * Uploads a DAG file. `create` refuses a file name already on the volume; `update` requires it. Files it
- * needs travel with it, read relative to its own folder and uploaded first so it never points at a missing
- * file: the Python callable files a manifest names (`python_callable_file`, relative to `dags/`), or the
- * local modules a Python DAG file imported while it was validated.
+ * Uploads a DAG file, parsed by `parseDagFile` (dag-files.ts), the one parse of a local DAG file. `create`
+ * refuses a file name already on the volume; `update` requires it. Files it needs travel with it and are
+ * uploaded first, so it never points at a missing file: the local modules a Python DAG file imported
+ * while it was validated (to the same paths under `dags/`), or the Python callable files a manifest names
+ * and the helper modules beside them (into the manifest's own callables folder, so never at another
+ * manifest's copy).
  */
 export async function uploadDagFile(
   environment: Environment,
@@ -82,20 +74,9 @@ export async function uploadDagFile(
   mode: 'create' | 'update',
   progress: Progress,
 ): Promise<UploadResult> {
-  const fileloc = path.basename(localFile);
-  if (!DAG_FILE_EXTENSIONS.has(path.extname(fileloc).toLowerCase())) {
-    throw new UserInputError(`${localFile}: a DAG file must be a Python file (.py) or a YAML manifest (.yaml or .yml)`);
-  }
-  let text: string;
-  try {
-    text = fs.readFileSync(localFile, 'utf8');
-  } catch (error) {
-    throw new UserInputError(`cannot read ${localFile}: ${readFailure(error)}`, { cause: error });
-  }
   progress.step(`validating ${localFile}`);
-  const { specs, companions } = isPythonFile(fileloc)
-    ? await validatePythonFile(environment, localFile, text)
-    : await validateManifest(environment, localFile, text);
+  const parsed = await parseDagFile(localFile, environment.config);
+  const { fileloc, specs } = parsed;
 
   const volume = environment.provider.volume();
   const exists = (await volume.get(dagFilePath(fileloc))) !== undefined;
@@ -107,112 +88,32 @@ export async function uploadDagFile(
   }
   await assertNoDagIdClash(environment, specs, fileloc);
 
-  const callables = companions;
-  const manifestDir = path.dirname(path.resolve(localFile));
-  for (const callable of callables) {
-    const source = path.resolve(manifestDir, callable);
-    if (!fs.existsSync(source)) {
-      throw new UserInputError(`${localFile}: python_callable_file ${callable} not found (looked for ${source})`);
-    }
+  const files = volumeFilesOf(parsed);
+  // Attachments first, the DAG file last: a tick in between never sees a file without its modules.
+  // Counted, as there can be many.
+  for (const [index, file] of files.entries()) {
+    countProgress(progress, 'uploading', index + 1, files.length, file.path.slice(DAGS_DIR.length + 1));
+    await volume.put(file.path, file.data);
   }
-  // Callables first, so the manifest never points at a missing file; counted, as there can be many.
-  const total = callables.length + 1;
-  for (const [index, file] of callables.entries()) {
-    countProgress(progress, 'uploading', index + 1, total, file);
-    await volume.put(dagFilePath(file), fs.readFileSync(path.resolve(manifestDir, file)));
+  // Callables an earlier version of this manifest brought and this one does not.
+  const keep = new Set(files.map((f) => f.path));
+  for (const stale of await filesUnder(environment, dagFilePath(callablesFolderOf(fileloc)))) {
+    if (!keep.has(stale)) await volume.remove(stale);
   }
-  countProgress(progress, 'uploading', total, total, fileloc);
-  await volume.put(dagFilePath(fileloc), Buffer.from(text, 'utf8'));
   await volume.commit();
   await environment.provider.spawner().requestTick();
   return {
     fileloc,
     dags: specs.map((spec) => ({ dag_id: spec.dag_id, tasks: spec.tasks.length })),
-    callables,
+    callables: parsed.attachments.map((a) => a.relative),
     warnings: [...new Set(specs.flatMap((spec) => spec.warnings ?? []))],
   };
 }
 
-async function validateManifest(environment: Environment, localFile: string, text: string): Promise<ValidatedFile> {
-  let specs: DagSpec[];
-  try {
-    specs = await parseManifestText(environment, text, path.basename(localFile));
-  } catch (error) {
-    // Name the file as the user gave it, so `path:line` points at their copy.
-    if (error instanceof ManifestError) throw new ManifestError(localFile, error.problems, { cause: error });
-    throw error;
-  }
-  if (specs.length === 0) throw new UserInputError(`${localFile}: the manifest declares no DAG`);
-  const { templateSyntaxProblems } = await import('../worker/template-syntax.js');
-  const templateProblems = specs.flatMap((spec) =>
-    spec.tasks.flatMap((task) => templateSyntaxProblems(task).map((message) => ({ line: null, message: `dag '${spec.dag_id}': ${message}` }))),
-  );
-  if (templateProblems.length > 0) throw new ManifestError(localFile, templateProblems);
-  return { specs, companions: callableFiles(specs) };
-}
-
-/**
- * A Python DAG file is validated by the parse the tick will run: a parse worker imports it with its own
- * folder as the dags folder, so its local imports resolve as they will on the volume, and those local
- * modules are uploaded with it (same relative paths).
- */
-async function validatePythonFile(environment: Environment, localFile: string, text: string): Promise<ValidatedFile> {
-  const fileloc = path.basename(localFile);
-  if (!mightContainDag(text)) {
-    throw new UserInputError(
-      `${localFile}: not a DAG file: Airflow (and airflow-serverless) only parses Python files that contain both "airflow" and "dag"`,
-    );
-  }
-  const folder = path.dirname(localFile);
-  const worker = new ParseWorker({ dagsDir: path.resolve(folder), timeoutSeconds: environment.config.core.dagbag_import_timeout });
-  let answer: Awaited<ReturnType<ParseWorker['parse']>>;
-  try {
-    answer = await worker.parse(fileloc);
-  } finally {
-    await worker.close();
-  }
-  // The worker names files relative to the folder; the user knows them by the path they typed.
-  if (!answer.ok) {
-    const named = /^([^\s:]+\.py)(:.*)$/s.exec(answer.error);
-    throw new UserInputError(named ? `${path.join(folder, named[1]!)}${named[2]}` : answer.error);
-  }
-  let specs: DagSpec[];
-  try {
-    specs = await specsFromParse(environment, answer, fileloc);
-  } catch (error) {
-    if (error instanceof ManifestError) throw new ManifestError(localFile, error.problems, { cause: error });
-    throw error;
-  }
-  if (specs.length === 0) {
-    throw new UserInputError(`${localFile}: defines no DAG (create one with \`with DAG(...)\`, \`@dag\` or a module-level \`DAG(...)\`); nothing uploaded`);
-  }
-  return { specs, companions: answer.modules.filter((module) => module !== fileloc).sort() };
-}
-
-/** An fs error in words: "ENOENT" alone tells a user less than "no such file". */
-function readFailure(error: unknown): string {
-  switch ((error as NodeJS.ErrnoException).code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EISDIR':
-      return 'it is a directory; give the .yaml file';
-    case 'EACCES':
-      return 'permission denied';
-    default:
-      return (error as Error).message;
-  }
-}
-
-function callableFiles(specs: readonly DagSpec[]): string[] {
-  const files = new Set<string>();
-  for (const spec of specs) {
-    for (const task of spec.tasks) {
-      if (task.operator === 'bash' || task.operator === 'empty' || task.operator === 'python_file') continue;
-      const file = task.args.python_callable_file;
-      if (file && !path.isAbsolute(file)) files.add(file);
-    }
-  }
-  return [...files].sort();
+/** Every file (volume-root-relative path) under a volume folder; none when it does not exist. */
+export async function filesUnder(environment: Environment, folder: string): Promise<string[]> {
+  const entries = await environment.provider.volume().list(folder).catch(() => []);
+  return entries.filter((e) => e.type === 'file').map((e) => e.path);
 }
 
 /** A DAG id declared by another file would make the two files fight over one DAG. */
@@ -330,6 +231,8 @@ export async function deleteDag(environment: Environment, dagId: string): Promis
   }
   const volume = environment.provider.volume();
   await volume.remove(dagFilePath(fileloc));
+  // A manifest's own callables go with it (a Python file's modules stay: other files may import them).
+  for (const file of await filesUnder(environment, dagFilePath(callablesFolderOf(fileloc)))) await volume.remove(file);
   await volume.commit();
   await environment.provider.spawner().requestTick();
   return { dag_id: dagId, fileloc };

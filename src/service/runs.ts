@@ -17,14 +17,18 @@ export function parseRunState(state: string): DagRunState {
   return state as DagRunState;
 }
 
+/** Airflow 3's run types, as `runs list --run-type` takes them (we never create asset_triggered runs yet). */
+export const RUN_TYPE_FILTERS = ['manual', 'scheduled', 'backfill', 'asset_triggered'] as const;
+
 export async function listRuns(
   environment: Environment,
-  filter: { dagId?: string; state?: DagRunState; limit?: number } = {},
+  filter: { dagId?: string; state?: DagRunState; runType?: string; limit?: number } = {},
 ): Promise<DagRunJson[]> {
   const { runs, dagKnown } = await withReadDatabase(environment, async (db) => {
     const rows = await listDagRuns(db, {
       ...(filter.dagId !== undefined ? { dagId: filter.dagId } : {}),
       ...(filter.state !== undefined ? { states: [filter.state] } : {}),
+      ...(filter.runType !== undefined ? { runType: filter.runType } : {}),
       ...(filter.limit !== undefined ? { limit: filter.limit } : {}),
     });
     // A deleted (stale) DAG keeps its row and its runs; only a name no tick has ever seen is unknown.

@@ -79,6 +79,15 @@ async function waitGroupGone(pgid: number, ms: number): Promise<boolean> {
   return true;
 }
 
+/** Several groups at once (a task process and its operators' groups): SIGTERM, the grace, SIGKILL, a brief wait. */
+export async function stopGroups(pgids: readonly number[], graceMs: number): Promise<void> {
+  for (const pgid of pgids) signalGroup(pgid, 'SIGTERM');
+  const allGone = async (ms: number) => (await Promise.all(pgids.map((pgid) => waitGroupGone(pgid, ms)))).every(Boolean);
+  if (await allGone(graceMs)) return;
+  for (const pgid of pgids) if (groupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
+  await allGone(1_000);
+}
+
 /** SIGTERM, wait the grace, SIGKILL, wait briefly for the kernel to reap. */
 export async function stopGroup(pgid: number, graceMs: number): Promise<void> {
   signalGroup(pgid, 'SIGTERM');

@@ -9,19 +9,16 @@ import path from 'node:path';
 import { defaultConfig } from '../../src/config/index.js';
 import type { Config } from '../../src/config/model.js';
 import type { DagSpec } from '../../src/dag/model.js';
-import { dagHash, serializeDag } from '../../src/dag/index.js';
 import type { Logger } from '../../src/logger.js';
 import type { DatabaseBackend } from '../../src/db/backend.js';
 import { getDagRun, listDagRuns } from '../../src/db/queries/dag-runs.js';
 import type { DagRunRow } from '../../src/db/queries/dag-runs.js';
-import { upsertDag } from '../../src/db/queries/dags.js';
-import { upsertSerializedDag } from '../../src/db/queries/serialized-dags.js';
 import { listTaskInstancesForRun } from '../../src/db/queries/task-instances.js';
 import type { TaskInstanceRow } from '../../src/db/queries/task-instances.js';
 import { claimKey, commandKey, taskIdentity, taskKey } from '../../src/executor/protocol.js';
 import type { Command, TaskPayload, TaskRecord, TaskStatus } from '../../src/executor/protocol.js';
 import type { VolumeMount } from '../../src/providers/ports.js';
-import { refreshNextDagrun } from '../../src/scheduler/next-dagrun.js';
+import { registerDag } from '../../src/scheduler/register-dag.js';
 import { runTick } from '../../src/scheduler/tick.js';
 import type { TickResult } from '../../src/scheduler/tick.js';
 import { ManualClock, MemoryStateDict, RecordingSpawner } from '../fakes/ports.js';
@@ -110,25 +107,7 @@ export class TickHarness {
   /** Registers a DAG as a good parse would (no manifest file; the sync leaves such DAGs alone). */
   async addDag(spec: DagSpec, options: { paused?: boolean } = {}): Promise<void> {
     const now = this.clock.now();
-    await this.db.transaction(async (tx) => {
-      await upsertDag(tx, {
-        dag_id: spec.dag_id,
-        fileloc: spec.fileloc,
-        relative_fileloc: spec.fileloc,
-        owners: spec.owners.join(', '),
-        description: spec.description,
-        timetable_summary: '',
-        timetable_description: '',
-        timezone: spec.timezone,
-        max_active_tasks: spec.max_active_tasks,
-        max_active_runs: spec.max_active_runs,
-        last_parsed_time: now.toISOString(),
-        last_parse_duration: 0,
-        is_paused_at_creation: options.paused ?? false,
-      });
-      await upsertSerializedDag(tx, { dag_id: spec.dag_id, fileloc: spec.fileloc, data: serializeDag(spec), dag_hash: dagHash(spec), now: now.toISOString() });
-      await refreshNextDagrun(tx, spec, this.config, now);
-    });
+    await this.db.transaction((tx) => registerDag(tx, spec, this.config, now, { paused: options.paused ?? false, scheduled: true }));
   }
 
   async command(command: CommandInput): Promise<void> {

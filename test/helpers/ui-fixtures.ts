@@ -9,10 +9,12 @@ import path from 'node:path';
 import type { DagSpec } from '../../src/dag/model.js';
 import type { DatabaseBackend } from '../../src/db/backend.js';
 import { SqliteBackend } from '../../src/db/sqlite.js';
+import { defaultConfig } from '../../src/config/index.js';
+import { runTick } from '../../src/scheduler/tick.js';
 import { logPath, xcomPath } from '../../src/volume-layout.js';
 import { createUiApp } from '../../src/ui/server/app.js';
 import { folderVolumeReader } from '../../src/ui/server/volume-reader.js';
-import { ManualClock, MemoryStateDict } from '../fakes/ports.js';
+import { ManualClock, MemoryStateDict, RecordingSpawner } from '../fakes/ports.js';
 import { dag, daily, task } from './dag-builder.js';
 
 export const FIXTURE_NOW = '2024-03-01T12:00:00.000Z';
@@ -85,7 +87,7 @@ export class UiFixture {
     return fixture;
   }
 
-  app(options: { requestTick?: () => Promise<void>; assetsDir?: string } = {}) {
+  app(options: { requestTick?: () => Promise<void>; assetsDir?: string; commandResultTimeoutMs?: number } = {}) {
     return createUiApp({
       db: this.db,
       dict: this.dict,
@@ -94,6 +96,19 @@ export class UiFixture {
       clock: this.clock,
       version: '0.1.0-test',
       ...options,
+    });
+  }
+
+  /** One real tick over this database, dict and volume (its `dags/` folder), as the scheduler runs it. */
+  tick() {
+    return runTick({
+      db: this.db,
+      dict: this.dict,
+      spawner: new RecordingSpawner(),
+      clock: this.clock,
+      config: defaultConfig(),
+      volume: { root: this.volume, reload: async () => {}, commit: async () => {} },
+      owner: 'ui-fixture',
     });
   }
 
@@ -163,6 +178,11 @@ export class UiFixture {
         FIXTURE_NOW,
       ],
     );
+    // An explicit id does not advance Postgres's sequence; without this, the next run a tick inserts
+    // (a backfill's, a trigger's) would collide with these ids.
+    if (this.db.dialect === 'postgres') {
+      await this.db.run("SELECT setval(pg_get_serial_sequence('dag_run', 'id'), (SELECT MAX(id) FROM dag_run))", []);
+    }
   }
 
   async ti(input: TaskInstanceInput): Promise<string> {

@@ -3,6 +3,7 @@
  * which ids are applied. Never edit an applied migration: add the next number.
  */
 import { initial } from './001_initial.js';
+import { backfill } from './002_backfill.js';
 
 export interface Migration {
   id: number;
@@ -11,4 +12,4 @@ export interface Migration {
   postgres: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, backfill];

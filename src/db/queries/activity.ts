@@ -21,17 +21,21 @@ export async function countPendingWork(q: Queryable, now: string): Promise<Pendi
     inFlightTries: await one(`SELECT COUNT(*) AS n FROM task_instance WHERE state IN ('queued', 'running')`, []),
     waitingTries: await one(
       `SELECT COUNT(*) AS n FROM task_instance ti JOIN dag d ON d.dag_id = ti.dag_id
-       WHERE ti.state IN ('scheduled', 'up_for_retry') AND d.is_paused = ?`,
+       JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
+       WHERE ti.state IN ('scheduled', 'up_for_retry') AND (d.is_paused = ? OR r.backfill_id IS NOT NULL)`,
       [false],
     ),
     runningRuns: await one(
-      `SELECT COUNT(*) AS n FROM dag_run r JOIN dag d ON d.dag_id = r.dag_id WHERE r.state = 'running' AND d.is_paused = ?`,
+      `SELECT COUNT(*) AS n FROM dag_run r JOIN dag d ON d.dag_id = r.dag_id
+       WHERE r.state = 'running' AND (d.is_paused = ? OR r.backfill_id IS NOT NULL)`,
       [false],
     ),
+    // A backfill's queued runs start whatever the DAG's pause, unless the backfill itself is paused.
     startableRuns: await one(
-      `SELECT COUNT(*) AS n FROM dag_run r JOIN dag d ON d.dag_id = r.dag_id
-       WHERE r.state = 'queued' AND d.is_paused = ? AND d.is_stale = ? AND r.run_after <= ?`,
-      [false, false, now],
+      `SELECT COUNT(*) AS n FROM dag_run r JOIN dag d ON d.dag_id = r.dag_id LEFT JOIN backfill b ON b.id = r.backfill_id
+       WHERE r.state = 'queued' AND d.is_stale = ? AND r.run_after <= ?
+         AND (CASE WHEN r.backfill_id IS NULL THEN d.is_paused = ? ELSE (b.is_paused IS NULL OR b.is_paused = ?) END)`,
+      [false, now, false, false],
     ),
     dueDags: await one(
       `SELECT COUNT(*) AS n FROM dag WHERE is_paused = ? AND is_stale = ? AND has_import_errors = ?

@@ -1,7 +1,7 @@
 /** The `dag_run` table. Creation is idempotent by the unique keys (dag_id, run_id) and (dag_id, logical_date). */
 import type { DagRunState, RunType } from '../../model.js';
 import type { Queryable, SqlParam } from '../backend.js';
-import { count, jsonText, placeholders, setClause } from './sql.js';
+import { count, jsonText, nullableNumber, placeholders, setClause } from './sql.js';
 
 export interface DagRunRow {
   id: number;
@@ -24,6 +24,8 @@ export interface DagRunRow {
   updated_at: string;
   clear_number: number;
   note: string | null;
+  /** The backfill that created or reprocessed this run (Airflow 3's `dag_run.backfill_id`). */
+  backfill_id: number | null;
 }
 
 export function toDagRunRow(raw: Record<string, unknown>): DagRunRow {
@@ -32,6 +34,7 @@ export function toDagRunRow(raw: Record<string, unknown>): DagRunRow {
     id: count(raw.id),
     clear_number: count(raw.clear_number),
     conf: jsonText(raw.conf),
+    backfill_id: nullableNumber(raw.backfill_id),
   };
 }
 
@@ -54,6 +57,7 @@ export interface NewDagRun {
   data_interval_end: string | null;
   run_after: string;
   note?: string | null;
+  backfill_id?: number | null;
   now: string;
 }
 
@@ -64,8 +68,8 @@ export interface NewDagRun {
 export async function insertDagRun(q: Queryable, run: NewDagRun): Promise<boolean> {
   const result = await q.run(
     `INSERT INTO dag_run (dag_id, run_id, queued_at, logical_date, state, run_type, triggered_by, triggering_user_name,
-       conf, data_interval_start, data_interval_end, run_after, updated_at, note)
-     VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+       conf, data_interval_start, data_interval_end, run_after, updated_at, note, backfill_id)
+     VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     [
       run.dag_id,
       run.run_id,
@@ -80,6 +84,7 @@ export async function insertDagRun(q: Queryable, run: NewDagRun): Promise<boolea
       run.run_after,
       run.now,
       run.note ?? null,
+      run.backfill_id ?? null,
     ],
   );
   return result.changes > 0;
@@ -98,7 +103,8 @@ export async function findDagRunByLogicalDate(q: Queryable, dagId: string, logic
 export interface ListDagRunsFilter {
   dagId?: string;
   states?: readonly DagRunState[];
-  runType?: RunType;
+  /** A run type, or any string a caller filters by (`asset_triggered` runs simply match none here). */
+  runType?: RunType | string;
   /** Default `'run_after'` ascending. */
   orderBy?: 'run_after' | 'id';
   descending?: boolean;
@@ -142,10 +148,10 @@ export async function countDagRuns(q: Queryable, filter: Pick<ListDagRunsFilter,
   return count(row?.n);
 }
 
-/** Queued + running runs of one DAG (what `max_active_runs` limits). */
+/** Queued + running runs of one DAG (what `max_active_runs` limits; a backfill's runs count against the backfill's). */
 export async function countActiveDagRuns(q: Queryable, dagId: string): Promise<{ queued: number; running: number }> {
   const rows = await q.all<{ state: string; n: unknown }>(
-    `SELECT state, COUNT(*) AS n FROM dag_run WHERE dag_id = ? AND state IN ('queued', 'running') GROUP BY state`,
+    `SELECT state, COUNT(*) AS n FROM dag_run WHERE dag_id = ? AND state IN ('queued', 'running') AND backfill_id IS NULL GROUP BY state`,
     [dagId],
   );
   const out = { queued: 0, running: 0 };
@@ -154,6 +160,27 @@ export async function countActiveDagRuns(q: Queryable, dagId: string): Promise<{
     if (row.state === 'running') out.running = count(row.n);
   }
   return out;
+}
+
+/**
+ * A backfill takes over an existing run it reprocesses (Airflow's `_handle_clear_run`): the run becomes a
+ * backfill run of that backfill, with the backfill's conf when it has one.
+ */
+export async function adoptDagRunIntoBackfill(
+  q: Queryable,
+  key: { dag_id: string; run_id: string },
+  backfillId: number,
+  conf: Record<string, unknown> | null,
+  now: string,
+): Promise<void> {
+  const params: SqlParam[] = [backfillId, now];
+  let sql = `UPDATE dag_run SET backfill_id = ?, run_type = 'backfill', triggered_by = 'backfill', updated_at = ?`;
+  if (conf !== null) {
+    sql += ', conf = ?';
+    params.push(JSON.stringify(conf));
+  }
+  params.push(key.dag_id, key.run_id);
+  await q.run(`${sql} WHERE dag_id = ? AND run_id = ?`, params);
 }
 
 /** The scheduled run with the latest logical date: the timetable continues after its data interval. */

@@ -15,7 +15,9 @@ import type { TaskPayload } from '../../executor/protocol.js';
 import { TICK_REQUESTED_KEY } from '../../executor/protocol.js';
 import type { Logger } from '../../logger.js';
 import { silentLogger } from '../../logger.js';
-import { readProcessStat, signalGroup } from '../../process-table.js';
+import { readProcessStat } from '../../process-table.js';
+import { childPids } from '../../runtime/child-groups.js';
+import { stopGroups } from '../../worker/process-group.js';
 import type { StateDict, TaskSpawner } from '../ports.js';
 import type { LocalEnvironmentPaths } from './paths.js';
 import { wakeScheduler } from './wake.js';
@@ -50,6 +52,8 @@ export interface LocalTaskSpawnerOptions {
   onTickRequested?: () => void;
   /** Called when a child exits, whatever the reason, and when a warm worker finishes a try. */
   onChildExit?: (callId: string, code: number | null, signal: NodeJS.Signals | null) => void;
+  /** How long a cancelled try gets to stop after SIGTERM before SIGKILL (default 5 s). */
+  cancelGraceMs?: number;
   logger?: Logger;
 }
 
@@ -254,7 +258,12 @@ export class LocalTaskSpawner implements TaskSpawner {
     return callId;
   }
 
-  /** Stops a try: SIGTERM to its process group, SIGKILL if it is still there after a grace period. */
+  /**
+   * Stops a try and waits until it is gone: SIGTERM to its process group and to the groups of the
+   * operators it started (each runs in its own group, see worker/process-group.ts), SIGKILL to whatever is
+   * left after the grace period. Resolving only once they are gone is what lets a tick that clears a
+   * running try dispatch its next try right after, with nothing of the old one still running.
+   */
   async cancel(callId: string): Promise<void> {
     const parsed = parseCallId(callId);
     if (parsed === null) return;
@@ -262,11 +271,9 @@ export class LocalTaskSpawner implements TaskSpawner {
     // A warm worker of ours is stopped only for the try it is running now.
     if (warm && warm.busyWith !== callId) return;
     if (!isOurTaskProcess(parsed.pid)) return;
-    signalGroup(parsed.pid, 'SIGTERM');
-    const timer = setTimeout(() => {
-      if (isOurTaskProcess(parsed.pid)) signalGroup(parsed.pid, 'SIGKILL');
-    }, 5000);
-    timer.unref();
+    // Read the operators' groups now: once the task process exits they are re-parented and unfindable.
+    const groups = [parsed.pid, ...childPids(parsed.pid)];
+    await stopGroups(groups, this.options.cancelGraceMs ?? 5_000);
   }
 
   async requestTick(): Promise<void> {

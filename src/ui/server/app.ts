@@ -12,10 +12,13 @@ import { authMiddleware, type UiEnv } from './auth.js';
 import type { UiContext } from './context.js';
 import { toErrorResponse } from './errors.js';
 import { defaultAssetsDir, registerPageRoutes } from './page.js';
+import { registerBackfillRoutes } from './routes/backfills.js';
 import { registerDagRoutes } from './routes/dags.js';
 import { registerDagRunRoutes } from './routes/dag-runs.js';
 import { registerMonitorRoutes } from './routes/monitor.js';
+import { registerOperationRoutes } from './routes/operations.js';
 import { registerPageDataRoutes } from './routes/page-data.js';
+import { registerPlanRoutes } from './routes/plans.js';
 import { registerTaskInstanceRoutes } from './routes/task-instances.js';
 import { registerXComRoutes } from './routes/xcom.js';
 import type { VolumeReader } from './volume-reader.js';
@@ -38,6 +41,8 @@ export interface UiDeps {
   schedulerHealthThresholdSeconds?: number;
   /** Config `scheduler.create_cron_data_intervals` / `create_delta_data_intervals` (Airflow 3 default: false). */
   timetableOptions?: TimetableOptions;
+  /** How long `POST /backfills` waits for the tick to create the backfill (default 30 s). */
+  commandResultTimeoutMs?: number;
 }
 
 /** Headers that keep a page served on 127.0.0.1 (or a tunnel) from being framed, sniffed or leaking URLs. */
@@ -61,6 +66,7 @@ export function createUiApp(deps: UiDeps): Hono<UiEnv> {
     requestTick: deps.requestTick ?? (async () => {}),
     schedulerHealthThresholdSeconds: deps.schedulerHealthThresholdSeconds ?? 180,
     timetableOptions: deps.timetableOptions ?? { create_cron_data_intervals: false, create_delta_data_intervals: false },
+    commandResultTimeoutMs: deps.commandResultTimeoutMs ?? 30_000,
   };
 
   const app = new Hono<UiEnv>();
@@ -77,12 +83,15 @@ export function createUiApp(deps: UiDeps): Hono<UiEnv> {
   registerDagRoutes(api, ctx);
   registerDagRunRoutes(api, ctx);
   registerTaskInstanceRoutes(api, ctx);
+  registerOperationRoutes(api, ctx);
+  registerBackfillRoutes(api, ctx);
   registerXComRoutes(api, ctx);
   registerMonitorRoutes(api, ctx);
   app.route('/api/v2', api);
 
   const ui = new Hono<UiEnv>();
   registerPageDataRoutes(ui, ctx);
+  registerPlanRoutes(ui, ctx);
   app.route('/ui', ui);
 
   registerPageRoutes(app, deps.assetsDir ?? defaultAssetsDir());

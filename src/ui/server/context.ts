@@ -20,6 +20,8 @@ export interface UiContext {
   schedulerHealthThresholdSeconds: number;
   /** How the environment builds timetables (config `scheduler.create_*_data_intervals`). */
   timetableOptions: TimetableOptions;
+  /** How long a request that needs the tick's answer (creating a backfill: its id) waits for it. */
+  commandResultTimeoutMs: number;
 }
 
 export async function requireDag(ctx: UiContext, dagId: string): Promise<DagRow> {

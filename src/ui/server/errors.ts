@@ -1,15 +1,16 @@
 /**
  * The server's error vocabulary, shaped like Airflow 3's FastAPI errors so API clients written for Airflow
- * keep working: `{"detail": "..."}` for 400/401/404/409 and pydantic's list of issues for 422. This is the
+ * keep working: `{"detail": "..."}` for 400/401/404/409/503 and pydantic's list of issues for 422. This is the
  * one place errors become HTTP responses (STYLE 10).
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from '../../logger.js';
+import { UserInputError } from '../../service/errors.js';
 
 export class HttpError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 503,
     readonly detail: string,
   ) {
     super(detail);
@@ -43,6 +44,10 @@ export function toErrorResponse(error: unknown, c: Context, logger: Logger): Res
   }
   if (error instanceof RequestValidationError) {
     return c.json({ detail: error.issues }, 422);
+  }
+  // The service layer's selection rules (shared with the CLI) refuse bad input with a one-line message.
+  if (error instanceof UserInputError) {
+    return c.json({ detail: error.message }, 400);
   }
   logger.error('ui: request failed', { method: c.req.method, path: c.req.path, error: String(error) });
   return c.json({ detail: 'Internal Server Error' }, 500);

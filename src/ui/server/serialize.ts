@@ -6,6 +6,7 @@ import type { TaskSpec } from '../../dag/model.js';
 import type { DagRow } from '../../db/queries/dags.js';
 import type { DagRunRow } from '../../db/queries/dag-runs.js';
 import type { ImportErrorRow } from '../../db/queries/import-errors.js';
+import type { TaskInstanceHistoryRow } from '../../db/queries/task-instance-history.js';
 import type { TaskInstanceRow } from './queries/task-instances.js';
 
 /** Rows hold ISO strings (SQLite) or Dates (a driver may return them); both leave as `…Z`. */
@@ -110,7 +111,8 @@ export function dagResponse(row: DagRow, tags: readonly string[], isPaused = fla
 
 export type DagRunResponse = ReturnType<typeof dagRunResponse>;
 
-export function dagRunResponse(row: DagRunRow, dagDisplayName: string) {
+// DAGRunResponse has no backfill field, so a pending trigger (no row yet) needs none.
+export function dagRunResponse(row: Omit<DagRunRow, 'backfill_id'>, dagDisplayName: string) {
   const start = isoOrNull(row.start_date);
   const end = isoOrNull(row.end_date);
   return {
@@ -177,6 +179,42 @@ export function taskInstanceResponse(row: TaskInstanceRow, dagDisplayName: strin
     rendered_fields: {},
     trigger: null,
     triggerer_job: null,
+    dag_version: null,
+  };
+}
+
+/**
+ * One try (Airflow's TaskInstanceHistoryResponse): a finished try from `task_instance_history`, or the
+ * current try from `task_instance` (the same fields minus what only the live row has).
+ */
+export function taskInstanceTryResponse(row: TaskInstanceHistoryRow | TaskInstanceRow, dagDisplayName: string) {
+  const live = 'pool' in row ? row : null;
+  return {
+    task_id: row.task_id,
+    dag_id: row.dag_id,
+    dag_run_id: row.run_id,
+    map_index: Number(row.map_index),
+    start_date: isoOrNull(row.start_date),
+    end_date: isoOrNull(row.end_date),
+    duration: row.duration === null ? null : Number(row.duration),
+    state: row.state !== null && TI_STATES.has(row.state) ? row.state : null,
+    try_number: Number(row.try_number),
+    max_tries: Number(row.max_tries),
+    task_display_name: row.task_id,
+    dag_display_name: dagDisplayName,
+    hostname: row.hostname ?? null,
+    unixname: live?.unixname ?? null,
+    pool: live?.pool ?? 'default_pool',
+    pool_slots: live ? Number(live.pool_slots) : 1,
+    queue: live?.queue ?? null,
+    priority_weight: live?.priority_weight === undefined || live.priority_weight === null ? null : Number(live.priority_weight),
+    operator: row.operator ?? null,
+    operator_name: live?.custom_operator_name ?? row.operator ?? null,
+    queued_when: isoOrNull(live?.queued_dttm),
+    scheduled_when: isoOrNull(live?.scheduled_dttm),
+    pid: live?.pid === undefined || live.pid === null ? null : Number(live.pid),
+    executor: live?.executor ?? null,
+    executor_config: '{}',
     dag_version: null,
   };
 }

@@ -38,6 +38,7 @@ export interface DagListItem extends Dag {
 export interface DagRun {
   dag_run_id: string;
   dag_id: string;
+  dag_display_name: string;
   state: string;
   run_type: string;
   logical_date: string | null;
@@ -55,7 +56,9 @@ export interface TaskInstance {
   id: string;
   task_id: string;
   dag_id: string;
+  dag_display_name: string;
   dag_run_id: string;
+  logical_date: string | null;
   map_index: number;
   state: string | null;
   try_number: number;
@@ -73,6 +76,13 @@ export interface GridTask {
   upstream: string[];
   operator: string | null;
   trigger_rule: string | null;
+  task_group_id: string | null;
+}
+
+export interface TaskGroup {
+  group_id: string;
+  parent_group_id: string | null;
+  tooltip: string | null;
 }
 
 export interface GridData {
@@ -81,6 +91,7 @@ export interface GridData {
   dag_runs: DagRun[];
   pending_runs: DagRun[];
   task_instances: TaskInstance[];
+  task_groups: TaskGroup[];
   params: Record<string, unknown>;
   doc_md: string | null;
 }
@@ -150,9 +161,52 @@ async function call<T>(path: string, init?: RequestInit): Promise<T> {
 
 const enc = encodeURIComponent;
 
+const send = <T>(method: string, path: string, body: unknown) =>
+  call<T>(path, { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+type TiKey = Pick<TaskInstance, 'dag_id' | 'dag_run_id' | 'task_id' | 'map_index'>;
+const tiPath = (ti: TiKey) => `/api/v2/dags/${enc(ti.dag_id)}/dagRuns/${enc(ti.dag_run_id)}/taskInstances/${enc(ti.task_id)}/${ti.map_index}`;
+
+export interface ClearOptions {
+  includeUpstream: boolean;
+  includeDownstream: boolean;
+  onlyFailed: boolean;
+}
+
+/** What a mark would change: the marked instances, and the failed downstream ones it clears. */
+export interface MarkPlan {
+  task_instances: TaskInstance[];
+  cleared: TaskInstance[];
+}
+
+export interface BackfillRequest {
+  dag_id: string;
+  from_date: string;
+  to_date: string;
+  reprocess_behavior: 'none' | 'failed' | 'completed';
+  max_active_runs: number;
+  run_backwards: boolean;
+  dag_run_conf: Record<string, unknown>;
+}
+
+export interface Backfill {
+  id: number;
+  dag_id: string;
+  from_date: string;
+  to_date: string;
+  is_paused: boolean;
+  reprocess_behavior: string;
+  max_active_runs: number;
+  completed_at: string | null;
+}
+
 export const api = {
   dags: () => call<{ dags: DagListItem[]; total_entries: number }>('/ui/dags?limit=100'),
   dag: (dagId: string) => call<Dag>(`/api/v2/dags/${enc(dagId)}`),
+  /** Airflow's browse pages: every DAG's runs / task instances, filtered by the query string. */
+  runs: (query: URLSearchParams) => call<{ dag_runs: DagRun[]; total_entries: number }>(`/api/v2/dags/~/dagRuns?${query.toString()}`),
+  taskInstances: (query: URLSearchParams) =>
+    call<{ task_instances: TaskInstance[]; total_entries: number }>(`/api/v2/dags/~/dagRuns/~/taskInstances?${query.toString()}`),
   grid: (dagId: string) => call<GridData>(`/ui/grid/${enc(dagId)}?limit=25`),
   source: (dagId: string) => call<DagSource>(`/api/v2/dagSources/${enc(dagId)}`),
   importErrors: () => call<{ import_errors: ImportError[]; total_entries: number }>('/api/v2/importErrors?limit=100'),
@@ -170,6 +224,42 @@ export const api = {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
     }),
+  /** One task instance cleared (Airflow's clear dialog): dry run first, then for real. */
+  clearTaskInstance: (ti: TiKey, options: ClearOptions, dryRun: boolean) =>
+    send<{ task_instances: TaskInstance[] }>('POST', `/api/v2/dags/${enc(ti.dag_id)}/clearTaskInstances`, {
+      dry_run: dryRun,
+      dag_run_id: ti.dag_run_id,
+      task_ids: [ti.map_index >= 0 ? [ti.task_id, ti.map_index] : ti.task_id],
+      include_upstream: options.includeUpstream,
+      include_downstream: options.includeDownstream,
+      only_failed: options.onlyFailed,
+    }),
+  clearRun: (run: Pick<DagRun, 'dag_id' | 'dag_run_id'>, onlyFailed: boolean, dryRun: boolean) =>
+    send<{ task_instances?: TaskInstance[] }>('POST', `/api/v2/dags/${enc(run.dag_id)}/dagRuns/${enc(run.dag_run_id)}/clear`, {
+      dry_run: dryRun,
+      only_failed: onlyFailed,
+    }),
+  planMarkTaskInstance: (ti: TiKey, state: string, options: Omit<ClearOptions, 'onlyFailed'>) =>
+    send<MarkPlan>('POST', `/ui/plans/dags/${enc(ti.dag_id)}/dagRuns/${enc(ti.dag_run_id)}/taskInstances/${enc(ti.task_id)}/mark?map_index=${ti.map_index}`, {
+      new_state: state,
+      include_upstream: options.includeUpstream,
+      include_downstream: options.includeDownstream,
+    }),
+  markTaskInstance: (ti: TiKey, state: string, options: Omit<ClearOptions, 'onlyFailed'>) =>
+    send<{ task_instances: TaskInstance[] }>('PATCH', tiPath(ti), {
+      new_state: state,
+      include_upstream: options.includeUpstream,
+      include_downstream: options.includeDownstream,
+    }),
+  planMarkRun: (run: Pick<DagRun, 'dag_id' | 'dag_run_id'>, state: string) =>
+    send<MarkPlan>('POST', `/ui/plans/dags/${enc(run.dag_id)}/dagRuns/${enc(run.dag_run_id)}/mark`, { state }),
+  markRun: (run: Pick<DagRun, 'dag_id' | 'dag_run_id'>, state: string) =>
+    send<DagRun>('PATCH', `/api/v2/dags/${enc(run.dag_id)}/dagRuns/${enc(run.dag_run_id)}`, { state }),
+  backfillDryRun: (request: BackfillRequest) =>
+    send<{ backfills: Array<{ logical_date: string | null }>; total_entries: number }>('POST', '/api/v2/backfills/dry_run', request),
+  createBackfill: (request: BackfillRequest) => send<Backfill>('POST', '/api/v2/backfills', request),
+  backfills: (dagId: string) => call<{ backfills: Backfill[]; total_entries: number }>(`/api/v2/backfills?dag_id=${enc(dagId)}&limit=100&order_by=-id`),
+  changeBackfill: (id: number, change: 'pause' | 'unpause' | 'cancel') => send<Backfill>('PUT', `/api/v2/backfills/${id}/${change}`, {}),
   log: (ti: Pick<TaskInstance, 'dag_id' | 'dag_run_id' | 'task_id' | 'map_index'>, tryNumber: number) =>
     call<{ content: LogLine[] }>(
       `/api/v2/dags/${enc(ti.dag_id)}/dagRuns/${enc(ti.dag_run_id)}/taskInstances/${enc(ti.task_id)}/logs/${tryNumber}?map_index=${ti.map_index}`,

@@ -8,8 +8,9 @@ import { api } from './api.js';
 import { h, replaceChildren } from './dom.js';
 import { formatTime } from './format.js';
 import type { AppContext, View } from './views/context.js';
+import { runsView, taskInstancesView } from './views/browse.js';
 import { dagListView } from './views/dag-list.js';
-import { dagPageView } from './views/dag-page.js';
+import { dagPageView, type DagTab } from './views/dag-page.js';
 import { openTriggerDialog } from './views/trigger-dialog.js';
 
 const root = document.getElementById('app') ?? document.body;
@@ -42,9 +43,17 @@ let current: View | null = null;
 
 function route(): void {
   current?.dispose();
-  const match = /^\/dags\/(.+?)(?:\/(graph|code))?$/.exec(location.hash.replace(/^#/, ''));
+  const hash = location.hash.replace(/^#/, '');
+  const [path = '', search = ''] = hash.split('?', 2);
+  const params = new URLSearchParams(search);
+  const match = /^\/dags\/(.+?)(?:\/(graph|gantt|code))?$/.exec(path);
   if (match?.[1] !== undefined) {
-    current = dagPageView(ctx, decodeURIComponent(match[1]), match[2] === 'graph' || match[2] === 'code' ? match[2] : 'grid');
+    const run = params.get('run');
+    current = dagPageView(ctx, decodeURIComponent(match[1]), (match[2] ?? 'grid') as DagTab, { runId: run, taskId: run ? params.get('task') : null });
+  } else if (path === '/runs') {
+    current = runsView(ctx, params);
+  } else if (path === '/task-instances') {
+    current = taskInstancesView(ctx, params);
   } else {
     current = dagListView(ctx);
   }
@@ -67,7 +76,15 @@ async function refreshHealth(): Promise<void> {
 
 replaceChildren(
   root,
-  h('header', { class: 'topbar' }, h('a', { class: 'brand', href: '#/' }, 'Airflow Serverless'), version, h('span', { class: 'spacer' }), health),
+  h(
+    'header',
+    { class: 'topbar' },
+    h('a', { class: 'brand', href: '#/' }, 'Airflow Serverless'),
+    version,
+    h('nav', { class: 'topnav' }, h('a', { href: '#/' }, 'DAGs'), h('a', { href: '#/runs' }, 'Runs'), h('a', { href: '#/task-instances' }, 'Task instances')),
+    h('span', { class: 'spacer' }),
+    health,
+  ),
   outlet,
   toasts,
 );

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PythonOperatorArgs, TaskSpec } from '../../dag/model.js';
-import { DAGS_DIR } from '../../volume-layout.js';
+import { CALLABLES_DIR, DAGS_DIR } from '../../volume-layout.js';
 import { renderTemplate } from '../templating.js';
 import { runTaskRunner, runnerBase } from './task-runner.js';
 import type { OperatorContext, OperatorOutcome } from './types.js';
@@ -30,14 +30,19 @@ export function renderPythonFields(args: PythonOperatorArgs, ctx: OperatorContex
 }
 
 /**
- * Relative to the volume's dags/. dag-factory manifests often carry the absolute path the file had on an
- * Airflow worker (`/usr/local/airflow/dags/etl/x.py`): when that path does not exist here, the part after
- * its last `/dags/` is taken relative to our dags/.
+ * A relative `python_callable_file` is the manifest's own copy (`dags/.callables/<manifest>/<file>`, see
+ * service/dag-files.ts) when there is one, else the file under `dags/` (put on the volume by hand).
+ * dag-factory manifests often carry the absolute path the file had on an Airflow worker
+ * (`/usr/local/airflow/dags/etl/x.py`): when that path does not exist here, the part after its last
+ * `/dags/` is taken relative to our dags/.
  */
-function resolveCallableFile(args: PythonOperatorArgs, dagsDir: string): string | null {
+function resolveCallableFile(args: PythonOperatorArgs, dagsDir: string, manifest: string): string | null {
   const file = args.python_callable_file;
   if (file === null) return null;
-  if (!path.isAbsolute(file)) return path.resolve(dagsDir, file);
+  if (!path.isAbsolute(file)) {
+    const own = path.resolve(dagsDir, CALLABLES_DIR, manifest, file);
+    return fs.existsSync(own) ? own : path.resolve(dagsDir, file);
+  }
   if (fs.existsSync(file)) return file;
   const marker = file.lastIndexOf('/dags/');
   return path.resolve(dagsDir, marker >= 0 ? file.slice(marker + '/dags/'.length) : file.replace(/^\/+/, ''));
@@ -50,7 +55,7 @@ export async function runPython(
   ctx: OperatorContext,
 ): Promise<OperatorOutcome> {
   const dagsDir = path.join(ctx.volumeRoot, DAGS_DIR);
-  const file = resolveCallableFile(args, dagsDir);
+  const file = resolveCallableFile(args, dagsDir, ctx.payload.dag.fileloc);
   const target = file ? `${path.relative(dagsDir, file)}:${args.python_callable_name}` : args.python_callable_name;
   ctx.log.line(`Calling ${target} with op_args=${JSON.stringify(rendered.op_args)} op_kwargs=${JSON.stringify(rendered.op_kwargs)}`);
   return runTaskRunner(

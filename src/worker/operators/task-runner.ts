@@ -133,8 +133,25 @@ export async function runTaskRunner(input: RunnerInput, ctx: OperatorContext): P
     if (report === null) {
       return { status: 'FAILED', exit_code: result.exitCode, error: `Python task runner exited with code ${result.exitCode} before reporting a result` };
     }
-    return toOutcome(report, result.exitCode);
+    return withNoLogicalDateHint(toOutcome(report, result.exitCode), ctx);
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+/** Context names Airflow 3 gives only to a run with a logical date (see worker/template-context.ts). */
+const LOGICAL_DATE_NAMES = ['ds', 'ds_nodash', 'ts', 'ts_nodash', 'ts_nodash_with_tz', 'logical_date', 'data_interval_start', 'data_interval_end', 'task_instance_key_str'];
+
+/**
+ * Why `context['ds']` is a KeyError in a run without a logical date, said where the user reads it (the
+ * try's error and its log): as in Airflow 3, such a run has no date names at all; the fix is a trigger
+ * with a logical date.
+ */
+function withNoLogicalDateHint(outcome: OperatorOutcome, ctx: OperatorContext): OperatorOutcome {
+  if (outcome.status !== 'FAILED' || ctx.payload.run.logical_date !== null || !outcome.error?.startsWith('KeyError')) return outcome;
+  const name = LOGICAL_DATE_NAMES.find((n) => outcome.error?.includes(`'${n}'`));
+  if (!name) return outcome;
+  const hint = `this run has no logical date, so (as in Airflow 3) its context has no '${name}'; trigger it with a logical date (the default of \`dags trigger\` and the UI's trigger form)`;
+  ctx.log.line(hint);
+  return { ...outcome, error: `${outcome.error} (${hint})` };
 }

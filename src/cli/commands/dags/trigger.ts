@@ -39,7 +39,7 @@ export default class DagsTrigger extends EnvCommand {
   }
 }
 
-function parseConf(text: string): Record<string, unknown> {
+export function parseConf(text: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -56,10 +56,10 @@ function parseConf(text: string): Record<string, unknown> {
  * Strict ISO 8601 (luxon), so `2025-02-30` or `1` is an error rather than a silently different date. A date
  * without a zone is UTC, as Airflow reads it; a bare date is midnight UTC; a space may stand for the `T`.
  */
-export function parseInstant(text: string): Date {
+export function parseInstant(text: string, flag = '--logical-date'): Date {
   const parsed = DateTime.fromISO(text.trim().replace(/^(\d{4}-\d\d-\d\d) (?=\d)/, '$1T'), { zone: 'utc' });
   if (!parsed.isValid || !/^\d{4}-\d\d-\d\d/.test(text.trim())) {
-    throw new UserInputError(`--logical-date "${text}" is not an ISO 8601 date; use e.g. 2025-01-01 or 2025-01-01T06:00:00Z`);
+    throw new UserInputError(`${flag} "${text}" is not an ISO 8601 date; use e.g. 2025-01-01 or 2025-01-01T06:00:00Z`);
   }
   return parsed.toJSDate();
 }

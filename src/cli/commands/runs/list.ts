@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { listRuns, parseRunState } from '../../../service/runs.js';
+import { listRuns, parseRunState, RUN_TYPE_FILTERS } from '../../../service/runs.js';
 import { EnvCommand, envFlag, jsonFlag } from '../../base-command.js';
 import { formatSeconds, printJson, printLine, printTable, shortTime } from '../../output.js';
 
@@ -9,6 +9,7 @@ export default class RunsList extends EnvCommand {
   static override examples = [
     '<%= config.bin %> runs list --env dev',
     '<%= config.bin %> runs list --env dev --dag-id hourly_etl --state failed',
+    '<%= config.bin %> runs list --env dev --dag-id hourly_etl --run-type backfill',
     '<%= config.bin %> runs list --env dev --json',
   ];
 
@@ -16,6 +17,7 @@ export default class RunsList extends EnvCommand {
     ...envFlag,
     'dag-id': Flags.string({ char: 'd', summary: 'Only runs of this DAG.', helpValue: 'DAG_ID' }),
     state: Flags.string({ char: 's', summary: 'Only runs in this state (queued, running, success, failed).', helpValue: 'STATE' }),
+    'run-type': Flags.string({ summary: 'Only runs of this type.', options: [...RUN_TYPE_FILTERS] }),
     ...jsonFlag,
   };
 
@@ -25,6 +27,7 @@ export default class RunsList extends EnvCommand {
     const runs = await listRuns(await this.environment(flags.env), {
       ...(flags['dag-id'] !== undefined ? { dagId: flags['dag-id'] } : {}),
       ...(state !== undefined ? { state } : {}),
+      ...(flags['run-type'] !== undefined ? { runType: flags['run-type'] } : {}),
     });
     if (flags.json) return printJson({ dag_runs: runs, total_entries: runs.length });
     if (runs.length === 0) return printLine('No runs.');

@@ -10,6 +10,8 @@ import { listPage, orderSql, Where } from './sql.js';
 export interface DagRunFilter {
   /** Null = every DAG (`~`). */
   dagId: string | null;
+  /** Any of these DAGs (DAGRunsBatchBody's `dag_ids`; absent or empty = no restriction, as in Airflow). */
+  dagIds?: string[];
   dagIdPattern: string | null;
   runIdPattern: string | null;
   states: string[];
@@ -19,6 +21,10 @@ export interface DagRunFilter {
   startDate: Range;
   endDate: Range;
   updatedAt: Range;
+  /** Seconds between start and end (DAGRunsBatchBody's `duration_*`). */
+  duration?: Range<number>;
+  /** A substring of the conf's JSON text (DAGRunsBatchBody's `conf_contains`). */
+  confContains?: string | null;
 }
 
 export const DAG_RUN_ORDER_ATTRIBUTES = [
@@ -58,9 +64,12 @@ function durationExpression(dialect: DatabaseBackend['dialect']): string {
     : '(julianday(end_date) - julianday(start_date)) * 86400.0';
 }
 
-function runWhere(filter: DagRunFilter): Where {
+function runWhere(filter: DagRunFilter, dialect: DatabaseBackend['dialect']): Where {
   const where = new Where();
   if (filter.dagId !== null) where.add('dag_id = ?', filter.dagId);
+  where.in('dag_id', filter.dagIds ?? []);
+  where.range(durationExpression(dialect), filter.duration);
+  if (filter.confContains) where.add('CAST(conf AS TEXT) LIKE ?', `%${filter.confContains}%`);
   where.pattern('dag_id', filter.dagIdPattern);
   where.pattern('run_id', filter.runIdPattern);
   where.in('state', filter.states);
@@ -80,7 +89,7 @@ export async function listDagRuns(
   page: Page,
 ): Promise<{ rows: DagRunRow[]; total: number }> {
   const orderBy = orderSql(order, { ...ORDER_EXPRESSIONS, duration: durationExpression(db.dialect) }, ['id ASC']);
-  return listPage(db, { columns: '*', from: 'dag_run', where: runWhere(filter), orderBy, page }, toDagRunRow);
+  return listPage(db, { columns: '*', from: 'dag_run', where: runWhere(filter, db.dialect), orderBy, page }, toDagRunRow);
 }
 
 /** The run that already holds this run id or logical date, if any (the two unique keys of `dag_run`). */

@@ -30,6 +30,8 @@ export interface TaskInstanceFilter {
   pools: string[];
   queues: string[];
   operators: string[];
+  /** The run's type (not in Airflow's spec for this endpoint: the browse page's run-type filter). */
+  runTypes?: string[];
   startDate: Range;
   endDate: Range;
   logicalDate: Range;
@@ -119,6 +121,7 @@ function tiWhere(filter: TaskInstanceFilter): Where {
   where.in('ti.pool', filter.pools);
   where.in('ti.queue', filter.queues);
   where.in('ti.operator', filter.operators);
+  where.in('r.run_type', filter.runTypes ?? []);
   where.range('ti.start_date', filter.startDate);
   where.range('ti.end_date', filter.endDate);
   where.range('r.logical_date', filter.logicalDate);

@@ -1,11 +1,11 @@
-/** `/api/v2/dags/{dag_id}/dagRuns…`: list (`~` = every DAG), get, and trigger (as a command). */
+/** `/api/v2/dags/{dag_id}/dagRuns…`: list (`~` = every DAG; also as `POST …/list`), get, and trigger (as a command). */
 import type { Hono } from 'hono';
 import type { UiEnv } from '../auth.js';
-import { parseTriggerBody, readJsonObject } from '../bodies.js';
+import { parseDagRunsBatchBody, parseTriggerBody, readJsonObject } from '../bodies.js';
 import { newTriggerCommand, pendingCommands, pendingTriggers, submitCommand, type TriggerCommand } from '../commands.js';
 import { nudgeTick, requireDag, type UiContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
-import { QueryParams } from '../params.js';
+import { MAXIMUM_PAGE_LIMIT, QueryParams, type OrderTerm, type Page } from '../params.js';
 import { getDagRun } from '../../../db/queries/dag-runs.js';
 import { displayNames } from '../queries/dags.js';
 import { DAG_RUN_ORDER_ATTRIBUTES, findConflictingRun, listDagRuns, type DagRunFilter } from '../queries/dag-runs.js';
@@ -77,6 +77,20 @@ function parseRunFilter(query: QueryParams, dagId: string | null): DagRunFilter 
     startDate: query.range('start_date'),
     endDate: query.range('end_date'),
     updatedAt: query.range('updated_at'),
+    duration: query.numberRange('duration'),
+    confContains: query.string('conf_contains'),
+  };
+}
+
+async function runCollection(ctx: UiContext, filter: DagRunFilter, order: OrderTerm[], page: Page) {
+  const { rows, total } = await listDagRuns(ctx.db, filter, order, page);
+  const names = await displayNames(
+    ctx.db,
+    rows.map((r) => r.dag_id),
+  );
+  return {
+    dag_runs: rows.map((row) => dagRunResponse(row, names.get(row.dag_id) ?? row.dag_id)),
+    total_entries: total,
   };
 }
 
@@ -90,15 +104,32 @@ export function registerDagRunRoutes(api: Hono<UiEnv>, ctx: UiContext): void {
     const order = query.orderBy(DAG_RUN_ORDER_ATTRIBUTES, ['id']);
     query.finish();
     if (dagId !== null) await requireDag(ctx, dagId);
-    const { rows, total } = await listDagRuns(ctx.db, filter, order, page);
-    const names = await displayNames(
-      ctx.db,
-      rows.map((r) => r.dag_id),
-    );
-    return c.json({
-      dag_runs: rows.map((row) => dagRunResponse(row, names.get(row.dag_id) ?? row.dag_id)),
-      total_entries: total,
-    });
+    return c.json(await runCollection(ctx, filter, order, page));
+  });
+
+  // Airflow's batch form: the same filters in a DAGRunsBatchBody, for every DAG (`~`) or one.
+  api.post('/dags/:dag_id/dagRuns/list', async (c) => {
+    const dagIdParam = c.req.param('dag_id');
+    const dagId = dagIdParam === '~' ? null : dagIdParam;
+    const body = parseDagRunsBatchBody(await readJsonObject(c));
+    const order = new QueryParams(new URLSearchParams(body.order_by ? { order_by: body.order_by } : {})).orderBy(DAG_RUN_ORDER_ATTRIBUTES, ['id']);
+    if (dagId !== null) await requireDag(ctx, dagId);
+    const filter: DagRunFilter = {
+      dagId,
+      dagIds: body.dag_ids ?? [],
+      dagIdPattern: null,
+      runIdPattern: null,
+      states: body.states,
+      runTypes: [],
+      logicalDate: body.logical_date,
+      runAfter: body.run_after,
+      startDate: body.start_date,
+      endDate: body.end_date,
+      updatedAt: {},
+      duration: body.duration,
+      confContains: body.conf_contains,
+    };
+    return c.json(await runCollection(ctx, filter, order, { limit: Math.min(body.page_limit, MAXIMUM_PAGE_LIMIT), offset: body.page_offset }));
   });
 
   api.get('/dags/:dag_id/dagRuns/:dag_run_id', async (c) => {

@@ -87,8 +87,16 @@ export function registerPageDataRoutes(ui: Hono<UiEnv>, ctx: UiContext): void {
     return c.json({
       dag_id: dagId,
       tasks: spec
-        ? spec.tasks.map((t) => ({ task_id: t.task_id, upstream: t.upstream, operator: t.operator_class, trigger_rule: t.trigger_rule }))
-        : taskIds.map((id) => ({ task_id: id, upstream: [] as string[], operator: null, trigger_rule: null })),
+        ? spec.tasks.map((t) => ({
+            task_id: t.task_id,
+            upstream: t.upstream,
+            operator: t.operator_class,
+            trigger_rule: t.trigger_rule,
+            task_group_id: t.task_group_id,
+          }))
+        : taskIds.map((id) => ({ task_id: id, upstream: [] as string[], operator: null, trigger_rule: null, task_group_id: null })),
+      // Groups collapse and expand in the grid and the graph; a group's parent nests it.
+      task_groups: spec?.task_groups ?? [],
       dag_runs: runRows.map((r) => dagRunResponse(r, displayName)),
       // Triggered but not yet created by a tick: shown as queued so the user sees their click landed.
       pending_runs: await Promise.all(

@@ -1,4 +1,4 @@
-/** `/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances…`: list (`~` wildcards), get, and logs. */
+/** `/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances…`: list (`~` wildcards), get, tries and logs. */
 import type { Context, Hono } from 'hono';
 import { logPath } from '../../../volume-layout.js';
 import type { UiEnv } from '../auth.js';
@@ -7,7 +7,8 @@ import { notFound } from '../errors.js';
 import { QueryParams } from '../params.js';
 import { displayNames } from '../queries/dags.js';
 import { getTaskInstance, isMapped, listTaskInstances, TASK_INSTANCE_ORDER_ATTRIBUTES, type TaskInstanceFilter } from '../queries/task-instances.js';
-import { taskInstanceResponse } from '../serialize.js';
+import { listTaskInstanceHistory } from '../../../db/queries/task-instance-history.js';
+import { taskInstanceResponse, taskInstanceTryResponse } from '../serialize.js';
 
 function parseTaskInstanceFilter(query: QueryParams, dagId: string | null, runId: string | null): TaskInstanceFilter {
   return {
@@ -29,6 +30,8 @@ function parseTaskInstanceFilter(query: QueryParams, dagId: string | null, runId
     pools: query.strings('pool'),
     queues: query.strings('queue'),
     operators: query.strings('operator'),
+    // An extension: Airflow's endpoint has no run-type filter, its browse page does (by the run).
+    runTypes: query.strings('run_type').flatMap((s) => s.split(',')).filter(Boolean),
     startDate: query.range('start_date'),
     endDate: query.range('end_date'),
     logicalDate: query.range('logical_date'),
@@ -60,6 +63,25 @@ export function structuredLogLines(text: string): Array<{ timestamp?: string; ev
     }
     return { event: line };
   });
+}
+
+/**
+ * Every try of one task instance, oldest first: the finished tries from `task_instance_history` and the
+ * current row for its own try. The history already holds a try that failed into `up_for_retry` (Airflow's
+ * tries endpoint skips such a row for the same reason), and our history also records a final try, so the
+ * live row replaces the history row of its try number.
+ */
+async function triesResponse(ctx: UiContext, dagId: string, runId: string, taskId: string, mapIndex: number) {
+  const dag = await requireDag(ctx, dagId);
+  const ti = await requireTaskInstance(ctx, dagId, runId, taskId, mapIndex);
+  const history = await listTaskInstanceHistory(ctx.db, { dag_id: dagId, run_id: runId, task_id: taskId, map_index: mapIndex });
+  const displayName = dag.dag_display_name ?? dagId;
+  const liveCounts = ti.try_number > 0 && ti.state !== 'up_for_retry';
+  const tries = [
+    ...history.filter((row) => !liveCounts || row.try_number !== ti.try_number).map((row) => taskInstanceTryResponse(row, displayName)),
+    ...(liveCounts || !history.some((row) => row.try_number === ti.try_number) ? [taskInstanceTryResponse(ti, displayName)] : []),
+  ].sort((a, b) => a.try_number - b.try_number);
+  return { task_instances: tries, total_entries: tries.length };
 }
 
 function wants(c: Context, type: string): boolean {
@@ -115,6 +137,19 @@ export function registerTaskInstanceRoutes(api: Hono<UiEnv>, ctx: UiContext): vo
     const dag = await requireDag(ctx, dagId);
     const ti = await requireTaskInstance(ctx, dagId, runId, taskId, mapIndex);
     return c.json(taskInstanceResponse(ti, dag.dag_display_name ?? dagId));
+  });
+
+  api.get(`${base}/:task_id/tries`, async (c) => {
+    const { dag_id: dagId, dag_run_id: runId, task_id: taskId } = c.req.param();
+    const query = QueryParams.of(c.req.url);
+    const mapIndex = query.int('map_index', { default: -1 });
+    query.finish();
+    return c.json(await triesResponse(ctx, dagId, runId, taskId, mapIndex));
+  });
+
+  api.get(`${base}/:task_id/:map_index{-?[0-9]+}/tries`, async (c) => {
+    const { dag_id: dagId, dag_run_id: runId, task_id: taskId } = c.req.param();
+    return c.json(await triesResponse(ctx, dagId, runId, taskId, Number.parseInt(c.req.param('map_index'), 10)));
   });
 
   api.get(`${base}/:task_id/logs/:try_number`, async (c) => {

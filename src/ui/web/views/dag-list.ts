@@ -7,8 +7,10 @@ import type { AppContext, View } from './context.js';
 import { importErrorsBanner } from './import-errors.js';
 import { pauseToggle } from './pause-toggle.js';
 
-export function dagHref(dagId: string, tab: 'grid' | 'graph' | 'code' = 'grid'): string {
-  return `#/dags/${encodeURIComponent(dagId)}${tab === 'grid' ? '' : `/${tab}`}`;
+/** A DAG page's link; `select` opens it on a run (and a task instance of it). */
+export function dagHref(dagId: string, tab: 'grid' | 'graph' | 'gantt' | 'code' = 'grid', select?: { runId: string; taskId?: string }): string {
+  const query = select ? `?${new URLSearchParams({ run: select.runId, ...(select.taskId ? { task: select.taskId } : {}) }).toString()}` : '';
+  return `#/dags/${encodeURIComponent(dagId)}${tab === 'grid' ? '' : `/${tab}`}${query}`;
 }
 
 /** Newest runs as dots, oldest left, newest right (as in Airflow's grid). */

@@ -1,4 +1,4 @@
-import { api, ApiError, type Dag, type GridData } from '../api.js';
+import { api, ApiError, type Backfill, type Dag, type GridData } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { formatTime } from '../format.js';
 import { Poller } from '../poller.js';
@@ -6,16 +6,29 @@ import { renderMarkdown } from '../markdown.js';
 import { ACTIVE_RUN_STATES } from '../states.js';
 import type { AppContext, View } from './context.js';
 import { dagHref } from './dag-list.js';
-import { gridRuns, renderGrid, tiIndex, type Selection } from './grid.js';
+import { loadExpanded, saveExpanded } from '../task-groups.js';
+import { renderGantt } from './gantt.js';
+import { gridRuns, renderGrid, tiIndex, type GroupToggle, type Selection } from './grid.js';
 import { renderGraph } from './graph.js';
+import { backfillBanner } from './backfill-banner.js';
+import { openBackfillDialog } from './backfill-dialog.js';
 import { pauseToggle } from './pause-toggle.js';
 import { TaskPanel } from './task-panel.js';
 
-/** One DAG: header (pause, trigger), its doc_md, grid, graph or code, and the task-instance panel; refreshed live. */
-export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph' | 'code'): View {
+export type DagTab = 'grid' | 'graph' | 'gantt' | 'code';
+
+/**
+ * One DAG: header (pause, trigger, backfill), its doc_md, grid, graph, a run's Gantt chart or the DAG file's
+ * code, and the task-instance panel; refreshed live. `initial` selects a run (and task) from a link, e.g. from
+ * the browse pages.
+ */
+export function dagPageView(ctx: AppContext, dagId: string, tab: DagTab, initial: Selection = { runId: null, taskId: null }): View {
   const header = h('div', { class: 'dag-header' });
   const main = h('div', { class: 'dag-main', 'data-testid': `${tab}-view` });
-  const panel = new TaskPanel();
+  const panel = new TaskPanel((message) => {
+    ctx.notify(message);
+    void poller.now();
+  });
   const element = h(
     'section',
     { class: 'page' },
@@ -26,14 +39,26 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph
       { class: 'tabs' },
       h('a', { class: `tab${tab === 'grid' ? ' active' : ''}`, href: dagHref(dagId, 'grid') }, 'Grid'),
       h('a', { class: `tab${tab === 'graph' ? ' active' : ''}`, href: dagHref(dagId, 'graph') }, 'Graph'),
+      h('a', { class: `tab${tab === 'gantt' ? ' active' : ''}`, href: dagHref(dagId, 'gantt') }, 'Gantt'),
       h('a', { class: `tab${tab === 'code' ? ' active' : ''}`, href: dagHref(dagId, 'code'), 'data-testid': 'code-tab' }, 'Code'),
     ),
     h('div', { class: 'dag-body' }, main, panel.element),
   );
 
-  let selection: Selection = { runId: null, taskId: null };
+  let selection: Selection = initial;
+  const expanded = loadExpanded(dagId);
+  const groups: GroupToggle = {
+    expanded,
+    toggle(groupId) {
+      if (expanded.has(groupId)) expanded.delete(groupId);
+      else expanded.add(groupId);
+      saveExpanded(dagId, expanded);
+      render();
+    },
+  };
   let data: GridData | null = null;
   let dag: Dag | null = null;
+  let backfills: Backfill[] = [];
 
   const renderHeader = (): void => {
     if (!dag) return;
@@ -61,9 +86,26 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph
           },
           '▶ Trigger',
         ),
+        h(
+          'button',
+          {
+            'data-testid': 'backfill-button',
+            on: {
+              click: () =>
+                void openBackfillDialog(current.dag_id, data?.params ?? {}).then((message) => {
+                  if (message) {
+                    ctx.notify(message);
+                    void poller.now();
+                  }
+                }),
+            },
+          },
+          'Backfill',
+        ),
       ),
       current.description ? h('p', { class: 'muted' }, current.description) : null,
       docs,
+      backfillBanner(backfills, ctx.notify, () => void poller.now()),
     );
   };
 
@@ -93,7 +135,7 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph
   };
 
   /**
-   * The graph colours one run's task instances: pick which (default: the newest). The picker survives
+   * The graph colours one run's task instances, the Gantt charts one: pick which (default: the newest). The picker survives
    * refreshes (rebuilt only when the runs change), so a poll never closes it under the user's hand.
    */
   const picker = h('select', { 'aria-label': 'Run shown in the graph', 'data-testid': 'graph-run' });
@@ -122,13 +164,25 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph
     const runs = gridRuns(data);
     const graphRun = selection.runId ?? runs.at(-1)?.dag_run_id ?? null;
     // Re-rendering replaces the scrollable box; keep the user's scroll position across refreshes.
-    const scroller = main.querySelector('.grid-scroll, .graph-scroll');
+    const scroller = main.querySelector('.grid-scroll, .graph-scroll, .gantt-scroll');
     const scroll = scroller ? { left: scroller.scrollLeft, top: scroller.scrollTop } : null;
     replaceChildren(
       main,
-      tab === 'grid' ? renderGrid(data, selection, select) : [graphRunPicker(runs, graphRun), renderGraph(data, graphRun, selection, select)],
+      tab === 'grid'
+        ? renderGrid(data, selection, select, groups)
+        : [
+            graphRunPicker(runs, graphRun),
+            tab === 'graph'
+              ? renderGraph(data, graphRun, selection, select, groups)
+              : renderGantt(
+                  data,
+                  runs.find((r) => r.dag_run_id === graphRun),
+                  selection,
+                  select,
+                ),
+          ],
     );
-    const replaced = main.querySelector('.grid-scroll, .graph-scroll');
+    const replaced = main.querySelector('.grid-scroll, .graph-scroll, .gantt-scroll');
     if (replaced && scroll) {
       replaced.scrollLeft = scroll.left;
       replaced.scrollTop = scroll.top;
@@ -142,10 +196,16 @@ export function dagPageView(ctx: AppContext, dagId: string, tab: 'grid' | 'graph
 
   const poller = new Poller(async () => {
     try {
-      const [dagResponse, grid] = await Promise.all([api.dag(dagId), api.grid(dagId)]);
+      const [dagResponse, grid, backfillList] = await Promise.all([
+        api.dag(dagId),
+        api.grid(dagId),
+        // A database from before backfills existed (no tick has migrated it yet) has none to show.
+        api.backfills(dagId).catch(() => ({ backfills: [] as Backfill[] })),
+      ]);
       dag = dagResponse;
       data = grid;
       renderDocs(grid.doc_md);
+      backfills = backfillList.backfills;
       renderHeader();
       render();
       return grid.pending_runs.length > 0 || grid.dag_runs.some((r) => ACTIVE_RUN_STATES.has(r.state));

@@ -2,10 +2,32 @@ import type { DagRun, GridData, TaskInstance } from '../api.js';
 import { h } from '../dom.js';
 import { formatDuration, formatTime } from '../format.js';
 import { stateClass } from '../states.js';
+import { aggregateState, tasksUnder, taskTree, type TreeNode } from '../task-groups.js';
 
 export interface Selection {
   runId: string | null;
   taskId: string | null;
+}
+
+/** Which task groups are open, and how to open or close one (shared by the grid and the graph). */
+export interface GroupToggle {
+  expanded: ReadonlySet<string>;
+  toggle(groupId: string): void;
+}
+
+export function groupToggleButton(groupId: string, open: boolean, groups: GroupToggle): HTMLElement {
+  return h(
+    'button',
+    {
+      class: 'group-toggle',
+      'data-testid': 'group-toggle',
+      'data-group-id': groupId,
+      'aria-expanded': String(open),
+      title: open ? `Collapse ${groupId}` : `Expand ${groupId}`,
+      on: { click: () => groups.toggle(groupId) },
+    },
+    open ? '▾' : '▸',
+  );
 }
 
 export function tiIndex(data: GridData): Map<string, TaskInstance> {
@@ -60,7 +82,7 @@ export function stateLegend(): HTMLElement {
 }
 
 /** Runs × tasks: run bars across the top (oldest left), one coloured cell per task instance. */
-export function renderGrid(data: GridData, selection: Selection, select: (selection: Selection) => void): HTMLElement {
+export function renderGrid(data: GridData, selection: Selection, select: (selection: Selection) => void, groups: GroupToggle): HTMLElement {
   const runs = gridRuns(data);
   const heights = barHeights(runs);
   const tis = tiIndex(data);
@@ -90,11 +112,11 @@ export function renderGrid(data: GridData, selection: Selection, select: (select
     bar.style.height = `${heights.get(bar.dataset.runId ?? '') ?? BAR_MIN_PX}px`;
   });
 
-  const rows = data.tasks.map((task) =>
+  const taskRow = (task: GridData['tasks'][number], depth: number): HTMLElement =>
     h(
       'tr',
       { 'data-task-id': task.task_id },
-      h('th', { class: 'task-col', title: task.operator ?? '' }, task.task_id),
+      h('th', { class: `task-col depth-${Math.min(depth, 6)}`, title: task.operator ?? '' }, task.task_id),
       runs.map((run) => {
         const ti = tis.get(`${run.dag_run_id}\u0000${task.task_id}`);
         const state = ti?.state ?? null;
@@ -116,8 +138,48 @@ export function renderGrid(data: GridData, selection: Selection, select: (select
             : h('span', { class: 'cell empty' }),
         );
       }),
-    ),
-  );
+    );
+
+  // A group row summarises its tasks per run; expanded, its tasks (and inner groups) follow it.
+  const groupRows = (node: Extract<TreeNode, { kind: 'group' }>): HTMLElement[] => {
+    const open = groups.expanded.has(node.group.group_id);
+    const members = tasksUnder(node);
+    const row = h(
+      'tr',
+      { class: 'group-row', 'data-group-id': node.group.group_id },
+      h(
+        'th',
+        { class: `task-col depth-${Math.min(node.depth, 6)}`, title: node.group.tooltip ?? '' },
+        groupToggleButton(node.group.group_id, open, groups),
+        ' ',
+        node.group.group_id,
+      ),
+      runs.map((run) => {
+        const states = members.flatMap((id) => {
+          const ti = tis.get(`${run.dag_run_id}\u0000${id}`);
+          return ti ? [ti.state] : [];
+        });
+        const state = aggregateState(states);
+        return h(
+          'td',
+          { class: 'cell-td' },
+          state === undefined
+            ? h('span', { class: 'cell empty' })
+            : h('span', {
+                class: `cell group-cell ${stateClass(state)}`,
+                title: `${node.group.group_id} (${members.length} tasks)\n${run.dag_run_id}\nstate: ${state ?? 'no status'}`,
+                'data-testid': 'grid-group-cell',
+                'data-run-id': run.dag_run_id,
+                'data-group-id': node.group.group_id,
+                'data-state': state ?? 'none',
+              }),
+        );
+      }),
+    );
+    return [row, ...(open ? node.children.flatMap(rowsOf) : [])];
+  };
+  const rowsOf = (node: TreeNode): HTMLElement[] => (node.kind === 'task' ? [taskRow(node.task, node.depth)] : groupRows(node));
+  const rows = taskTree(data).flatMap(rowsOf);
 
   return h(
     'div',

@@ -1,7 +1,8 @@
 import { api, ApiError, type DagRun, type TaskInstance } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { formatDuration, formatJson, formatTime } from '../format.js';
-import { stateClass } from '../states.js';
+import { stateBadge } from './badge.js';
+import { clearRunDialog, clearTaskInstanceDialog, markRunDialog, markTaskInstanceDialog } from './operation-dialogs.js';
 
 function details(rows: Array<[string, string | Node]>): HTMLElement {
   return h(
@@ -11,13 +12,23 @@ function details(rows: Array<[string, string | Node]>): HTMLElement {
   );
 }
 
-function stateBadge(state: string | null): HTMLElement {
-  return h('span', { class: `badge ${stateClass(state)}`, 'data-testid': 'state-badge' }, state ?? 'no status');
+/** A dialog's outcome: the toast message, or null when the user cancelled. */
+type Action = () => Promise<string | null>;
+
+function actionBar(onDone: (message: string) => void, actions: Array<[string, string, Action]>): HTMLElement {
+  return h(
+    'div',
+    { class: 'actions', 'data-testid': 'actions' },
+    actions.map(([label, testId, open]) =>
+      h('button', { type: 'button', 'data-testid': testId, on: { click: () => void open().then((message) => message && onDone(message)) } }, label),
+    ),
+  );
 }
 
 /**
- * The side panel: a run's details, or a task instance's details with the log of each try and its XComs.
- * Logs refresh while the try is running.
+ * The side panel: a run's details, or a task instance's details with the log of each try and its XComs,
+ * and their actions (clear, mark success, mark failed), each confirmed from the server's dry run. Logs
+ * refresh while the try is running.
  */
 export class TaskPanel {
   readonly element = h('aside', { class: 'panel', 'data-testid': 'task-panel' });
@@ -26,7 +37,8 @@ export class TaskPanel {
   private readonly xcoms = h('div', { class: 'xcoms', 'data-testid': 'xcoms' });
   private readonly tries = h('div', { class: 'tabs small-tabs' });
 
-  constructor() {
+  /** `onDone` gets the toast message after an action was requested (the page refreshes then). */
+  constructor(private readonly onDone: (message: string) => void = () => {}) {
     this.clear();
   }
 
@@ -40,6 +52,13 @@ export class TaskPanel {
     replaceChildren(
       this.element,
       h('h2', null, 'Run ', h('code', null, run.dag_run_id)),
+      run.pending
+        ? null
+        : actionBar(this.onDone, [
+            ['Clear run', 'clear-run', () => clearRunDialog(run)],
+            ['Mark success', 'mark-run-success', () => markRunDialog(run, 'success')],
+            ['Mark failed', 'mark-run-failed', () => markRunDialog(run, 'failed')],
+          ]),
       details([
         ['State', stateBadge(run.state)],
         ['Run type', run.run_type],
@@ -69,12 +88,24 @@ export class TaskPanel {
         this.element,
         h('h2', null, h('code', null, ti.task_id)),
         h('div', { class: 'muted small' }, ti.dag_run_id),
+        h('div', { class: 'ti-actions' }),
         h('div', { class: 'ti-details' }),
         h('h3', null, 'Log'),
         this.tries,
         this.log,
         h('h3', null, 'XCom'),
         this.xcoms,
+      );
+    }
+    const actionsSlot = this.element.querySelector('.ti-actions');
+    if (actionsSlot) {
+      replaceChildren(
+        actionsSlot,
+        actionBar(this.onDone, [
+          ['Clear', 'clear-ti', () => clearTaskInstanceDialog(ti)],
+          ['Mark success', 'mark-ti-success', () => markTaskInstanceDialog(ti, 'success')],
+          ['Mark failed', 'mark-ti-failed', () => markTaskInstanceDialog(ti, 'failed')],
+        ]),
       );
     }
     const detailsSlot = this.element.querySelector('.ti-details');
