@@ -42,6 +42,20 @@ export class Heartbeat {
     await this.inFlight;
   }
 
+  /**
+   * Beats now instead of at the next interval (the record gained a field the tick must see soon), unless a
+   * beat is under way: it writes the same record object, so it carries the change too.
+   */
+  refresh(): void {
+    if (this.stopped || this.lost || this.inFlight !== null) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.inFlight = this.beat().finally(() => {
+      this.inFlight = null;
+      this.schedule();
+    });
+  }
+
   private schedule(): void {
     if (this.stopped || this.lost) return;
     const ms = Math.max(0.05, this.options.intervalSeconds) * 1000;

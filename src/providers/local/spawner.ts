@@ -11,12 +11,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TaskPayload } from '../../executor/protocol.js';
+import type { TaskPayload, TaskRecord } from '../../executor/protocol.js';
 import { TICK_REQUESTED_KEY } from '../../executor/protocol.js';
 import type { Logger } from '../../logger.js';
 import { silentLogger } from '../../logger.js';
 import { readProcessStat, signalGroup } from '../../process-table.js';
 import type { StateDict, TaskSpawner } from '../ports.js';
+import { endRecordedOperatorGroup } from './end-try.js';
 import type { LocalEnvironmentPaths } from './paths.js';
 import { wakeScheduler } from './wake.js';
 
@@ -267,6 +268,10 @@ export class LocalTaskSpawner implements TaskSpawner {
       if (isOurTaskProcess(parsed.pid)) signalGroup(parsed.pid, 'SIGKILL');
     }, 5000);
     timer.unref();
+  }
+
+  async endTry(record: TaskRecord): Promise<void> {
+    await endRecordedOperatorGroup(record);
   }
 
   async requestTick(): Promise<void> {

@@ -109,6 +109,7 @@ export async function runBash(args: BashOperatorArgs, rendered: RenderedBashFiel
       outputFd: ctx.log.fd,
       timeoutSeconds: ctx.timeoutSeconds,
       abortSignal: ctx.abortSignal,
+      onSpawn: ctx.onProcessGroup,
     });
     const outputEnd = ctx.log.offset();
     if (result.strayProcessesStopped) ctx.log.line('Background processes started by the command outlived it and were stopped.');

@@ -153,6 +153,7 @@ export async function runPython(
       outputFd: ctx.log.fd,
       timeoutSeconds: ctx.timeoutSeconds,
       abortSignal: ctx.abortSignal,
+      onSpawn: ctx.onProcessGroup,
     });
     if (result.strayProcessesStopped) ctx.log.line('Background processes started by the callable outlived it and were stopped.');
     const interrupted = interruptedOutcome(result, ctx.timeoutSeconds);
