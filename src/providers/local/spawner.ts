@@ -16,6 +16,7 @@ import { TICK_REQUESTED_KEY } from '../../executor/protocol.js';
 import type { Logger } from '../../logger.js';
 import { silentLogger } from '../../logger.js';
 import { readProcessStat, signalGroup } from '../../process-table.js';
+import { taskBaseEnvironment } from '../../task-environment.js';
 import type { StateDict, TaskSpawner } from '../ports.js';
 import { endRecordedOperatorGroup } from './end-try.js';
 import type { LocalEnvironmentPaths } from './paths.js';
@@ -80,6 +81,21 @@ export class LocalTaskSpawner implements TaskSpawner {
     this.logger = options.logger ?? silentLogger;
   }
 
+  /**
+   * A task process's environment: never the scheduler's (its database URL, tokens, anything it exported),
+   * only what tasks inherit (task-environment.ts), what the process needs to open its environment, and
+   * the caller's `childEnv`.
+   */
+  private childEnvironment(): NodeJS.ProcessEnv {
+    const debug = process.env['AIRFLOW_SERVERLESS_DEBUG'];
+    return {
+      ...taskBaseEnvironment(),
+      ...(debug !== undefined ? { AIRFLOW_SERVERLESS_DEBUG: debug } : {}),
+      ...this.options.childEnv,
+      AIRFLOW_SERVERLESS_HOME: this.options.paths.home,
+    };
+  }
+
   /** Call ids of the tries started by this spawner that are still running. */
   inFlight(): string[] {
     const warmBusy = [...this.warm].map((w) => w.busyWith).filter((id): id is string => id !== null);
@@ -114,7 +130,7 @@ export class LocalTaskSpawner implements TaskSpawner {
         // Its own process group, like a cold task process, so `cancel` can stop it and its operator.
         detached: true,
         stdio: ['ignore', processLog, processLog, 'ipc'],
-        env: { ...process.env, ...this.options.childEnv, AIRFLOW_SERVERLESS_HOME: this.options.paths.home },
+        env: this.childEnvironment(),
       });
     } finally {
       fs.closeSync(processLog);
@@ -231,7 +247,7 @@ export class LocalTaskSpawner implements TaskSpawner {
       child = spawnProcess(program as string, [...leading, '--env', this.options.paths.env, '--payload', payloadFile], {
         detached: true,
         stdio: ['ignore', processLog, processLog],
-        env: { ...process.env, ...this.options.childEnv, AIRFLOW_SERVERLESS_HOME: this.options.paths.home },
+        env: this.childEnvironment(),
       });
     } finally {
       fs.closeSync(processLog);

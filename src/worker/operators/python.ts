@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { PythonOperatorArgs, TaskSpec } from '../../dag/model.js';
 import { DAGS_DIR } from '../../volume-layout.js';
+import { taskBaseEnvironment } from '../../task-environment.js';
 import { runProcessGroup } from '../process-group.js';
 import { pythonIsoformat, parseInstant } from '../python-datetime.js';
 import { renderTemplate } from '../templating.js';
@@ -141,7 +142,8 @@ export async function runPython(
       command: 'python3',
       args: [runnerFile],
       env: {
-        ...process.env,
+        // Never this process's secrets (on Modal it holds the token and the database URL).
+        ...taskBaseEnvironment(),
         ...ctx.airflowContextEnv,
         PYTHONUNBUFFERED: '1',
         // Never write __pycache__ into the volume's dags/ folder.
