@@ -498,6 +498,16 @@ describe('POST /api/v2/dags/{dag_id}/dagRuns', () => {
     expect((await commands())[0]).toMatchObject({ logical_date: '2024-02-10T04:30:00.000Z', conf: {} });
   });
 
+  it("answers 400 for a run id of '.' or '..' (they name folders) and records nothing", async () => {
+    await seed();
+    for (const runId of ['.', '..']) {
+      const response = await call('/api/v2/dags/etl/dagRuns', jsonBody({ dag_run_id: runId }));
+      expect(response.status, runId).toBe(400);
+      expect(String(response.json.detail)).toContain("'.' and '..' name folders");
+    }
+    expect(await commands()).toEqual([]);
+  });
+
   it('answers 409 for a run id or logical date that exists or is already pending', async () => {
     await seed();
     const existingId = await call('/api/v2/dags/etl/dagRuns', jsonBody({ dag_run_id: 'scheduled__2024-01-01T00:00:00+00:00' }));

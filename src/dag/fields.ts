@@ -57,7 +57,8 @@ export const IGNORED_DAG_ARGS = [
 
 const ignored = (keys: readonly string[]) => Object.fromEntries(keys.map((key) => [key, z.unknown().optional()]));
 
-const ID_PATTERN = /^[a-zA-Z0-9_.-]+$/;
+/** Airflow's KEY_REGEX `^[\w.-]+$`, where Python's `\w` is Unicode: letters and digits of any script. */
+const ID_PATTERN = /^[\p{L}\p{N}_.-]+$/u;
 export const MAX_ID_LENGTH = 250;
 
 /** Airflow's id rule for dag_id, task_id and group names; null when valid. */
@@ -65,6 +66,8 @@ export function idProblem(kind: string, id: string): string | null {
   if (id.length === 0) return `${kind} must not be empty`;
   if (id.length > MAX_ID_LENGTH) return `${kind} '${id.slice(0, 40)}...' is ${id.length} characters; the limit is ${MAX_ID_LENGTH}`;
   if (!ID_PATTERN.test(id)) return `${kind} '${id}' may contain only letters, digits, '_', '.' and '-'`;
+  // Airflow's pattern lets them through, but they name a folder and its parent in every path and URL.
+  if (id === '.' || id === '..') return `${kind} '${id}' is not usable: '.' and '..' name folders; add a letter or digit`;
   return null;
 }
 

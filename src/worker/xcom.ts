@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TaskIdentity } from '../executor/protocol.js';
-import { xcomDir, xcomPath } from '../volume-layout.js';
+import { resolveInside, xcomDir, xcomPath } from '../volume-layout.js';
 
 export const XCOM_RETURN_KEY = 'return_value';
 
@@ -24,7 +24,7 @@ export type XcomReader = (source: XcomSource, key: string) => XcomEntry | undefi
 export function readXcom(volumeRoot: string, id: XcomSource, key: string): XcomEntry | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(path.join(volumeRoot, xcomPath(id, key)), 'utf8');
+    text = fs.readFileSync(resolveInside(volumeRoot, xcomPath(id, key)), 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -47,7 +47,7 @@ export function writeXcom(volumeRoot: string, id: XcomSource, key: string, value
     value,
     timestamp: timestamp.toISOString(),
   };
-  const target = path.join(volumeRoot, xcomPath(id, key));
+  const target = resolveInside(volumeRoot, xcomPath(id, key));
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const temporary = `${target}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, JSON.stringify(entry));
@@ -57,7 +57,7 @@ export function writeXcom(volumeRoot: string, id: XcomSource, key: string, value
 
 /** Airflow clears a task instance's XComs when it runs again; mapped children (subfolders) are not ours. */
 export function clearXcoms(volumeRoot: string, id: XcomSource): number {
-  const dir = path.join(volumeRoot, xcomDir(id));
+  const dir = resolveInside(volumeRoot, xcomDir(id));
   let names: fs.Dirent[];
   try {
     names = fs.readdirSync(dir, { withFileTypes: true });

@@ -41,7 +41,11 @@ import traceback
 
 
 def _segment(value):
-    return str(value).replace("/", "%2F")
+    # The rule of pathSegment in src/volume-layout.ts: one id, one path segment, never '.' or '..'.
+    encoded = str(value).replace("/", "%2F").replace("\0", "%00")
+    if encoded == "":
+        return "%00"
+    return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded
 
 
 def _now_iso():

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PythonOperatorArgs, TaskSpec } from '../../dag/model.js';
-import { DAGS_DIR } from '../../volume-layout.js';
+import { DAGS_DIR, insideRoot } from '../../volume-layout.js';
 import { taskBaseEnvironment } from '../../task-environment.js';
 import { runProcessGroup } from '../process-group.js';
 import { pythonIsoformat, parseInstant } from '../python-datetime.js';
@@ -72,10 +72,13 @@ function pythonContext(ctx: OperatorContext, rendered: RenderedPythonFields): Re
 function resolveCallableFile(args: PythonOperatorArgs, dagsDir: string): string | null {
   const file = args.python_callable_file;
   if (file === null) return null;
-  if (!path.isAbsolute(file)) return path.resolve(dagsDir, file);
-  if (fs.existsSync(file)) return file;
+  if (path.isAbsolute(file) && fs.existsSync(file)) return file;
   const marker = file.lastIndexOf('/dags/');
-  return path.resolve(dagsDir, marker >= 0 ? file.slice(marker + '/dags/'.length) : file.replace(/^\/+/, ''));
+  const relative = !path.isAbsolute(file) ? file : marker >= 0 ? file.slice(marker + '/dags/'.length) : file.replace(/^\/+/, '');
+  // Validated at parse time to stay inside dags/; checked again here, as every path built from a payload is.
+  const resolved = insideRoot(dagsDir, relative);
+  if (resolved === undefined) throw new Error(`python_callable_file ${JSON.stringify(file)} is outside the dags folder`);
+  return resolved;
 }
 
 function readResult(file: string): PythonRunnerResult | null {
