@@ -18,7 +18,7 @@ import { commandKey } from '../executor/protocol.js';
 import type { Progress } from '../providers/ports.js';
 import { generateRunId } from '../timetable/index.js';
 import { DAGS_DIR, dagFilePath } from '../volume-layout.js';
-import { templateSyntaxProblems } from '../worker/template-syntax.js';
+import { callableFiles, manifestLoadProblems } from '../scheduler/manifest-checks.js';
 import { newTriggerCommand, pendingCommands, pendingPauseStates, pendingTriggers, submitCommand } from './commands.js';
 import { NoDatabaseYetError, withReadDatabase } from './database.js';
 import type { Environment } from './environments.js';
@@ -66,11 +66,13 @@ export async function uploadDagFile(
     if (error instanceof ManifestError) throw new ManifestError(localFile, error.problems, { cause: error });
     throw error;
   }
-  if (specs.length === 0) throw new UserInputError(`${localFile}: the manifest declares no DAG`);
-  const templateProblems = specs.flatMap((spec) =>
-    spec.tasks.flatMap((task) => templateSyntaxProblems(task).map((message) => ({ line: null, message: `dag '${spec.dag_id}': ${message}` }))),
-  );
-  if (templateProblems.length > 0) throw new ManifestError(localFile, templateProblems);
+  const manifestDir = path.dirname(path.resolve(localFile));
+  // The tick runs the same checks on the volume's copy (manifest-sync.ts): both refuse the same files.
+  const loadProblems = manifestLoadProblems(specs, {
+    exists: (file) => fs.existsSync(path.resolve(manifestDir, file)),
+    where: (file) => `for ${path.resolve(manifestDir, file)}`,
+  });
+  if (loadProblems.length > 0) throw new ManifestError(localFile, loadProblems);
 
   const volume = environment.provider.volume();
   const exists = (await volume.get(dagFilePath(fileloc))) !== undefined;
@@ -83,13 +85,6 @@ export async function uploadDagFile(
   await assertNoDagIdClash(environment, specs, fileloc);
 
   const callables = callableFiles(specs);
-  const manifestDir = path.dirname(path.resolve(localFile));
-  for (const callable of callables) {
-    const source = path.resolve(manifestDir, callable);
-    if (!fs.existsSync(source)) {
-      throw new UserInputError(`${localFile}: python_callable_file ${callable} not found (looked for ${source})`);
-    }
-  }
   for (const callable of callables) {
     progress.step(`uploading ${callable}`);
     await volume.put(dagFilePath(callable), fs.readFileSync(path.resolve(manifestDir, callable)));
@@ -113,18 +108,6 @@ function readFailure(error: unknown): string {
     default:
       return (error as Error).message;
   }
-}
-
-function callableFiles(specs: readonly DagSpec[]): string[] {
-  const files = new Set<string>();
-  for (const spec of specs) {
-    for (const task of spec.tasks) {
-      if (task.operator === 'bash' || task.operator === 'empty' || task.operator === 'python_file') continue;
-      const file = task.args.python_callable_file;
-      if (file && !path.isAbsolute(file)) files.add(file);
-    }
-  }
-  return [...files].sort();
 }
 
 /** A DAG id declared by another file would make the two files fight over one DAG. */
