@@ -18,6 +18,7 @@ import { silentLogger } from '../logger.js';
 import type { Clock, StateDict, TaskSpawner, VolumeMount } from '../providers/ports.js';
 import { applyCommands } from './commands.js';
 import { createTickContext, LeaseLostError, SCHEDULER_LOCK } from './context.js';
+import { pruneCommandResults } from './housekeeping.js';
 import { syncManifests } from './manifest-sync.js';
 import { scheduleReadyTasks } from './readiness.js';
 import { createScheduledRuns } from './run-creation.js';
@@ -182,6 +183,7 @@ async function runPass(deps: TickDeps, logger: Logger): Promise<Counters> {
   const commands = await applyCommands(ctx);
   c.commandsApplied = commands.applied;
   c.commandsFailed = commands.failed;
+  await pruneCommandResults(ctx);
 
   const reports = await reconcileReports(ctx);
   c.reportsReconciled = reports.finished;

@@ -19,6 +19,7 @@ import { readProcessStat, signalGroup } from '../../process-table.js';
 import { taskBaseEnvironment } from '../../task-environment.js';
 import type { StateDict, TaskSpawner } from '../ports.js';
 import { endRecordedOperatorGroup } from './end-try.js';
+import { pruneStalePayloads, rotateProcessLog } from './housekeeping.js';
 import type { LocalEnvironmentPaths } from './paths.js';
 import { wakeScheduler } from './wake.js';
 
@@ -63,6 +64,8 @@ interface WarmWorker {
   busyWith: string | null;
   tries: number;
 }
+
+const HOUSEKEEPING_EVERY_MS = 10 * 60 * 1000;
 
 type WarmWorkerMessage = { type: 'ready' } | { type: 'done'; callId: string } | { type: 'tick' };
 
@@ -121,7 +124,22 @@ export class LocalTaskSpawner implements TaskSpawner {
     }
   }
 
+  /** Housekeeping of the environment folder, at most every HOUSEKEEPING_EVERY_MS per spawner. */
+  private lastHousekeeping = 0;
+  private housekeeping(): void {
+    const now = Date.now();
+    if (now - this.lastHousekeeping < HOUSEKEEPING_EVERY_MS) return;
+    this.lastHousekeeping = now;
+    try {
+      rotateProcessLog(path.join(this.options.paths.root, 'task-processes.log'));
+      pruneStalePayloads(path.join(this.options.paths.root, 'payloads'), now);
+    } catch (error) {
+      this.logger.warn('housekeeping of the environment folder failed', { error: (error as Error).message });
+    }
+  }
+
   private startWarmWorker(): boolean {
+    this.housekeeping();
     const processLog = fs.openSync(path.join(this.options.paths.root, 'task-processes.log'), 'a');
     const [program, ...leading] = this.options.warmCommand ?? [process.execPath, WARM_WORKER_PATH];
     let child: ChildProcess;
@@ -235,6 +253,7 @@ export class LocalTaskSpawner implements TaskSpawner {
   }
 
   private start(payload: TaskPayload): string {
+    this.housekeeping();
     const payloadDir = path.join(this.options.paths.root, 'payloads');
     fs.mkdirSync(payloadDir, { recursive: true });
     const payloadFile = path.join(payloadDir, `${crypto.randomUUID()}.json`);
