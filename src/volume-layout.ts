@@ -44,6 +44,22 @@ export function logPath(id: Pick<TaskIdentity, 'dag_id' | 'run_id' | 'task_id' |
   return `${LOGS_DIR}/dag_id=${pathSegment(id.dag_id)}/run_id=${pathSegment(id.run_id)}/task_id=${pathSegment(id.task_id)}/${mapPart}attempt=${id.try_number}.log`;
 }
 
+/** Every log of one run (`db clean` removes it with the run). */
+export function runLogDir(id: Pick<TaskIdentity, 'dag_id' | 'run_id'>): string {
+  return `${LOGS_DIR}/dag_id=${pathSegment(id.dag_id)}/run_id=${pathSegment(id.run_id)}`;
+}
+
+/** Every log of one task instance (all its tries). */
+export function taskLogDir(id: Pick<TaskIdentity, 'dag_id' | 'run_id' | 'task_id' | 'map_index'>): string {
+  const mapPart = id.map_index >= 0 ? `/map_index=${id.map_index}` : '';
+  return `${runLogDir(id)}/task_id=${pathSegment(id.task_id)}${mapPart}`;
+}
+
+/** Every XCom of one run. */
+export function runXcomDir(id: Pick<TaskIdentity, 'dag_id' | 'run_id'>): string {
+  return `${XCOM_DIR}/${pathSegment(id.dag_id)}/${pathSegment(id.run_id)}`;
+}
+
 export function xcomDir(id: Pick<TaskIdentity, 'dag_id' | 'run_id' | 'task_id' | 'map_index'>): string {
   const mapPart = id.map_index >= 0 ? `/${id.map_index}` : '';
   return `${XCOM_DIR}/${pathSegment(id.dag_id)}/${pathSegment(id.run_id)}/${pathSegment(id.task_id)}${mapPart}`;
