@@ -146,7 +146,8 @@ export function readYaml(text: string, options: ReadYamlOptions): ReadYamlResult
     customTags: options.version === '1.1' ? pyYamlTags : undefined,
   });
   const index = new LineIndex();
-  const problems: YamlProblem[] = doc.errors.map((error) => ({
+  // The first syntax error only, as PyYAML stops there: the parser's later ones are mostly its echoes.
+  const problems: YamlProblem[] = doc.errors.slice(0, 1).map((error) => ({
     line: error.linePos?.[0]?.line ?? null,
     message: `YAML syntax error: ${firstLine(error.message)}`,
   }));
