@@ -195,7 +195,7 @@ def main():
         traceback.print_exc()
         _write_result(result_path, {"ok": False, "phase": "import", "error": _last_line(error),
                                     "exception": type(error).__name__})
-        return
+        return 1
 
     op_args = spec["op_args"]
     try:
@@ -205,7 +205,8 @@ def main():
         traceback.print_exc()
         _write_result(result_path, {"ok": False, "phase": "call", "error": _last_line(error),
                                     "exception": type(error).__name__})
-        return
+        # A failed try's process exits 1, as Airflow's task runner does; 0 would read as a success in the log.
+        return 1
 
     print("Done. Returned value was: %s" % (value,), flush=True)
     try:
@@ -215,8 +216,9 @@ def main():
     serialised, stringified = _serialisable(value)
     _write_result(result_path, {"ok": True, "value": serialised, "is_none": value is None,
                                 "truthy": truthy, "stringified": stringified})
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
 `;
