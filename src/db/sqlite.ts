@@ -52,6 +52,9 @@ export class SqliteBackend implements DatabaseBackend {
     }
     try {
       this.db = new Database(options.file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+      // Opening reads nothing; reading the header here makes a damaged file fail now, naming it
+      // ("file is not a database" alone does not say which of the environment's files it is).
+      this.db.pragma('schema_version');
     } catch (error) {
       throw new DatabaseUnavailableError(`cannot open SQLite database ${options.file}: ${(error as Error).message}`, {
         cause: error,
