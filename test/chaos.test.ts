@@ -129,7 +129,15 @@ ${task('a', [])}${task('b', ['a'])}${task('c', ['a'])}${task('d', ['b', 'c'])}`,
         expect(lines, `${run.dag_run_id} ${ti.task_id} ${JSON.stringify(kills)}`).toEqual([String(ti.try_number)]);
       }
     }
-    // Nothing of the environment runs on: no operator, no task process.
-    await eventually(() => markedProcesses(marker).length === 0 && !(listProcesses() ?? []).some((p) => p.pid !== process.pid && cmdline(p.pid).includes(sandbox.dir)), 15_000);
+    // Nothing of the environment runs on: no operator, no task process or warm worker (they carry the
+    // sandbox's home in their environment), nothing naming the sandbox.
+    const leftovers = () => [
+      ...markedProcesses(marker),
+      ...markedProcesses(`AIRFLOW_SERVERLESS_HOME=${sandbox.home}`),
+      ...(listProcesses() ?? []).filter((p) => p.pid !== process.pid && cmdline(p.pid).includes(sandbox.dir)).map((p) => p.pid),
+    ];
+    await eventually(() => leftovers().length === 0, 15_000).catch(() => {
+      throw new Error(`processes left: ${leftovers().map((pid) => `${pid} ${cmdline(pid)}`).join('; ')}`);
+    });
   }, 120_000);
 });

@@ -120,7 +120,10 @@ export async function cleanDatabase(environment: Environment, options: CleanOpti
         result.bytes += bytes;
         if (!options.dryRun && files > 0) await volume.remove(folder);
       }
-      if (!options.dryRun && folders.length > 0) await volume.commit();
+      const removedRows = Object.values(result.rows).reduce((sum, n) => sum + n, 0);
+      // SQLite keeps freed pages in the file; give them back (the file lives on the volume).
+      if (!options.dryRun && removedRows > 0 && db.dialect === 'sqlite') await db.run('VACUUM');
+      if (!options.dryRun && (folders.length > 0 || removedRows > 0)) await volume.commit();
     } finally {
       if (!options.dryRun) await db.releaseLock(SCHEDULER_LOCK);
     }
