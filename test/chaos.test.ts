@@ -54,7 +54,7 @@ describe.runIf(process.platform === 'linux')('chaos', () => {
     const marker = `CHAOS_${process.pid}_${Date.now()}`;
     const work = path.join(sandbox.dir, 'work');
     fs.mkdirSync(work);
-    await sandbox.ok(['create', '--env', 'chaos', '--config', sandbox.writeConfig('  task_instance_heartbeat_timeout: 4\nexecutor:\n  parallelism: 4\n')]);
+    await sandbox.ok(['create', '--env', 'chaos', '--config', sandbox.writeConfig('  task_instance_heartbeat_timeout: 6\nexecutor:\n  parallelism: 4\n')]);
     const task = (name: string, deps: string[]) =>
       `    ${name}:
       operator: BashOperator
