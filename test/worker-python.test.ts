@@ -66,10 +66,13 @@ describe('PythonOperator', () => {
   it('an exception fails the try with its last line; the traceback is in the log', async () => {
     harness = createHarness({ withFixtures: true });
     const { payload, final } = await runPython('python', { python_callable_name: 'boom' });
-    expect(final).toMatchObject({ status: 'FAILED', error: 'ValueError: boom happened' });
+    // The process exits 1 as Airflow's does: a failed try never reads "exit code 0".
+    expect(final).toMatchObject({ status: 'FAILED', error: 'ValueError: boom happened', exit_code: 1 });
     expect(final?.no_retry).toBeUndefined();
     expect(xcom()).toBeUndefined();
-    expect(fs.readFileSync(path.join(harness.root, logPath(payload)), 'utf8')).toContain('Traceback (most recent call last)');
+    const log = fs.readFileSync(path.join(harness.root, logPath(payload)), 'utf8');
+    expect(log).toContain('Traceback (most recent call last)');
+    expect(log).toMatch(/Task finished: FAILED after [\d.]+ s, exit code 1\n/);
   });
 
   it('a callable that cannot be found fails without retry', async () => {

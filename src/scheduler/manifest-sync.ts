@@ -7,6 +7,7 @@
  * becomes stale. One bad file never stops the tick: every file is parsed before anything is written, a bad
  * one is only an import error, and the good parses are written a batch of files per transaction.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DagSpec } from '../dag/model.js';
@@ -26,6 +27,7 @@ import { ParseWorker } from '../parse/parse-worker.js';
 import { PythonFolderState } from '../parse/python-hashes.js';
 import { DAGS_DIR } from '../volume-layout.js';
 import type { TickContext } from './context.js';
+import { manifestLoadProblems } from './manifest-checks.js';
 import { lastAutomatedDataInterval, nextRunInfo, scheduleSignature, timetableOf, toNextDagrunFields } from './next-dagrun.js';
 
 export interface ManifestSyncResult {
@@ -189,6 +191,12 @@ export async function syncManifests(ctx: TickContext, volumeRoot: string): Promi
     try {
       specs = parseManifest(content, fileloc, defaults);
       for (const spec of specs) timetableOf(spec, ctx.config); // a schedule the timetable refuses is an import error too
+      // What `dags create` refuses is an import error here too (a file copied straight onto the volume).
+      const loadProblems = manifestLoadProblems(specs, {
+        exists: (file) => existsSync(path.join(volumeRoot, DAGS_DIR, file)),
+        where: () => 'in dags/',
+      });
+      if (loadProblems.length > 0) throw new ManifestError(fileloc, loadProblems);
     } catch (error) {
       await ctx.ensureLease();
       await ctx.db.transaction((tx) => writeImportError(tx, ctx, { fileloc, contentHash, previous, error }));

@@ -20,6 +20,7 @@ import type { Clock, StateDict, TaskSpawner, VolumeMount } from '../providers/po
 import { applyCommands } from './commands.js';
 import { createTickContext, LeaseLostError, SCHEDULER_LOCK } from './context.js';
 import type { TickContext } from './context.js';
+import { pruneCommandResults } from './housekeeping.js';
 import { syncManifests } from './manifest-sync.js';
 import { scheduleReadyTasks } from './readiness.js';
 import { createScheduledRuns } from './run-creation.js';
@@ -184,6 +185,7 @@ async function runPass(deps: TickDeps, logger: Logger): Promise<Counters> {
   const commands = await applyCommands(ctx);
   c.commandsApplied = commands.applied;
   c.commandsFailed = commands.failed;
+  await pruneCommandResults(ctx);
 
   const reports = await reconcileReports(ctx);
   c.reportsReconciled = reports.finished;

@@ -108,18 +108,12 @@ export async function uploadDagFile(
   await assertNoDagIdClash(environment, specs, fileloc);
 
   const callables = companions;
-  const manifestDir = path.dirname(path.resolve(localFile));
-  for (const callable of callables) {
-    const source = path.resolve(manifestDir, callable);
-    if (!fs.existsSync(source)) {
-      throw new UserInputError(`${localFile}: python_callable_file ${callable} not found (looked for ${source})`);
-    }
-  }
+  const localDir = path.dirname(path.resolve(localFile));
   // Callables first, so the manifest never points at a missing file; counted, as there can be many.
   const total = callables.length + 1;
   for (const [index, file] of callables.entries()) {
     countProgress(progress, 'uploading', index + 1, total, file);
-    await volume.put(dagFilePath(file), fs.readFileSync(path.resolve(manifestDir, file)));
+    await volume.put(dagFilePath(file), fs.readFileSync(path.resolve(localDir, file)));
   }
   countProgress(progress, 'uploading', total, total, fileloc);
   await volume.put(dagFilePath(fileloc), Buffer.from(text, 'utf8'));
@@ -142,12 +136,15 @@ async function validateManifest(environment: Environment, localFile: string, tex
     if (error instanceof ManifestError) throw new ManifestError(localFile, error.problems, { cause: error });
     throw error;
   }
-  if (specs.length === 0) throw new UserInputError(`${localFile}: the manifest declares no DAG`);
-  const { templateSyntaxProblems } = await import('../worker/template-syntax.js');
-  const templateProblems = specs.flatMap((spec) =>
-    spec.tasks.flatMap((task) => templateSyntaxProblems(task).map((message) => ({ line: null, message: `dag '${spec.dag_id}': ${message}` }))),
-  );
-  if (templateProblems.length > 0) throw new ManifestError(localFile, templateProblems);
+  // The tick runs the same checks on the volume's copy (manifest-sync.ts): both refuse the same files. Imported
+  // here, not with the module, as it loads the template checker (nunjucks).
+  const { callableFiles, manifestLoadProblems } = await import('../scheduler/manifest-checks.js');
+  const manifestDir = path.dirname(path.resolve(localFile));
+  const loadProblems = manifestLoadProblems(specs, {
+    exists: (file) => fs.existsSync(path.resolve(manifestDir, file)),
+    where: (file) => `for ${path.resolve(manifestDir, file)}`,
+  });
+  if (loadProblems.length > 0) throw new ManifestError(localFile, loadProblems);
   return { specs, companions: callableFiles(specs) };
 }
 
@@ -201,18 +198,6 @@ function readFailure(error: unknown): string {
     default:
       return (error as Error).message;
   }
-}
-
-function callableFiles(specs: readonly DagSpec[]): string[] {
-  const files = new Set<string>();
-  for (const spec of specs) {
-    for (const task of spec.tasks) {
-      if (task.operator === 'bash' || task.operator === 'empty' || task.operator === 'python_file') continue;
-      const file = task.args.python_callable_file;
-      if (file && !path.isAbsolute(file)) files.add(file);
-    }
-  }
-  return [...files].sort();
 }
 
 /** A DAG id declared by another file would make the two files fight over one DAG. */

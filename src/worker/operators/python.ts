@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PythonOperatorArgs, TaskSpec } from '../../dag/model.js';
-import { DAGS_DIR } from '../../volume-layout.js';
+import { DAGS_DIR, insideRoot } from '../../volume-layout.js';
 import { renderTemplate } from '../templating.js';
 import { runTaskRunner, runnerBase } from './task-runner.js';
 import type { OperatorContext, OperatorOutcome } from './types.js';
@@ -37,10 +37,13 @@ export function renderPythonFields(args: PythonOperatorArgs, ctx: OperatorContex
 function resolveCallableFile(args: PythonOperatorArgs, dagsDir: string): string | null {
   const file = args.python_callable_file;
   if (file === null) return null;
-  if (!path.isAbsolute(file)) return path.resolve(dagsDir, file);
-  if (fs.existsSync(file)) return file;
+  if (path.isAbsolute(file) && fs.existsSync(file)) return file;
   const marker = file.lastIndexOf('/dags/');
-  return path.resolve(dagsDir, marker >= 0 ? file.slice(marker + '/dags/'.length) : file.replace(/^\/+/, ''));
+  const relative = !path.isAbsolute(file) ? file : marker >= 0 ? file.slice(marker + '/dags/'.length) : file.replace(/^\/+/, '');
+  // Validated at parse time to stay inside dags/; checked again here, as every path built from a payload is.
+  const resolved = insideRoot(dagsDir, relative);
+  if (resolved === undefined) throw new Error(`python_callable_file ${JSON.stringify(file)} is outside the dags folder`);
+  return resolved;
 }
 
 export async function runPython(
