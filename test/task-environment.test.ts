@@ -3,11 +3,14 @@
  * programs on the host (task-environment.ts). Checked on the filter, on the operators (which on Modal run
  * under a process holding the token and the database URL), and end to end with a real scheduler.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ParseWorker } from '../src/parse/parse-worker.js';
 import { isInheritedByTasks, taskBaseEnvironment } from '../src/task-environment.js';
 import { readXcom, runTaskFunction } from '../src/worker/index.js';
 import { CliSandbox } from './helpers/cli.js';
-import { RUN_ID, bashTask, createHarness, makePayload, pythonTask, type Harness } from './worker-harness.js';
+import { RUN_ID, bashTask, createHarness, makePayload, pythonFileTask, pythonTask, type Harness } from './worker-harness.js';
 
 const SECRETS = {
   AIRFLOW_SERVERLESS_DATABASE_URL: 'postgres://airflow:db-password-1@db.internal/airflow',
@@ -37,8 +40,8 @@ describe('operators inherit no secret of the process running them', () => {
     harness.cleanup();
   });
 
-  async function output(task: ReturnType<typeof bashTask>): Promise<unknown> {
-    const payload = makePayload(task);
+  async function output(task: ReturnType<typeof bashTask>, overrides: Parameters<typeof makePayload>[1] = {}): Promise<unknown> {
+    const payload = makePayload(task, overrides);
     await harness.dispatch(payload);
     const final = await runTaskFunction(payload, { dict: harness.dict, volume: harness.volume, requestTick: harness.requestTick, callId: 'c' });
     expect(final?.status, final?.error).toBe('SUCCESS');
@@ -62,6 +65,54 @@ describe('operators inherit no secret of the process running them', () => {
     const names = value as string[];
     for (const name of Object.keys(SECRETS)) expect(names).not.toContain(name);
     expect(names).toEqual(expect.arrayContaining(['PATH', 'AIRFLOW_CTX_TASK_ID']));
+  });
+
+  // A Python DAG file's tasks run in the Python task runner; its BashOperator inherits the runner's environment.
+  const ENV_DAG = `import os
+from datetime import datetime
+from airflow.sdk import DAG, task
+from airflow.providers.standard.operators.bash import BashOperator
+
+with DAG("d", schedule=None, start_date=datetime(2024, 1, 1)):
+    @task
+    def names():
+        return sorted(os.environ)
+
+    names()
+    BashOperator(task_id="bash", bash_command="echo $(env | cut -d= -f1 | sort | tr '\\n' ' ')")
+`;
+
+  it('Python DAG file tasks: @task and the task runner\'s BashOperator', async () => {
+    fs.writeFileSync(path.join(harness.root, 'dags', 'env_dag.py'), ENV_DAG);
+    const dag = { ...makePayload(pythonFileTask('names')).dag, fileloc: 'env_dag.py' };
+    const fromTask = (await output(pythonFileTask('names'), { dag })) as string[];
+    const fromBash = String(await output(pythonFileTask('bash', 'bash'), { dag })).split(' ');
+    for (const names of [fromTask, fromBash]) {
+      for (const name of Object.keys(SECRETS)) expect(names).not.toContain(name);
+      expect(names).toEqual(expect.arrayContaining(['PATH', 'AIRFLOW_CTX_DAG_ID', 'AIRFLOW_CTX_TASK_ID']));
+    }
+  });
+
+  it("the parse worker: a DAG file's top-level code sees none of the scheduler's secrets", async () => {
+    fs.writeFileSync(
+      path.join(harness.root, 'dags', 'parse_env.py'),
+      `import os
+from datetime import datetime
+from airflow.sdk import DAG
+
+dag = DAG("parse_env", schedule=None, start_date=datetime(2024, 1, 1), description=" ".join(sorted(os.environ)))
+`,
+    );
+    const worker = new ParseWorker({ dagsDir: path.join(harness.root, 'dags'), timeoutSeconds: 30 });
+    try {
+      const answer = await worker.parse('parse_env.py');
+      expect(answer.ok, JSON.stringify(answer)).toBe(true);
+      const description = String((answer as { dags: Array<{ description?: unknown }> }).dags[0]?.description).split(' ');
+      for (const name of Object.keys(SECRETS)) expect(description).not.toContain(name);
+      expect(description).toContain('PATH');
+    } finally {
+      await worker.close();
+    }
   });
 });
 

@@ -12,9 +12,10 @@ import { readProcessStat, signalGroup } from '../src/process-table.js';
 import { endRecordedOperatorGroup } from '../src/providers/local/end-try.js';
 import { runTaskFunction } from '../src/worker/index.js';
 import { groupAlive, runProcessGroup } from '../src/worker/process-group.js';
-import { bashTask, createHarness, makePayload } from './worker-harness.js';
+import { bashTask, createHarness, makePayload, processExists, pythonFileTask, queuedRecord } from './worker-harness.js';
 
 const DIST_PROCESS_GROUP = path.resolve(import.meta.dirname, '../dist/worker/process-group.js');
+const DIST_WORKER = path.resolve(import.meta.dirname, '../dist/worker/index.js');
 
 /** A stand-in task process: runs one command through runProcessGroup and records the group's id. */
 const TASK_PROCESS = `
@@ -134,6 +135,112 @@ describe('the task function', () => {
       if (process.platform === 'linux') expect(running.operator_start).toBeGreaterThan(0);
     } finally {
       harness.cleanup();
+    }
+  });
+});
+
+/**
+ * A real task process for a Python DAG file's task: the task function (from dist/) with an in-memory state
+ * dict whose every write is appended to records.jsonl, so the test sees the RUNNING record the tick would.
+ */
+const PYTHON_TASK_PROCESS = `
+import fs from 'node:fs';
+const { runTaskFunction } = await import(${JSON.stringify(DIST_WORKER)});
+const [dir] = process.argv.slice(2);
+const { payload, queued, root } = JSON.parse(fs.readFileSync(dir + '/payload.json', 'utf8'));
+const data = new Map([[payload.key, queued]]);
+const dict = {
+  async get(key) { return data.get(key); },
+  async getMany(keys) { return new Map(keys.filter((k) => data.has(k)).map((k) => [k, data.get(k)])); },
+  async put(key, value) { data.set(key, value); fs.appendFileSync(dir + '/records.jsonl', JSON.stringify(value) + '\\n'); },
+  async putIfAbsent(key, value) { if (data.has(key)) return false; await this.put(key, value); return true; },
+  async delete(key) { return data.delete(key); },
+  async entries(prefix) { return [...data].filter(([k]) => k.startsWith(prefix)).sort(); },
+};
+const volume = { root, async reload() {}, async commit() {} };
+await runTaskFunction(payload, { dict, volume, requestTick: async () => {}, callId: 'c' });
+`;
+
+/** A Python DAG file whose two tasks (a BashOperator, a TaskFlow @task) do their work after 3 s. */
+function pythonDagFile(dir: string): string {
+  return `import os, time
+from datetime import datetime
+from airflow.sdk import DAG, task
+from airflow.providers.standard.operators.bash import BashOperator
+
+with DAG("pdeath", schedule=None, start_date=datetime(2024, 1, 1)):
+    BashOperator(task_id="bash", bash_command="echo $$ > ${dir}/worker.pid; sleep 3; echo WORK >> ${dir}/work")
+
+    @task
+    def slow():
+        with open("${dir}/worker.pid", "w") as handle:
+            handle.write(str(os.getpid()))
+        time.sleep(3)
+        with open("${dir}/work", "a") as handle:
+            handle.write("WORK\\n")
+
+    slow()
+`;
+}
+
+describe.skipIf(process.platform !== 'linux')('a Python DAG file task whose task process dies', () => {
+  let dir: string;
+  let harness: ReturnType<typeof createHarness>;
+  const groups: number[] = [];
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'afs-pdeath-py-'));
+    fs.writeFileSync(path.join(dir, 'task.mjs'), PYTHON_TASK_PROCESS);
+    harness = createHarness();
+    fs.writeFileSync(path.join(harness.root, 'dags', 'pdeath.py'), pythonDagFile(dir));
+  });
+  afterEach(() => {
+    for (const pgid of groups.splice(0)) signalGroup(pgid, 'SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+    harness.cleanup();
+  });
+
+  /**
+   * Starts the task process and waits until the task's work is under way: the runner's BashOperator child
+   * (or the @task's Python) wrote its pid. Returns the task process, that pid and the recorded group.
+   */
+  async function startTask(taskId: string) {
+    const base = makePayload(pythonFileTask(taskId));
+    const payload = makePayload(pythonFileTask(taskId), { dag_id: 'pdeath', dag: { ...base.dag, dag_id: 'pdeath', fileloc: 'pdeath.py' } });
+    fs.writeFileSync(path.join(dir, 'payload.json'), JSON.stringify({ payload, queued: queuedRecord(payload, '2024-01-02T00:00:01.000Z'), root: harness.root }));
+    const taskProcess = spawn(process.execPath, [path.join(dir, 'task.mjs'), dir], { stdio: 'ignore' });
+    const worker = await until(() => {
+      const text = fs.existsSync(path.join(dir, 'worker.pid')) ? fs.readFileSync(path.join(dir, 'worker.pid'), 'utf8').trim() : '';
+      return text !== '' && Number(text);
+    });
+    const records = () =>
+      fs.readFileSync(path.join(dir, 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as TaskRecord);
+    const running = await until(() => records().find((record) => record.status === 'RUNNING' && record.operator_pgid !== undefined));
+    groups.push(running.operator_pgid!);
+    // The work runs inside the recorded group: the guard's group, which the group kill and the tick's endTry reach.
+    expect(readProcessStat(worker)?.pgrp).toBe(running.operator_pgid);
+    return { taskProcess, worker, running };
+  }
+
+  for (const taskId of ['bash', 'slow']) {
+    it(`${taskId === 'bash' ? 'BashOperator' : '@task'}: its work dies with the SIGKILLed task process, before it is done`, async () => {
+      const { taskProcess, worker, running } = await startTask(taskId);
+      taskProcess.kill('SIGKILL');
+      // Well before the 3 s of work are up.
+      await until(() => !groupAlive(running.operator_pgid!), 2_500);
+      expect(processExists(worker)).toBe(false);
+      expect(fs.existsSync(path.join(dir, 'work'))).toBe(false);
+    });
+  }
+
+  it("BashOperator: the tick's end of a zombie (its recorded group) ends the runner's bash too", async () => {
+    const { taskProcess, worker, running } = await startTask('bash');
+    try {
+      expect(await endRecordedOperatorGroup(running)).toBe(true);
+      expect(groupAlive(running.operator_pgid!)).toBe(false);
+      expect(processExists(worker)).toBe(false);
+      expect(fs.existsSync(path.join(dir, 'work'))).toBe(false);
+    } finally {
+      taskProcess.kill('SIGKILL');
     }
   });
 });
