@@ -10,6 +10,8 @@ import { idProblem } from '../src/dag/fields.js';
 import { PYTHON_PACKAGE_DIR, pythonExecutable } from '../src/python-package.js';
 import { readXcom, runTaskFunction } from '../src/worker/index.js';
 import { dagFilePath, idOfPathSegment, logPath, pathSegment, xcomDir, xcomPath } from '../src/volume-layout.js';
+import type { TaskInstanceJson } from '../src/service/shapes.js';
+import { CliSandbox, expectOneLineError } from './helpers/cli.js';
 import { bashTask, createHarness, makePayload, type Harness } from './worker-harness.js';
 
 const HOSTILE = ['.', '..', '', 'a/b', '../x', '../../etc', 'x\0y', '%2E%2E', 'données_quotidiennes'];
@@ -97,5 +99,36 @@ describe('a task whose ids are all ".."', () => {
     expect(fs.existsSync(path.join(harness.root, 'xcom', '%2E%2E', '%2E%2E', '%2E%2E', 'return_value.json'))).toBe(true);
     expect(fs.existsSync(path.join(harness.root, 'logs', 'dag_id=%2E%2E', 'run_id=%2E%2E', 'task_id=%2E%2E', 'attempt=1.log'))).toBe(true);
     expect(fs.readdirSync(harness.root).sort()).toEqual(['dags', 'logs', 'return_value.json', 'xcom']);
+  });
+});
+
+describe('ids of a Python DAG file, through the CLI and the real parse worker', () => {
+  let sandbox: CliSandbox;
+  afterEach(() => sandbox.cleanup());
+
+  it("refuses a '..' task id at upload with file:line, and runs a Unicode DAG id with its paths inside their folders", async () => {
+    sandbox = new CliSandbox();
+    await sandbox.ok(['create', '--env', 'ids', '--config', sandbox.writeConfig()]);
+    const volume = path.join(sandbox.envRoot('ids'), 'vol');
+    const header = 'from datetime import datetime\nfrom airflow.sdk import DAG, task\nfrom airflow.providers.standard.operators.bash import BashOperator\n\n';
+    const dotdot = sandbox.writeFile('proj/dotdot.py', `${header}with DAG("escape", schedule=None, start_date=datetime(2024, 1, 1)):\n    BashOperator(task_id="..", bash_command="echo hi")\n`);
+    const refused = await sandbox.run(['dags', 'create', '--env', 'ids', '--file', dotdot]);
+    expectOneLineError(refused, /dotdot\.py:6: .*task_id '\.\.' is not usable: '\.' and '\.\.' name folders/);
+    expect(fs.existsSync(path.join(volume, 'dags/dotdot.py'))).toBe(false);
+
+    const unicode = sandbox.writeFile(
+      'proj/quotidien.py',
+      `${header}with DAG("données_quotidiennes", schedule=None, start_date=datetime(2024, 1, 1)):\n    @task\n    def étape():\n        return "fait"\n\n    étape()\n`,
+    );
+    await sandbox.ok(['dags', 'create', '--env', 'ids', '--file', unicode]);
+    const runId = (await sandbox.ok(['dags', 'trigger', '--env', 'ids', '--dag-id', 'données_quotidiennes'])).stdout.trim();
+    await sandbox.ok(['scheduler', '--env', 'ids', '--until-idle', '--timeout', '120']);
+    const tasks = JSON.parse((await sandbox.ok(['tasks', 'list', '--env', 'ids', '--dag-id', 'données_quotidiennes', '--run-id', runId, '--json'])).stdout) as {
+      task_instances: TaskInstanceJson[];
+    };
+    expect(tasks.task_instances.map((t) => [t.task_id, t.state])).toEqual([['étape', 'success']]);
+    const id = { dag_id: 'données_quotidiennes', run_id: runId, task_id: 'étape', map_index: -1, try_number: 1 };
+    expect(JSON.parse(fs.readFileSync(path.join(volume, xcomPath(id, 'return_value')), 'utf8')).value).toBe('fait');
+    expect(fs.existsSync(path.join(volume, logPath(id)))).toBe(true);
   });
 });
