@@ -27,7 +27,6 @@ import { ParseWorker } from '../parse/parse-worker.js';
 import { PythonFolderState } from '../parse/python-hashes.js';
 import { DAGS_DIR } from '../volume-layout.js';
 import type { TickContext } from './context.js';
-import { manifestLoadProblems } from './manifest-checks.js';
 import { lastAutomatedDataInterval, nextRunInfo, scheduleSignature, timetableOf, toNextDagrunFields } from './next-dagrun.js';
 
 export interface ManifestSyncResult {
@@ -192,6 +191,9 @@ export async function syncManifests(ctx: TickContext, volumeRoot: string): Promi
       specs = parseManifest(content, fileloc, defaults);
       for (const spec of specs) timetableOf(spec, ctx.config); // a schedule the timetable refuses is an import error too
       // What `dags create` refuses is an import error here too (a file copied straight onto the volume).
+      // Imported on the first changed manifest: it loads the template checker (nunjucks), which an idle
+      // tick, and the `tick`/`scheduler` commands' start, need not pay for (test/cli-startup.test.ts).
+      const { manifestLoadProblems } = await import('./manifest-checks.js');
       const loadProblems = manifestLoadProblems(specs, {
         exists: (file) => existsSync(path.join(volumeRoot, DAGS_DIR, file)),
         where: () => 'in dags/',
