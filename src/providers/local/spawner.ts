@@ -86,14 +86,18 @@ export class LocalTaskSpawner implements TaskSpawner {
 
   /**
    * A task process's environment: never the scheduler's (its database URL, tokens, anything it exported),
-   * only what tasks inherit (task-environment.ts), what the process needs to open its environment, and
-   * the caller's `childEnv`.
+   * only what tasks inherit (task-environment.ts), what the process needs to open its environment and to
+   * run Python tasks with the interpreter the tick parsed their files with (AIRFLOW_SERVERLESS_PYTHON),
+   * and the caller's `childEnv`.
    */
   private childEnvironment(): NodeJS.ProcessEnv {
-    const debug = process.env['AIRFLOW_SERVERLESS_DEBUG'];
+    const passed: NodeJS.ProcessEnv = {};
+    for (const name of ['AIRFLOW_SERVERLESS_DEBUG', 'AIRFLOW_SERVERLESS_PYTHON']) {
+      if (process.env[name] !== undefined) passed[name] = process.env[name];
+    }
     return {
       ...taskBaseEnvironment(),
-      ...(debug !== undefined ? { AIRFLOW_SERVERLESS_DEBUG: debug } : {}),
+      ...passed,
       ...this.options.childEnv,
       AIRFLOW_SERVERLESS_HOME: this.options.paths.home,
     };
