@@ -4,11 +4,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { idProblem } from '../src/dag/fields.js';
 import { PYTHON_PACKAGE_DIR, pythonExecutable } from '../src/python-package.js';
-import { readXcom, runTaskFunction } from '../src/worker/index.js';
+import { readXcom, runTaskFunction, volumeXcomReader, writeXcom } from '../src/worker/index.js';
+import { latestPriorXcom } from '../src/worker/xcom.js';
 import { dagFilePath, idOfPathSegment, logPath, pathSegment, xcomDir, xcomPath } from '../src/volume-layout.js';
 import type { TaskInstanceJson } from '../src/service/shapes.js';
 import { CliSandbox, expectOneLineError } from './helpers/cli.js';
@@ -63,6 +65,20 @@ describe('pathSegment', () => {
     for (const id of HOSTILE) expect(pathSegment(idOfPathSegment(pathSegment(id))), JSON.stringify(id)).toBe(pathSegment(id));
     expect(idOfPathSegment('%2E%2E')).toBe('..');
     expect(idOfPathSegment('a%2Fb')).toBe('a/b');
+  });
+
+  it("include_prior_dates finds earlier runs whatever their ids, as the Python runtime's does", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'afs-ids-'));
+    try {
+      const source = { dag_id: 'd', run_id: 'now', task_id: 't', map_index: -1 };
+      writeXcom(root, { ...source, run_id: 'a/..' }, 'k', 'from a slashed run', new Date(), '2024-01-01T00:00:00.000Z');
+      writeXcom(root, { ...source, run_id: '..' }, 'k', 'from a dotdot run', new Date(), '2024-01-02T00:00:00.000Z');
+      const reader = volumeXcomReader(root);
+      expect(reader.runsOf?.('d').sort()).toEqual(['..', 'a/..']);
+      expect(latestPriorXcom(reader, source, 'k', '2024-01-03T00:00:00.000Z')).toMatchObject({ run_id: '..', value: 'from a dotdot run' });
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('dagFilePath refuses paths outside dags/', () => {
