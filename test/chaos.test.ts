@@ -5,8 +5,10 @@
  * under a second ago, the work comes after 1.5 s): a try killed after its work but before its report is
  * retried and does the work again, as in Airflow (docs/architecture.md), and that is not what this tests.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listProcesses, readProcessStat } from '../src/process-table.js';
 import type { DagRunJson, TaskInstanceJson } from '../src/service/shapes.js';
@@ -43,18 +45,53 @@ function taskProcessOf(pid: number): number | null {
   return null;
 }
 
-describe.runIf(process.platform === 'linux')('chaos', () => {
+/** A sandbox whose commands see the Postgres URL in TEST_PG_URL (the config interpolates it). */
+class PostgresSandbox extends CliSandbox {
+  constructor(private readonly pgUrl: string) {
+    super();
+  }
+  override get env(): NodeJS.ProcessEnv {
+    return { ...super.env, TEST_PG_URL: this.pgUrl };
+  }
+}
+
+const DATABASE_URL = process.env.TEST_DATABASE_URL;
+const BACKENDS = [{ name: 'sqlite' }, ...(DATABASE_URL ? [{ name: 'postgres' }] : [])];
+
+describe.runIf(process.platform === 'linux').each(BACKENDS)('chaos on $name', ({ name }) => {
   let sandbox: CliSandbox;
-  beforeEach(() => {
-    sandbox = new CliSandbox();
+  let admin: pg.Client | null = null;
+  let schema = '';
+  beforeEach(async () => {
+    if (name === 'sqlite') {
+      sandbox = new CliSandbox();
+      return;
+    }
+    schema = `chaos_${randomBytes(6).toString('hex')}`;
+    admin = new pg.Client({ connectionString: DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+    const url = new URL(DATABASE_URL!);
+    sandbox = new PostgresSandbox(`${url.toString()}${url.search ? '&' : '?'}options=-c%20search_path%3D${schema}`);
   });
-  afterEach(() => sandbox.cleanup());
+  afterEach(async () => {
+    try {
+      await sandbox.cleanup();
+    } finally {
+      if (admin) {
+        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await admin.end();
+        admin = null;
+      }
+    }
+  });
 
   it('random SIGKILLs of scheduler, task processes and operators: every run final, work done once, no process left', async () => {
     const marker = `CHAOS_${process.pid}_${Date.now()}`;
     const work = path.join(sandbox.dir, 'work');
     fs.mkdirSync(work);
-    await sandbox.ok(['create', '--env', 'chaos', '--config', sandbox.writeConfig('  task_instance_heartbeat_timeout: 6\nexecutor:\n  parallelism: 4\n')]);
+    const database = name === 'postgres' ? 'database:\n  type: postgres\n  connection_string: ${TEST_PG_URL}\n' : '';
+    await sandbox.ok(['create', '--env', 'chaos', '--config', sandbox.writeConfig(`  task_instance_heartbeat_timeout: 6\nexecutor:\n  parallelism: 4\n${database}`)]);
     const task = (name: string, deps: string[]) =>
       `    ${name}:
       operator: BashOperator

@@ -8,10 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../src/executor/protocol.js';
+import { silentLogger } from '../src/logger.js';
 import { readProcessStat, signalGroup } from '../src/process-table.js';
 import { endRecordedOperatorGroup } from '../src/providers/local/end-try.js';
+import { Heartbeat } from '../src/worker/heartbeat.js';
 import { runTaskFunction } from '../src/worker/index.js';
 import { groupAlive, runProcessGroup } from '../src/worker/process-group.js';
+import { MemoryStateDict } from './fakes/ports.js';
 import { bashTask, createHarness, makePayload, processExists, pythonFileTask, queuedRecord } from './worker-harness.js';
 
 const DIST_PROCESS_GROUP = path.resolve(import.meta.dirname, '../dist/worker/process-group.js');
@@ -136,6 +139,37 @@ describe('the task function', () => {
     } finally {
       harness.cleanup();
     }
+  });
+});
+
+describe('Heartbeat.refresh', () => {
+  it('beats again right after a beat in flight, so a field added meanwhile is published', async () => {
+    const dict = new MemoryStateDict();
+    const record: TaskRecord = { dag_id: 'd', task_id: 't', run_id: 'r', map_index: -1, try_number: 1, status: 'RUNNING', token: 'x', queued_at: '' };
+    await dict.put('k', record);
+    let releaseGet: () => void = () => {};
+    const originalGet = dict.get.bind(dict);
+    // The first beat's read waits until released: it is "in flight" while the field is added.
+    let gets = 0;
+    dict.get = (async (key: string) => {
+      if (gets++ === 0) await new Promise<void>((resolve) => (releaseGet = resolve));
+      return originalGet(key);
+    }) as typeof dict.get;
+    const puts: TaskRecord[] = [];
+    const originalPut = dict.put.bind(dict);
+    dict.put = async (key: string, value: unknown) => {
+      puts.push(JSON.parse(JSON.stringify(value)) as TaskRecord);
+      await originalPut(key, value);
+    };
+    const heartbeat = new Heartbeat({ dict, key: 'k', record, intervalSeconds: 3600, clock: { now: () => new Date() }, logger: silentLogger, onLost: () => {} });
+    heartbeat.start();
+    heartbeat.refresh(); // beat 1 starts and waits in its read
+    record.operator_pgid = 4242;
+    heartbeat.refresh(); // must not be lost
+    releaseGet();
+    await until(() => puts.length >= 2);
+    await heartbeat.stop();
+    expect(puts.at(-1)?.operator_pgid).toBe(4242);
   });
 });
 
