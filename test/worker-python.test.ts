@@ -82,6 +82,16 @@ describe('PythonOperator', () => {
     expect(final?.error).toMatch(/AttributeError: .*no_such_function/);
   });
 
+  it('a callable file outside dags/ is never run, even when a payload names one past validation', async () => {
+    harness = createHarness({ withFixtures: true });
+    const marker = path.join(harness.root, 'outside-ran');
+    fs.writeFileSync(path.join(harness.root, 'outside.py'), `def run():\n    open(${JSON.stringify(marker)}, "w").write("ran")\n`);
+    const { final } = await runPython('python', { python_callable_name: 'run', python_callable_file: '../outside.py' });
+    expect(final).toMatchObject({ status: 'FAILED' });
+    expect(final?.error).toContain('python_callable_file "../outside.py" is outside the dags folder');
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
   it('None is not pushed; a set is pushed as a list; an object JSON cannot carry fails the try', async () => {
     harness = createHarness({ withFixtures: true });
     expect((await runPython('python', { python_callable_name: 'returns_none' })).final?.status).toBe('SUCCESS');
