@@ -12,6 +12,8 @@ export interface ProcessStat {
   state: string;
   ppid: number;
   pgrp: number;
+  /** When the process started, in clock ticks since boot: with the pid, it names one process for good. */
+  startTime: number;
 }
 
 /** Pids of every process, or null without /proc. */
@@ -36,7 +38,7 @@ export function readProcessStat(pid: number): ProcessStat | null {
   }
   // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so parse after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { pid, state: fields[0] ?? '', ppid: Number(fields[1]), pgrp: Number(fields[2]) };
+  return { pid, state: fields[0] ?? '', ppid: Number(fields[1]), pgrp: Number(fields[2]), startTime: Number(fields[19]) };
 }
 
 /** Every process's stat, or null without /proc. Processes that end while we look are left out. */

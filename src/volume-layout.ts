@@ -3,6 +3,7 @@
  * root and `/`-separated, so the same helpers serve a local folder and a Modal volume.
  * Log and XCom paths follow Airflow's default log template (`dag_id=…/run_id=…/task_id=…/attempt=N.log`).
  */
+import path from 'node:path';
 import type { TaskIdentity } from './executor/protocol.js';
 
 export const DAGS_DIR = 'dags';
@@ -16,26 +17,80 @@ export const DATABASE_FILE = 'data/airflow.db';
 export const LOGS_DIR = 'logs';
 export const XCOM_DIR = 'xcom';
 
-/** Run ids may hold characters unsafe in a path (`:` and `+` are fine on Linux, `/` is not). */
-function segment(value: string): string {
-  return value.replaceAll('/', '%2F');
+/**
+ * One id (DAG, run, task, XCom key) as exactly one path segment, whatever the id: every path built from an
+ * id goes through here. `:` and `+` are fine on Linux; `/` and NUL are encoded, and a segment that would
+ * be empty, `.` or `..` (a folder, or its parent) has its dots encoded. Python's runner mirrors this rule.
+ */
+export function pathSegment(value: string): string {
+  const encoded = value.replaceAll('/', '%2F').replaceAll('\0', '%00');
+  if (encoded === '') return '%00';
+  return encoded === '.' || encoded === '..' ? encoded.replaceAll('.', '%2E') : encoded;
+}
+
+/**
+ * The id a folder named by `pathSegment` stands for, for listings (the runs that hold a DAG's XComs):
+ * `pathSegment(idOfPathSegment(name)) === name` for every name `pathSegment` produces, so a listed folder
+ * is found again from its id. (`%` is not encoded: a run id holding `%2F` shares the folder of one holding `/`; DAG and task ids hold neither.)
+ */
+export function idOfPathSegment(segment: string): string {
+  if (segment === '%2E' || segment === '%2E%2E') return segment.replaceAll('%2E', '.');
+  return segment.replaceAll('%2F', '/').replaceAll('%00', '\0');
+}
+
+/**
+ * `relative` resolved under `root`, or undefined when it would leave it. The last guard of every reader and
+ * writer of volume files named by ids or by request URLs (the builders above never produce such a path).
+ */
+export function insideRoot(root: string, relative: string): string | undefined {
+  const base = path.resolve(root);
+  const resolved = path.resolve(base, relative);
+  return resolved === base || resolved.startsWith(base + path.sep) ? resolved : undefined;
+}
+
+/** `insideRoot`, throwing: for writers, where a path outside is a bug to stop on, never a file to touch. */
+export function resolveInside(root: string, relative: string): string {
+  const resolved = insideRoot(root, relative);
+  if (resolved === undefined) throw new Error(`refusing a path outside ${root}: ${JSON.stringify(relative)}`);
+  return resolved;
 }
 
 export function logPath(id: Pick<TaskIdentity, 'dag_id' | 'run_id' | 'task_id' | 'map_index' | 'try_number'>): string {
   const mapPart = id.map_index >= 0 ? `map_index=${id.map_index}/` : '';
-  return `${LOGS_DIR}/dag_id=${segment(id.dag_id)}/run_id=${segment(id.run_id)}/task_id=${segment(id.task_id)}/${mapPart}attempt=${id.try_number}.log`;
+  return `${LOGS_DIR}/dag_id=${pathSegment(id.dag_id)}/run_id=${pathSegment(id.run_id)}/task_id=${pathSegment(id.task_id)}/${mapPart}attempt=${id.try_number}.log`;
+}
+
+/** Every log of one run (`db clean` removes it with the run). */
+export function runLogDir(id: Pick<TaskIdentity, 'dag_id' | 'run_id'>): string {
+  return `${LOGS_DIR}/dag_id=${pathSegment(id.dag_id)}/run_id=${pathSegment(id.run_id)}`;
+}
+
+/** Every log of one task instance (all its tries). */
+export function taskLogDir(id: Pick<TaskIdentity, 'dag_id' | 'run_id' | 'task_id' | 'map_index'>): string {
+  const mapPart = id.map_index >= 0 ? `/map_index=${id.map_index}` : '';
+  return `${runLogDir(id)}/task_id=${pathSegment(id.task_id)}${mapPart}`;
+}
+
+/** Every XCom of one run. */
+export function runXcomDir(id: Pick<TaskIdentity, 'dag_id' | 'run_id'>): string {
+  return `${XCOM_DIR}/${pathSegment(id.dag_id)}/${pathSegment(id.run_id)}`;
 }
 
 export function xcomDir(id: Pick<TaskIdentity, 'dag_id' | 'run_id' | 'task_id' | 'map_index'>): string {
   const mapPart = id.map_index >= 0 ? `/${id.map_index}` : '';
-  return `${XCOM_DIR}/${segment(id.dag_id)}/${segment(id.run_id)}/${segment(id.task_id)}${mapPart}`;
+  return `${XCOM_DIR}/${pathSegment(id.dag_id)}/${pathSegment(id.run_id)}/${pathSegment(id.task_id)}${mapPart}`;
 }
 
 /** One XCom value, JSON: `{"key", "value", "timestamp", ...identity}`. */
 export function xcomPath(id: Pick<TaskIdentity, 'dag_id' | 'run_id' | 'task_id' | 'map_index'>, key: string): string {
-  return `${xcomDir(id)}/${segment(key)}.json`;
+  return `${xcomDir(id)}/${pathSegment(key)}.json`;
 }
 
+/** A file under dags/, named relative to it (manifests and callable files are validated to be so). */
 export function dagFilePath(relative: string): string {
-  return `${DAGS_DIR}/${relative}`;
+  const normalised = path.posix.normalize(relative);
+  if (path.posix.isAbsolute(normalised) || normalised === '.' || normalised === '..' || normalised.startsWith('../')) {
+    throw new Error(`refusing a dags/ path outside dags/: ${JSON.stringify(relative)}`);
+  }
+  return `${DAGS_DIR}/${normalised}`;
 }

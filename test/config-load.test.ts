@@ -211,12 +211,23 @@ describe('validation errors name file, line, key and what is allowed', () => {
     expect(error.message).toMatch(/^conf\/config.yaml:3: YAML syntax error: .*; allowed: valid YAML/);
   });
 
-  it('collects every problem; the message is the first', () => {
+  it('collects every problem; the message lists them all, one a line', () => {
     const error = errorOf(yaml('provider: aws', 'executor:', '  parallelism: 0'));
     expect(error.problems.map((p) => [p.key, p.line])).toEqual([
       ['provider', 1],
       ['executor.parallelism', 3],
     ]);
+    expect(error.message.split('\n')).toEqual(error.problems.map((p) => p.message));
+  });
+
+  it('reports a missing variable and the schema errors of other keys at once', () => {
+    const error = errorOf(yaml('provider: aws', 'database:', '  type: postgres', '  connection_string: ${DB_URL}', 'executor:', '  parallelism: 0'));
+    expect(error.problems.map((p) => [p.key, p.line])).toEqual([
+      ['provider', 1],
+      ['database.connection_string', 4],
+      ['executor.parallelism', 6],
+    ]);
+    expect(error.message.split('\n')).toHaveLength(3);
   });
 });
 

@@ -48,6 +48,53 @@ describe('manifest validation: each problem names its line', () => {
     expect(problemOf(yaml('d:', '  dag_id: e'))).toEqual({ line: 2, message: "dag 'd': dag_id 'e' must equal its key 'd'" });
   });
 
+  it('a task that could never start: a NUL byte in its command, env or cwd, or a bash_command over MAX_ARG_STRLEN', () => {
+    const bashTask = (field: string) => problemOf(yaml('d:', '  tasks:', '    t:', '      operator: BashOperator', '      bash_command: "true"', `      ${field}`));
+    expect(problemOf(yaml('d:', '  tasks:', '    t:', '      operator: BashOperator', '      bash_command: "echo \\0"'))).toEqual({
+      line: 5,
+      message: "dag 'd': task 't': bash_command: contains a NUL byte; no program can be started with it",
+    });
+    expect(bashTask('env: {A: "x\\0y"}').message).toBe("dag 'd': task 't': env.A: contains a NUL byte; no program can be started with it");
+    expect(bashTask('cwd: "a\\0"').message).toBe("dag 'd': task 't': cwd: contains a NUL byte; no program can be started with it");
+    expect(bashTask('env: {"A=B": "x"}').message).toMatch(/env names must be non-empty and hold no '=' or NUL byte/);
+    const huge = problemOf(yaml('d:', '  tasks:', '    t:', '      operator: BashOperator', `      bash_command: "${'x'.repeat(131_073)}"`));
+    expect(huge.message).toBe(
+      "dag 'd': task 't': bash_command: is 131073 bytes; a command line argument is limited to 131072 bytes (Linux MAX_ARG_STRLEN): put the script in a .sh file next to the manifest",
+    );
+    // Exactly at the limit is fine.
+    expect(parseManifest(yaml('d:', '  tasks:', '    t:', '      operator: BashOperator', `      bash_command: "${'x'.repeat(131_072)}"`), 'ok.yml', DEFAULTS)).toHaveLength(1);
+  });
+
+  it('python_callable_name must be a Python identifier', () => {
+    const named = (name: string) => yaml('d:', '  tasks:', '    t:', '      operator: PythonOperator', '      python_callable_file: f.py', `      python_callable_name: "${name}"`);
+    expect(problemOf(named('not a name')).message).toBe(
+      "dag 'd': task 't': python_callable_name: expected a Python identifier (the name of a function defined in python_callable_file)",
+    );
+    expect(problemOf(named('1st')).line).toBe(6);
+    expect(parseManifest(named('données_1'), 'ok.yml', DEFAULTS)).toHaveLength(1);
+  });
+
+  it('an unknown YAML tag, as PyYAML refuses it', () => {
+    expect(problemOf(yaml('d:', '  tasks:', '    t: !include other.yaml'))).toEqual({ line: 3, message: 'YAML: Unresolved tag: !include' });
+    expect(problemOf(yaml('d: !!python/object:os.system', '  tasks: {}')).message).toMatch(/^YAML: Unresolved tag: /);
+  });
+
+  it('tasks: null (or task_groups: null) is not an empty section', () => {
+    expect(problemOf(yaml('d:', '  schedule: null', '  tasks:'))).toEqual({
+      line: 3,
+      message: "dag 'd': tasks: expected a mapping or a list, got null (write tasks: {} for none)",
+    });
+    expect(problemOf(yaml('d:', '  task_groups: null', '  tasks: {}')).message).toMatch(/task_groups: expected a mapping or a list, got null/);
+  });
+
+  it('an alias bomb is one problem', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 8; i++) levels.push(`l${i}: &l${i} [${Array(10).fill(i === 1 ? '*a' : `*l${i - 1}`).join(', ')}]`);
+    const problems = problemsOf(levels.join('\n'));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.message).toBe('too many alias expansions (limit 10000): an alias bomb?');
+  });
+
   it('ids longer than 250 characters', () => {
     expect(problemOf(yaml(`${'x'.repeat(251)}: {}`)).message).toMatch(/is 251 characters; the limit is 250/);
   });

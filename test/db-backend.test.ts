@@ -2,6 +2,7 @@
  * Conformance suite for the database port: every test runs against SQLite and (with TEST_DATABASE_URL)
  * PostgreSQL, so code above the port can rely on identical behaviour and identical rows.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { MIGRATIONS } from '../src/db/migrations/index.js';
 import net from 'node:net';
@@ -11,13 +12,24 @@ import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatabaseUnavailableError, TransientDatabaseError } from '../src/db/backend.js';
 import type { DatabaseBackend, Queryable } from '../src/db/backend.js';
+import { isDeadLocalOwner, processLeaseOwner } from '../src/db/lease-owner.js';
 import { openDatabase } from '../src/db/open.js';
 import { PostgresBackend, toPostgresPlaceholders } from '../src/db/postgres.js';
 import { SqliteBackend } from '../src/db/sqlite.js';
+import { readProcessStat } from '../src/process-table.js';
 import { backendFactories, buildChildScript, describeEachBackend, runChild } from './helpers/backends.js';
 
 const T0 = '2024-03-10T12:34:56.789Z';
 const T1 = '2024-03-11T00:00:00.000Z';
+
+/** Polls until `probe` gives a value (a process's /proc entry appears a moment after spawn). */
+async function waitFor<T>(probe: () => T | null | undefined): Promise<T> {
+  for (;;) {
+    const value = probe();
+    if (value !== null && value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 async function insertRun(db: Queryable, runId: string, logicalDate: string | null, dagId = 'etl'): Promise<void> {
   await db.run(
@@ -253,6 +265,44 @@ describeEachBackend('database backend', (factory) => {
     expect(await b.acquireLock('scheduler', { owner: 'tick-b', ttlMs: 1_000, now: later })).toBe(true);
     expect(await a.holdsLock('scheduler', later)).toBe(false);
     expect(await b.holdsLock('scheduler', later)).toBe(true);
+  });
+
+  it.runIf(factory.name === 'sqlite')('takes over at once a SQLite lease whose owner is a dead process of this host', async () => {
+    const a = await factory.create();
+    const b = a.openAnother();
+    const now = new Date(T0);
+    // A process that held the lease and was SIGKILLed (as a one-shot tick can be).
+    const victim = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const victimStat = await waitFor(() => readProcessStat(victim.pid!));
+    const deadOwner = `${os.hostname()}:pid=${victim.pid}@${victimStat.startTime}`;
+    expect(await a.acquireLock('scheduler', { owner: deadOwner, ttlMs: 60_000, now })).toBe(true);
+    expect(await b.acquireLock('scheduler', { owner: processLeaseOwner(), ttlMs: 60_000, now })).toBe(false);
+    const gone = new Promise((resolve) => victim.once('exit', resolve));
+    victim.kill('SIGKILL');
+    await gone;
+    expect(isDeadLocalOwner(deadOwner)).toBe(true);
+    expect(await b.acquireLock('scheduler', { owner: processLeaseOwner(), ttlMs: 60_000, now })).toBe(true);
+    expect(await b.holdsLock('scheduler', now)).toBe(true);
+  });
+
+  it.runIf(factory.name === 'sqlite')('never takes over a lease of a live process, another host, or an owner it cannot judge', async () => {
+    const a = await factory.create();
+    const b = a.openAnother();
+    const now = new Date(T0);
+    const owners = [
+      processLeaseOwner('scheduler-loop'),
+      `some-other-host:pid=999999@1`,
+      'tick-a',
+      `${os.hostname()}:999999:random`,
+    ];
+    for (const owner of owners) {
+      expect(isDeadLocalOwner(owner), owner).toBe(false);
+      await a.releaseLock('scheduler');
+      expect(await a.acquireLock('scheduler', { owner, ttlMs: 60_000, now })).toBe(true);
+      expect(await b.acquireLock('scheduler', { owner: 'tick-b', ttlMs: 60_000, now }), owner).toBe(false);
+    }
+    // The same pid with another start time is another process: the owner is gone (its pid was reused).
+    expect(isDeadLocalOwner(`${os.hostname()}:pid=${process.ppid}@${readProcessStat(process.ppid)!.startTime + 1}`)).toBe(true);
   });
 
   it.runIf(factory.name === 'postgres')('frees the Postgres lock when the holder connection is killed', async () => {

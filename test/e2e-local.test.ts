@@ -7,8 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../src/executor/protocol.js';
+import { readProcessStat } from '../src/process-table.js';
 import { SqliteStateDict } from '../src/providers/local/state-dict.js';
 import type { DagRunJson, TaskInstanceJson } from '../src/service/shapes.js';
+import { groupAlive } from '../src/worker/process-group.js';
 import { CliSandbox, EXAMPLES_DIR, eventually, exited } from './helpers/cli.js';
 
 type Runs = { dag_runs: DagRunJson[] };
@@ -119,11 +121,15 @@ describe('local environment, end to end', () => {
       await dict.close();
       const pid = Number(/^local-(\d+)/.exec(running.call_id ?? '')?.[1]);
       expect(pid).toBeGreaterThan(0);
+      const operatorPgid = readProcessStat(Number(fs.readFileSync(orphanPids, 'utf8').trim()))!.pgrp;
       process.kill(pid, 'SIGKILL');
+      // The operator's group (bash and its `sleep 120`) dies with its task process, long before the
+      // zombie is detected: the killed try's work never runs on beside its retry.
+      await eventually(() => !groupAlive(operatorPgid), 10_000);
 
       expect(await exited(scheduler), scheduler.output.stderr).toBe(0);
     } finally {
-      // The killed try's operator ran in its own process group and outlives it, as in Airflow.
+      // Only if the group outlived its task process (the assertion above failed).
       for (const orphan of fs.readFileSync(orphanPids, 'utf8').split('\n').filter(Boolean)) killQuietly(-Number(orphan));
     }
     expect(fs.readFileSync(marker, 'utf8')).toBe('try 1\ntry 2\n');

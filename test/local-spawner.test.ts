@@ -28,6 +28,7 @@ if (payload.task_id === 'with_child') {
   const child = spawn('sleep', ['300'], { stdio: 'ignore' });
   fs.writeFileSync(path.join(dir, 'grandchild'), String(child.pid));
 }
+if (payload.task_id === 'env') fs.writeFileSync(path.join(dir, 'env.json'), JSON.stringify(process.env));
 fs.writeFileSync(path.join(dir, 'started-' + payload.task_id), String(process.pid));
 const timer = setInterval(() => { if (fs.existsSync(path.join(dir, 'release'))) process.exit(0); }, 20);
 `;
@@ -121,6 +122,22 @@ describe('LocalTaskSpawner', () => {
     expect(thirdId).toMatch(/^local-\d+$/);
     expect(await spawner.waitForChildren(10_000)).toBe(true);
     expect(started().sort()).toEqual(['started-a', 'started-b', 'started-c']);
+  });
+
+  it("passes a task process no secret of the scheduler, but the Python interpreter the tick parses with", async () => {
+    process.env['AIRFLOW_SERVERLESS_PYTHON'] = '/opt/python3.12/bin/python3';
+    process.env['SCHEDULER_SECRET_FOR_TEST'] = 'hunter2';
+    try {
+      await spawner.spawn(payload('env'));
+      await until(() => started().length === 1);
+    } finally {
+      delete process.env['AIRFLOW_SERVERLESS_PYTHON'];
+      delete process.env['SCHEDULER_SECRET_FOR_TEST'];
+    }
+    const env = JSON.parse(fs.readFileSync(path.join(dir, 'env.json'), 'utf8')) as Record<string, string>;
+    expect(env['AIRFLOW_SERVERLESS_PYTHON']).toBe('/opt/python3.12/bin/python3');
+    expect(env['AIRFLOW_SERVERLESS_HOME']).toBe(paths.home);
+    expect(env['SCHEDULER_SECRET_FOR_TEST']).toBeUndefined();
   });
 
   it('cancel kills the whole process group of a try', async () => {

@@ -87,6 +87,18 @@ describe('specsFromRawDags', () => {
     ]);
   });
 
+  it("checks the worker's ids with YAML's rule too: Unicode words pass, '.' and '..' never do", () => {
+    const [spec] = specsFromRawDags([rawDag('données_quotidiennes', {}, [{ task_id: 'étape_1' }])], 'etl.py', defaults);
+    expect(spec?.dag_id).toBe('données_quotidiennes');
+    expect(spec?.tasks.map((t) => t.task_id)).toEqual(['étape_1']);
+    // What a worker (or a DAG file that bypasses the package's own check) sends is refused here anyway.
+    expect(problemsOf([rawDag('..', {}, [{ task_id: 'a' }]), rawDag('d', {}, [{ task_id: '..' }, { task_id: '.' }])])).toEqual([
+      "dag_id '..' is not usable: '.' and '..' name folders; add a letter or digit",
+      "dag 'd': task_id '..' is not usable: '.' and '..' name folders; add a letter or digit",
+      "dag 'd': task_id '.' is not usable: '.' and '..' name folders; add a letter or digit",
+    ]);
+  });
+
   it('refuses duplicate DAG ids in one file and more than MAX_TASKS tasks', () => {
     expect(problemsOf([rawDag('twice'), rawDag('twice')])).toEqual(["dag 'twice' is defined twice in this file"]);
     const many = Array.from({ length: 10_001 }, (_, i) => ({ task_id: `t${i}` }));

@@ -78,6 +78,24 @@ describeEachBackend('manifest sync', (factory) => {
     expect((await getDag(h.db, 'etl'))!.has_import_errors).toBe(false);
   });
 
+  it('refuses what `dags create` refuses: no DAG, a template that cannot parse, a missing callable file', async () => {
+    h = new TickHarness(await factory.create());
+    h.volume.write('empty.yaml', '');
+    h.volume.write('comments.yaml', '# nothing yet\n');
+    h.volume.write('template.yaml', good('echo {{ ds '));
+    const python = (file: string) => `py:\n  tasks:\n    t:\n      operator: PythonOperator\n      python_callable_file: ${file}\n      python_callable_name: run\n`;
+    h.volume.write('missing.yaml', python('lib/missing.py'));
+    h.volume.write('present.yaml', python('lib/present.py').replace('py:', 'py2:'));
+    h.volume.write('lib/present.py', 'def run():\n    pass\n');
+    expect(await h.tick()).toMatchObject({ manifestsParsed: 5, importErrors: 4 });
+    const errors = new Map((await listImportErrors(h.db)).map((e) => [e.filename, e.stacktrace]));
+    expect([...errors.keys()].sort()).toEqual(['comments.yaml', 'empty.yaml', 'missing.yaml', 'template.yaml']);
+    expect(errors.get('empty.yaml')).toBe('empty.yaml: the manifest declares no DAG');
+    expect(errors.get('template.yaml')).toMatch(/^template\.yaml: dag 'etl': task 'extract': bash_command: template syntax error/);
+    expect(errors.get('missing.yaml')).toBe('missing.yaml: python_callable_file lib/missing.py not found (looked in dags/)');
+    expect(await getDag(h.db, 'py2')).toBeDefined();
+  });
+
   it('a bad file never stops the tick: other files and runs go on', async () => {
     h = new TickHarness(await factory.create());
     h.volume.write('bad.yaml', 'this: [is not: valid');

@@ -4,10 +4,9 @@
  * one worker per tick and none when idle, helper modules, import errors with tracebacks, timeouts.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { getDag } from '../src/db/queries/dags.js';
 import { listImportErrors } from '../src/db/queries/import-errors.js';
 import { loadDagSpec } from '../src/db/queries/serialized-dags.js';
@@ -16,25 +15,17 @@ import { fakeDagFile, okAnswer, rawDag } from './helpers/raw-dag.js';
 import { TickHarness } from './helpers/tick-harness.js';
 
 const FAKE_WORKER = fileURLToPath(new URL('./fixtures/python/fake_parse_worker.py', import.meta.url));
-let logDir: string;
-let logFile: string;
 
 beforeAll(() => {
   process.env['AIRFLOW_SERVERLESS_PARSE_WORKER'] = FAKE_WORKER;
-  logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'as-fake-worker-'));
 });
 afterAll(() => {
   delete process.env['AIRFLOW_SERVERLESS_PARSE_WORKER'];
-  delete process.env['FAKE_PARSE_WORKER_LOG'];
-  fs.rmSync(logDir, { recursive: true, force: true });
-});
-beforeEach(() => {
-  logFile = path.join(logDir, `log-${Math.random().toString(36).slice(2)}`);
-  process.env['FAKE_PARSE_WORKER_LOG'] = logFile;
 });
 
-/** What the fake workers did since the test began: starts and parsed files. */
-function workerLog(): { starts: number; parsed: string[] } {
+/** What the fake workers did since the last look: starts and parsed files (their log is next to dags/). */
+function workerLog(h: TickHarness): { starts: number; parsed: string[] } {
+  const logFile = path.join(h.volume.root, 'fake-parse-worker.log');
   const lines = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').trim().split('\n').filter(Boolean) : [];
   fs.rmSync(logFile, { force: true });
   return { starts: lines.filter((l) => l.startsWith('start ')).length, parsed: lines.filter((l) => l.startsWith('parse ')).map((l) => l.slice(6)) };
@@ -51,17 +42,17 @@ describeEachBackend('Python DAG file sync', (factory) => {
     h.volume.write('helpers.py', 'def util():\n    return 1\n'); // no "airflow"/"dag" in it: not a DAG file
     h.volume.write('notes.txt', 'airflow dag');
     expect((await h.tick()).manifestsParsed).toBe(2);
-    expect(workerLog()).toEqual({ starts: 1, parsed: ['a.py', 'b.py'] });
+    expect(workerLog(h)).toEqual({ starts: 1, parsed: ['a.py', 'b.py'] });
     expect(await getDag(h.db, 'a')).toMatchObject({ fileloc: 'a.py', has_import_errors: false });
     expect((await getDag(h.db, 'a'))!.next_dagrun_create_after).not.toBeNull();
     expect((await loadDagSpec(h.db, 'b2'))!.fileloc).toBe('b.py');
 
     expect((await h.tick()).manifestsParsed).toBe(0);
-    expect(workerLog()).toEqual({ starts: 0, parsed: [] });
+    expect(workerLog(h)).toEqual({ starts: 0, parsed: [] });
 
     h.volume.write('a.py', fakeDagFile(okAnswer([rawDag('a', { tags: ['new'] })])));
     expect((await h.tick()).manifestsParsed).toBe(1);
-    expect(workerLog()).toEqual({ starts: 1, parsed: ['a.py'] });
+    expect(workerLog(h)).toEqual({ starts: 1, parsed: ['a.py'] });
   });
 
   it('re-parses a DAG file when a local module it imported changed, and only then', async () => {
@@ -70,10 +61,10 @@ describeEachBackend('Python DAG file sync', (factory) => {
     h.volume.write('uses.py', fakeDagFile(okAnswer([rawDag('uses')], ['lib/util.py'])));
     h.volume.write('alone.py', fakeDagFile(okAnswer([rawDag('alone')])));
     await h.tick();
-    workerLog();
+    workerLog(h);
     h.volume.write('lib/util.py', 'X = 2\n');
     expect((await h.tick()).manifestsParsed).toBe(1);
-    expect(workerLog().parsed).toEqual(['uses.py']);
+    expect(workerLog(h).parsed).toEqual(['uses.py']);
     expect((await h.tick()).manifestsParsed).toBe(0);
     h.volume.remove('lib/util.py');
     expect((await h.tick()).manifestsParsed).toBe(1);
@@ -115,7 +106,7 @@ describeEachBackend('Python DAG file sync', (factory) => {
     const result = await h.tick();
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(result.manifestsParsed).toBe(3);
-    expect(workerLog().starts).toBe(3);
+    expect(workerLog(h).starts).toBe(3);
     const errors = new Map((await listImportErrors(h.db)).map((e) => [e.filename, e.stacktrace]));
     expect(errors.get('a_hangs.py')!.split('\n')[0]).toBe('a_hangs.py: DAG file import timed out after 0.2 s (core.dagbag_import_timeout)');
     expect(errors.get('b_dies.py')).toContain('b_dies.py: the parse worker exited (exit code 3) while importing this file');
@@ -133,7 +124,7 @@ describeEachBackend('Python DAG file sync', (factory) => {
     h.volume.write('sub/deeper/local.py', fakeDagFile(okAnswer([rawDag('deep')])));
     h.volume.write('kept.py', fakeDagFile(okAnswer([rawDag('kept')])));
     await h.tick();
-    expect(workerLog().parsed.sort()).toEqual(['kept.py', 'sub/deeper/local.py']);
+    expect(workerLog(h).parsed.sort()).toEqual(['kept.py', 'sub/deeper/local.py']);
     h.volume.write('kept.py', 'print("no longer a DAG file")\n');
     await h.tick();
     expect(await getDag(h.db, 'kept')).toMatchObject({ is_stale: true });

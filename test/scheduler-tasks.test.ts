@@ -122,6 +122,8 @@ describeEachBackend('task scheduling', (factory) => {
     const history = await listTaskInstanceHistory(h.db, { dag_id: 'z', run_id: 'manual__1', task_id: 't' });
     expect(history[0]!.error).toMatch(/^zombie: no heartbeat since/);
     expect(h.spawner.cancelled).toEqual(['fake-call-1']);
+    // Its leftovers (the operator's process group) were ended from its last record before any retry.
+    expect(h.spawner.endedTries.map((r) => [r.status, r.try_number])).toEqual([['RUNNING', 1]]);
     expect(h.dict.data.has(h.spawner.spawned[0]!.key)).toBe(false);
     h.clock.advance(61_000);
     await h.tick();

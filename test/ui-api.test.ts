@@ -603,6 +603,30 @@ describe('POST /api/v2/dags/{dag_id}/dagRuns', () => {
     expect((await commands())[0]).toMatchObject({ kind: 'trigger', logical_date: null });
   });
 
+  it('answers 400, not 500, for a body nested 100,000 levels deep or over 1 MiB, and records nothing', async () => {
+    await seed();
+    const deep = `{"conf": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const nested = await call('/api/v2/dags/etl/dagRuns', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: deep });
+    expect(nested.status).toBe(400);
+    expect(nested.json.detail).toBe('Request body nested too deeply; the limit is 64 levels');
+    const big = await call('/api/v2/dags/etl/dagRuns', jsonBody({ conf: { blob: 'x'.repeat(1_100_000) } }));
+    expect(big.status).toBe(400);
+    expect(String(big.json.detail)).toMatch(/^Request body too large: \d+ bytes; the limit is 1048576$/);
+    // Brackets inside strings are not nesting.
+    expect((await call('/api/v2/dags/etl/dagRuns', jsonBody({ conf: { text: '['.repeat(1000) } }))).status).toBe(200);
+    expect((await commands()).length).toBe(1);
+  });
+
+  it("answers 400 for a run id of '.' or '..' (they name folders) and records nothing", async () => {
+    await seed();
+    for (const runId of ['.', '..']) {
+      const response = await call('/api/v2/dags/etl/dagRuns', jsonBody({ dag_run_id: runId }));
+      expect(response.status, runId).toBe(400);
+      expect(String(response.json.detail)).toContain("'.' and '..' name folders");
+    }
+    expect(await commands()).toEqual([]);
+  });
+
   it('answers 409 for a run id or logical date that exists or is already pending', async () => {
     await seed();
     const existingId = await call('/api/v2/dags/etl/dagRuns', jsonBody({ dag_run_id: 'scheduled__2024-01-01T00:00:00+00:00' }));

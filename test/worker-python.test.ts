@@ -78,10 +78,13 @@ describe('PythonOperator', () => {
   it('an exception fails the try with its last line; the traceback is in the log', async () => {
     harness = createHarness({ withFixtures: true });
     const { payload, final } = await runPython('python', { python_callable_name: 'boom' });
-    expect(final).toMatchObject({ status: 'FAILED', error: 'ValueError: boom happened' });
+    // The process exits 1 as Airflow's does: a failed try never reads "exit code 0".
+    expect(final).toMatchObject({ status: 'FAILED', error: 'ValueError: boom happened', exit_code: 1 });
     expect(final?.no_retry).toBeUndefined();
     expect(xcom()).toBeUndefined();
-    expect(fs.readFileSync(path.join(harness.root, logPath(payload)), 'utf8')).toContain('Traceback (most recent call last)');
+    const log = fs.readFileSync(path.join(harness.root, logPath(payload)), 'utf8');
+    expect(log).toContain('Traceback (most recent call last)');
+    expect(log).toMatch(/Task finished: FAILED after [\d.]+ s, exit code 1\n/);
   });
 
   it('a callable that cannot be found fails without retry', async () => {
@@ -89,6 +92,16 @@ describe('PythonOperator', () => {
     const { final } = await runPython('python', { python_callable_name: 'no_such_function' });
     expect(final).toMatchObject({ status: 'FAILED', no_retry: true });
     expect(final?.error).toMatch(/AttributeError: .*no_such_function/);
+  });
+
+  it('a callable file outside dags/ is never run, even when a payload names one past validation', async () => {
+    harness = createHarness({ withFixtures: true });
+    const marker = path.join(harness.root, 'outside-ran');
+    fs.writeFileSync(path.join(harness.root, 'outside.py'), `def run():\n    open(${JSON.stringify(marker)}, "w").write("ran")\n`);
+    const { final } = await runPython('python', { python_callable_name: 'run', python_callable_file: '../outside.py' });
+    expect(final).toMatchObject({ status: 'FAILED' });
+    expect(final?.error).toContain('python_callable_file "../outside.py" is outside the dags folder');
+    expect(fs.existsSync(marker)).toBe(false);
   });
 
   it('None is not pushed; a set is pushed as a list; an object JSON cannot carry fails the try', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claimKey, type TaskRecord } from '../src/executor/protocol.js';
 import { readXcom, runTaskFunction, writeXcom } from '../src/worker/index.js';
+import { groupAlive } from '../src/worker/process-group.js';
 import { logPath, xcomPath } from '../src/volume-layout.js';
 import { RUN_ID, bashTask, createHarness, makePayload, processExists, type Harness } from './worker-harness.js';
 
@@ -256,7 +257,8 @@ describe('the try\'s lifecycle', () => {
         await originalTick();
       },
     });
-    expect(events).toEqual(['put:RUNNING', 'commit', 'put:SUCCESS', 'tick']);
+    // The second RUNNING put publishes the operator's process group (for the tick to end if we die).
+    expect(events).toEqual(['put:RUNNING', 'put:RUNNING', 'commit', 'put:SUCCESS', 'tick']);
     expect(harness.tickRequests).toBe(tickBefore + 1);
     const runningRecord = harness.dict.puts[0]?.value;
     expect(runningRecord).toMatchObject({ status: 'RUNNING', token: payload.token, call_id: 'c', pid: process.pid });
@@ -335,19 +337,22 @@ describe('the try\'s lifecycle', () => {
 
   it('stops the operator and leaves the record alone when the record is taken away', async () => {
     harness = createHarness();
-    const pidFile = path.join(harness.root, 'pid');
-    const payload = makePayload(bashTask({ bash_command: `echo $$ > ${pidFile}; sleep 1000` }), { heartbeat_seconds: 0.1 });
+    const payload = makePayload(bashTask({ bash_command: 'sleep 1000' }), { heartbeat_seconds: 0.1 });
     await harness.dispatch(payload);
+    let operatorGroup: number | undefined;
     harness.dict.onPut = (key, value) => {
-      // The tick decides the try's fate (e.g. marked failed by an operator): the record changes under us.
-      if (value.status === 'RUNNING' && harness.dict.puts.length === 1) {
+      // The tick decides the try's fate (e.g. marked failed by an operator): the record changes under us
+      // once the operator's group runs (the RUNNING record names it).
+      if (value.status === 'RUNNING' && value.operator_pgid !== undefined && operatorGroup === undefined) {
+        operatorGroup = value.operator_pgid;
         void harness.dict.put(key, { ...value, status: 'FAILED', error: 'marked failed' });
       }
     };
     const final = await run(harness, payload);
     expect(final).toBeNull();
     expect((await harness.dict.get<TaskRecord>(payload.key))?.error).toBe('marked failed');
-    expect(processExists(Number(fs.readFileSync(pidFile, 'utf8')))).toBe(false);
+    expect(operatorGroup).toBeDefined();
+    expect(groupAlive(operatorGroup!)).toBe(false);
   });
 
   it('an unexpected failure (volume commit) still ends in a FAILED record', async () => {

@@ -337,6 +337,25 @@ class TaskArguments(AuthoringTestCase):
             with self.assertRaisesRegex(ValueError, r"group_id 'a\.b' may contain only letters, digits, '_' and '-'"):
                 TaskGroup("a.b")
 
+    def test_ids_are_unicode_words_as_in_airflow_and_never_dot_or_dotdot(self) -> None:
+        from airflow.utils.task_group import TaskGroup
+
+        with DAG("données_quotidiennes") as d:
+            EmptyOperator(task_id="étape_1")
+            with TaskGroup("数据"):
+                EmptyOperator(task_id="über")
+        self.assertEqual(sorted(self.tasks(d)), ["étape_1", "数据.über"])
+        for bad in (".", ".."):
+            with self.assertRaisesRegex(ValueError, r"dag_id '\.+' is not usable: '\.' and '\.\.' name folders"):
+                DAG(bad)
+            with DAG("ok"):
+                with self.assertRaisesRegex(ValueError, r"task_id '\.+' is not usable"):
+                    EmptyOperator(task_id=bad)
+        with self.assertRaisesRegex(ValueError, "may contain only"):
+            DAG("trailing_newline\n")
+        with self.assertRaisesRegex(ValueError, "may contain only"):
+            DAG("e\u0301")  # a combining accent is not a word character
+
     def test_unknown_argument_is_refused_like_airflow(self) -> None:
         with DAG("u"):
             with self.assertRaisesRegex(AirflowException, r"Invalid arguments were passed to BashOperator \(task_id: b\)"):

@@ -37,7 +37,16 @@ function isOclifParseError(error: unknown): boolean {
   return oclif !== undefined && typeof oclif.exit === 'number';
 }
 
+/** A command used in a way it refuses (e.g. a destructive one without a terminal to confirm): exit 2. */
+export class CliUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliUsageError';
+  }
+}
+
 export function describeError(error: unknown): DescribedError {
+  if (error instanceof CliUsageError) return { lines: [error.message], exitCode: EXIT.usage };
   if (error instanceof ManifestError || error instanceof ConfigError) {
     return { lines: error.message.split('\n').filter(Boolean), exitCode: EXIT.failure };
   }

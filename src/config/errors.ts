@@ -12,12 +12,13 @@ export class ConfigError extends Error {
   readonly file: string;
   readonly key: string | null;
   readonly line: number | null;
-  /** Every problem found; the message is the first. */
+  /** Every problem found; the message lists them all, one a line (`key` and `line` are the first's). */
   readonly problems: ConfigProblem[];
 
   constructor(file: string, problems: ConfigProblem[], options?: { cause?: unknown }) {
     const first = problems[0] ?? { key: null, line: null, message: `${file}: invalid config` };
-    super(first.message, options);
+    // All at once: fixing a config one error per run is a slow way to learn what is wrong with it.
+    super(problems.length > 0 ? problems.map((problem) => problem.message).join('\n') : first.message, options);
     this.name = 'ConfigError';
     this.file = file;
     this.key = first.key;

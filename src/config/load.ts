@@ -33,21 +33,23 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
       return replaced !== value && scalar.type === 'PLAIN' ? retypePlainScalar(replaced) : replaced;
     },
   });
-  if (source.problems.length > 0) {
-    throw new ConfigError(
-      file,
-      source.problems.map((problem) => {
-        // Interpolation problems start with their key ("database.connection_string: ..."); syntax errors don't.
-        const keyed = /^([\w.]+): (.*); allowed: (.*)$/s.exec(problem.message);
-        if (keyed) return configProblem(file, keyed[1] ?? null, problem.line, keyed[2] ?? '', keyed[3] ?? '');
-        return configProblem(file, null, problem.line, problem.message, 'valid YAML (see config.example.yaml)');
-      }),
-    );
-  }
+  const readProblems = source.problems.map((problem) => {
+    // Interpolation problems start with their key ("database.connection_string: ..."); syntax errors don't.
+    const keyed = /^([\w.]+): (.*); allowed: (.*)$/s.exec(problem.message);
+    if (keyed) return configProblem(file, keyed[1] ?? null, problem.line, keyed[2] ?? '', keyed[3] ?? '');
+    return configProblem(file, null, problem.line, problem.message, 'valid YAML (see config.example.yaml)');
+  });
+  // A syntax error leaves no document to validate; interpolation problems leave one with those keys null,
+  // and the rest is still validated so that every error is reported at once.
+  if (readProblems.some((problem) => problem.key === null)) throw new ConfigError(file, readProblems);
+  const reported = new Set(readProblems.map((problem) => problem.key));
   const result = configSchema.safeParse(source.value);
-  if (result.success) return result.data;
+  if (result.success) {
+    if (readProblems.length > 0) throw new ConfigError(file, readProblems);
+    return result.data;
+  }
 
-  const problems: ConfigProblem[] = describeIssues(result.error, source.value, {
+  const schemaProblems: ConfigProblem[] = describeIssues(result.error, source.value, {
     allowedKeys: (path) => SECTION_KEYS[path.map(String).join('.')] ?? [],
     // The whole database section may hold the URL (e.g. `database: postgres://...`): never echo it.
     isSecret: (path) => path[0] === 'database',
@@ -61,5 +63,6 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     const problem = issue.unknownKey !== undefined ? issue.problem.replace(/^unknown field '[^']*'/, 'unknown key') : issue.problem;
     return configProblem(file, key === '' ? null : key, source.index.lineOf(source.value, issue.path), problem, allowed);
   });
-  throw new ConfigError(file, problems);
+  const problems = [...readProblems, ...schemaProblems.filter((problem) => !reported.has(problem.key))];
+  throw new ConfigError(file, problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
 }

@@ -92,7 +92,8 @@ export function ignoredArgWarnings(
 
 const ignored = (keys: readonly string[]) => Object.fromEntries(keys.map((key) => [key, z.unknown().optional()]));
 
-const ID_PATTERN = /^[a-zA-Z0-9_.-]+$/;
+/** Airflow's KEY_REGEX `^[\w.-]+$`, where Python's `\w` is Unicode: letters and digits of any script. */
+const ID_PATTERN = /^[\p{L}\p{N}_.-]+$/u;
 export const MAX_ID_LENGTH = 250;
 
 /** Airflow's id rule for dag_id, task_id and group names; null when valid. */
@@ -100,6 +101,8 @@ export function idProblem(kind: string, id: string): string | null {
   if (id.length === 0) return `${kind} must not be empty`;
   if (id.length > MAX_ID_LENGTH) return `${kind} '${id.slice(0, 40)}...' is ${id.length} characters; the limit is ${MAX_ID_LENGTH}`;
   if (!ID_PATTERN.test(id)) return `${kind} '${id}' may contain only letters, digits, '_', '.' and '-'`;
+  // Airflow's pattern lets them through, but they name a folder and its parent in every path and URL.
+  if (id === '.' || id === '..') return `${kind} '${id}' is not usable: '.' and '..' name folders; add a letter or digit`;
   return null;
 }
 
@@ -158,10 +161,28 @@ export const TASK_ARG_FIELDS = {
   params: stringMap,
 };
 
-const envMap = z.record(
-  z.string(),
-  z.union([z.string(), z.number().transform(String)], { error: 'env values must be strings' }),
-);
+/**
+ * Linux refuses to start a program whose argument or environment string holds a NUL byte, or whose single
+ * argument exceeds MAX_ARG_STRLEN (32 pages: 128 KiB, the practical ARG_MAX of `bash -c <command>`). Such
+ * a task could never run a try, so it is refused where the manifest is read.
+ */
+export const MAX_ARG_STRLEN = 131_072;
+
+const startableString = z.string().superRefine((value, ctx) => {
+  if (value.includes('\0')) ctx.addIssue({ code: 'custom', message: 'contains a NUL byte; no program can be started with it' });
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > MAX_ARG_STRLEN) {
+    ctx.addIssue({ code: 'custom', message: `is ${bytes} bytes; a command line argument is limited to ${MAX_ARG_STRLEN} bytes (Linux MAX_ARG_STRLEN): put the script in a .sh file next to the manifest` });
+  }
+});
+
+const envMap = z
+  .record(z.string(), z.union([startableString, z.number().transform(String)], { error: 'env values must be strings' }))
+  .superRefine((env, ctx) => {
+    for (const name of Object.keys(env)) {
+      if (!/^[^=\0]+$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: "env names must be non-empty and hold no '=' or NUL byte" });
+    }
+  });
 
 const skipOnExitCode = z.unknown().transform((value, ctx): number[] => {
   if (value === null) return [];
@@ -190,15 +211,15 @@ const dottedCallable = z.string().regex(/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/, {
 
 /** Operator-specific fields; `OPERATOR_FIELDS` says which operator takes which. */
 export const OPERATOR_ARG_FIELDS = {
-  bash_command: z.string().min(1),
+  bash_command: startableString.pipe(z.string().min(1)),
   env: envMap.nullable(),
   append_env: z.boolean(),
-  cwd: z.string().nullable(),
+  cwd: startableString.nullable(),
   skip_on_exit_code: skipOnExitCode,
   do_xcom_push: z.boolean(),
   python_callable: dottedCallable,
   python_callable_file: callableFile,
-  python_callable_name: z.string().min(1),
+  python_callable_name: z.string().regex(/^[\p{L}_][\p{L}\p{N}_]*$/u, { error: 'expected a Python identifier (the name of a function defined in python_callable_file)' }),
   op_args: z.array(z.unknown()),
   op_kwargs: stringMap,
   templates_dict: stringMap.nullable(),

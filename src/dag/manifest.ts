@@ -521,7 +521,12 @@ class ManifestParser {
     at: (path: PropertyKey[]) => number | null,
     where: string,
   ): TaskInput[] {
-    if (value === undefined || value === null) return [];
+    if (value === undefined) return [];
+    if (value === null) {
+      // `tasks:` with nothing after it: dag-factory fails on it too; an empty section is `{}`.
+      this.problem(at([section]), `${where}: ${section}: expected a mapping or a list, got null (write ${section}: {} for none)`);
+      return [];
+    }
     if (isPlainObject(value)) {
       return Object.entries(value).map(([name, raw]) => ({ name, raw, line: this.index.lineOf(merged, [section, name]) ?? at([section]) }));
     }

@@ -146,10 +146,16 @@ export function readYaml(text: string, options: ReadYamlOptions): ReadYamlResult
     customTags: options.version === '1.1' ? pyYamlTags : undefined,
   });
   const index = new LineIndex();
-  const problems: YamlProblem[] = doc.errors.map((error) => ({
+  // The first syntax error only, as PyYAML stops there: the parser's later ones are mostly its echoes.
+  const problems: YamlProblem[] = doc.errors.slice(0, 1).map((error) => ({
     line: error.linePos?.[0]?.line ?? null,
     message: `YAML syntax error: ${firstLine(error.message)}`,
   }));
+  // PyYAML's safe loader refuses a tag it has no constructor for; taking the plain value instead would
+  // silently give a different manifest than dag-factory reads.
+  for (const warning of doc.warnings) {
+    if (warning.code === 'TAG_RESOLVE_FAILED') problems.push({ line: warning.linePos?.[0]?.line ?? null, message: `YAML: ${firstLine(warning.message)}` });
+  }
   if (problems.length > 0) return { value: null, index, problems };
   const converter = new Converter(doc, lineCounter, index, options, problems);
   const value = converter.convert(doc.contents, []);
@@ -182,7 +188,8 @@ class Converter {
     if (isAlias(node)) {
       this.aliasExpansions += 1;
       if (this.aliasExpansions > MAX_ALIAS_EXPANSIONS) {
-        this.problem(node, `too many alias expansions (limit ${MAX_ALIAS_EXPANSIONS})`);
+        // Said once: every further alias of a bomb would repeat it.
+        if (this.aliasExpansions === MAX_ALIAS_EXPANSIONS + 1) this.problem(node, `too many alias expansions (limit ${MAX_ALIAS_EXPANSIONS}): an alias bomb?`);
         return null;
       }
       const target = node.resolve(this.doc);

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import type { DatabaseBackend, Queryable, Row, SqlParam } from './backend.js';
 import { DatabaseUnavailableError, TransientDatabaseError } from './backend.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { isDeadLocalOwner } from './lease-owner.js';
 
 export interface SqliteOptions {
   /** File path, or ':memory:'. */
@@ -51,6 +52,9 @@ export class SqliteBackend implements DatabaseBackend {
     }
     try {
       this.db = new Database(options.file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+      // Opening reads nothing; reading the header here makes a damaged file fail now, naming it
+      // ("file is not a database" alone does not say which of the environment's files it is).
+      this.db.pragma('schema_version');
     } catch (error) {
       throw new DatabaseUnavailableError(`cannot open SQLite database ${options.file}: ${(error as Error).message}`, {
         cause: error,
@@ -144,7 +148,18 @@ export class SqliteBackend implements DatabaseBackend {
          WHERE lock.expires_at < ? OR lock.owner = excluded.owner`,
         [name, options.owner, expiresAt, options.now.toISOString()],
       );
-      return result.changes > 0;
+      if (result.changes > 0) return true;
+      // A lease whose owner is a process of this host that is gone (a killed one-shot tick) is free now,
+      // not at its expiry. Conditioned on the same owner, inside this write transaction.
+      const row = await tx.get<{ owner: string }>('SELECT owner FROM lock WHERE name = ?', [name]);
+      if (row === undefined || !isDeadLocalOwner(row.owner)) return false;
+      const takeover = await tx.run('UPDATE lock SET owner = ?, expires_at = ? WHERE name = ? AND owner = ?', [
+        options.owner,
+        expiresAt,
+        name,
+        row.owner,
+      ]);
+      return takeover.changes > 0;
     });
     if (taken) this.heldLocks.set(name, { owner: options.owner, expiresAt: Date.parse(expiresAt) });
     return taken;

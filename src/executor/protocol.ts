@@ -46,6 +46,12 @@ export interface TaskRecord extends TaskIdentity {
   heartbeat_at?: string;
   ended_at?: string;
   exit_code?: number | null;
+  /**
+   * The operator's process group on `hostname` while it runs, and its leader's start time (Linux clock
+   * ticks; guards against pid reuse): a zombie's group is ended by the tick before its retry goes out.
+   */
+  operator_pgid?: number;
+  operator_start?: number;
   /** One-line summary of a failure; the whole log lives on the volume. */
   error?: string;
   /** True when the failure must not be retried (Airflow's AirflowFailException: bad callable, bad template...). */

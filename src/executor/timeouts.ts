@@ -10,6 +10,7 @@ import type { TaskInstanceRow } from '../db/queries/task-instances.js';
 import type { TickContext } from '../scheduler/context.js';
 import { recordTryOutcome } from '../scheduler/task-outcome.js';
 import { claimKey, taskKey } from './protocol.js';
+import type { TaskRecord } from './protocol.js';
 
 export interface TimeoutResult {
   zombies: number;
@@ -42,6 +43,7 @@ async function failTry(ctx: TickContext, ti: TaskInstanceRow, error: string): Pr
   const run = await getDagRun(ctx.db, ti.dag_id, ti.run_id);
   if (!run) return;
   const loaded = await ctx.loadDag(ti.dag_id);
+  await endDeadTry(ctx, ti);
   ctx.logger.warn('failing a stalled try', { dag_id: ti.dag_id, run_id: ti.run_id, task_id: ti.task_id, try_number: ti.try_number, error });
   await ctx.ensureLease();
   const state = await ctx.db.transaction((tx) =>
@@ -63,6 +65,22 @@ async function failTry(ctx: TickContext, ti: TaskInstanceRow, error: string): Pr
     await ctx.dict.delete(taskKey(ti));
     await ctx.dict.delete(claimKey(ti));
   });
+}
+
+/**
+ * Ends whatever still runs of the try (its operator's process group, recorded in the dispatch record) before
+ * the try is failed and its retry can be dispatched: a zombie's work must never run beside, or after, the
+ * next try's. Airflow does not do this for a task instance without heartbeat (it cannot reach a dead
+ * worker's processes); it fails the try and retries it if retries remain, and so do we.
+ */
+async function endDeadTry(ctx: TickContext, ti: TaskInstanceRow): Promise<void> {
+  if (!ctx.spawner.endTry) return;
+  try {
+    const record = await ctx.dict.get<TaskRecord>(taskKey(ti));
+    if (record && record.token === ti.dispatch_token && record.try_number === ti.try_number) await ctx.spawner.endTry(record);
+  } catch (error) {
+    ctx.logger.warn('could not end a dead try', { key: taskKey(ti), error: (error as Error).message });
+  }
 }
 
 export async function cancelQuietly(ctx: TickContext, callId: string): Promise<void> {

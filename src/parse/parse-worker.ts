@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { PARSE_WORKER_PATH } from '../python-package.js';
+import { taskBaseEnvironment } from '../task-environment.js';
 
 export type ParseAnswer =
   | { ok: true; dags: unknown[]; modules: string[]; warnings: string[] }
@@ -103,10 +104,12 @@ export class ParseWorker {
     const [command, ...args] = this.options.command ?? defaultParseWorkerCommand();
     // Detached: its own process group, so a kill also ends whatever a DAG file started at import time.
     // No bytecode files: the dags folder is the user's (or a volume) and must not grow __pycache__ folders.
+    // A DAG file's top-level code is the user's, run inside the tick: it gets a task's share of the
+    // environment (task-environment.ts), never the scheduler's database URL or Modal token.
     const child = spawn(command!, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
-      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
+      env: { ...taskBaseEnvironment(), PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
     });
     this.started++;
     const running: Running = {

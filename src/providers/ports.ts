@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config/model.js';
 import type { DatabaseBackend } from '../db/backend.js';
-import type { TaskPayload } from '../executor/protocol.js';
+import type { TaskPayload, TaskRecord } from '../executor/protocol.js';
 
 /** The environment's key-value store. Values are JSON-serialisable; keys are built, never parsed. */
 export interface StateDict {
@@ -25,6 +25,12 @@ export interface TaskSpawner {
   /** Starts one task function for one try; returns the provider's call id. */
   spawn(payload: TaskPayload): Promise<string>;
   cancel(callId: string): Promise<void>;
+  /**
+   * Ends what is left of a try declared dead (a zombie), from its last dispatch record, before its retry
+   * can go out: locally the operator's recorded process group. Providers whose `cancel` already ends the
+   * whole call (Modal: the container goes) need not implement it.
+   */
+  endTry?(record: TaskRecord): Promise<void>;
   /** Fast-follow: ask for a tick as soon as possible (the running loop wakes, or a tick is started). */
   requestTick(): Promise<void>;
 }

@@ -2,9 +2,9 @@
  * Composition root of a local environment's scheduler side: the ports the tick needs (database, state
  * dict, volume mount, spawner, clock), built once and shared by the scheduler loop and the `tick` command.
  */
-import os from 'node:os';
 import type { Config } from '../config/model.js';
 import type { DatabaseBackend } from '../db/backend.js';
+import { processLeaseOwner } from '../db/lease-owner.js';
 import { openDatabase } from '../db/open.js';
 import { KEY_PREFIX } from '../executor/protocol.js';
 import type { Logger } from '../logger.js';
@@ -54,7 +54,7 @@ export class LocalRuntime {
     this.clock = options.clock ?? systemClock;
     this.dict = new SqliteStateDict(this.paths.stateDict);
     this.volume = new LocalVolumeMount(this.paths.volume);
-    this.owner = options.owner ?? `${os.hostname()}:${process.pid}`;
+    this.owner = options.owner ?? processLeaseOwner();
     this.spawner = new LocalTaskSpawner({
       paths: this.paths,
       parallelism: this.config.executor.parallelism,

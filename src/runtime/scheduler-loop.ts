@@ -8,6 +8,7 @@
  */
 import os from 'node:os';
 import type { Config } from '../config/model.js';
+import { processLeaseOwner } from '../db/lease-owner.js';
 import type { Logger } from '../logger.js';
 import { listenForWake } from '../providers/local/wake.js';
 import type { TickResult } from '../scheduler/tick.js';
@@ -69,9 +70,9 @@ export async function runSchedulerLoop(options: SchedulerLoopOptions): Promise<S
 
   const runtime = new LocalRuntime({
     env: options.env,
-    // One loop per environment and host (the wake socket refuses a second), so a loop restarted after a
-    // crash may take over its predecessor's lease at once instead of waiting for it to expire.
-    owner: `${os.hostname()}:scheduler-loop`,
+    // A loop (or one-shot tick) started after this one was killed takes its lease over at once: the owner
+    // names this process, which a later process on this host can prove gone.
+    owner: processLeaseOwner('scheduler-loop'),
     config: options.config,
     logger,
     // A try that reported asked for a tick itself, and one that died is found by its heartbeat, not by a

@@ -72,9 +72,19 @@ process.on('message', (message: WarmWorkerRequest) => {
     .then((status) => {
       busy = false;
       if (parentGone || !process.connected) return exitNow(0);
-      process.send?.({ type: 'done', callId: message.callId, status } satisfies WarmWorkerMessage);
+      process.send?.({ type: 'done', callId: message.callId, status } satisfies WarmWorkerMessage, (error: Error | null) => {
+        if (error) void exitNow(0); // the loop went away between the check and the send
+      });
       return undefined;
     });
 });
 
-process.send({ type: 'ready' } satisfies WarmWorkerMessage);
+// The loop that forked us may already be gone (killed before we were ready): then there is no one to be
+// ready for, and no try was handed to us, so exit quietly instead of dying on the closed channel.
+if (process.connected) {
+  process.send({ type: 'ready' } satisfies WarmWorkerMessage, (error: Error | null) => {
+    if (error) void exitNow(0);
+  });
+} else {
+  void exitNow(0);
+}

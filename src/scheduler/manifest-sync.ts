@@ -7,6 +7,7 @@
  * becomes stale. One bad file never stops the tick: every file is parsed before anything is written, a bad
  * one is only an import error, and the good parses are written a batch of files per transaction.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DagSpec } from '../dag/model.js';
@@ -190,6 +191,15 @@ export async function syncManifests(ctx: TickContext, volumeRoot: string): Promi
     try {
       specs = parseManifest(content, fileloc, defaults);
       for (const spec of specs) timetableOf(spec, ctx.config); // a schedule the timetable refuses is an import error too
+      // What `dags create` refuses is an import error here too (a file copied straight onto the volume).
+      // Imported on the first changed manifest: it loads the template checker (nunjucks), which an idle
+      // tick, and the `tick`/`scheduler` commands' start, need not pay for (test/cli-startup.test.ts).
+      const { manifestLoadProblems } = await import('./manifest-checks.js');
+      const loadProblems = manifestLoadProblems(specs, {
+        exists: (file) => existsSync(path.join(volumeRoot, DAGS_DIR, file)),
+        where: () => 'in dags/',
+      });
+      if (loadProblems.length > 0) throw new ManifestError(fileloc, loadProblems);
     } catch (error) {
       await ctx.ensureLease();
       await ctx.db.transaction((tx) => writeImportError(tx, ctx, { fileloc, contentHash, previous, error }));

@@ -21,6 +21,7 @@ import { completeFinishedBackfills } from './backfill.js';
 import { applyCommands } from './commands.js';
 import { createTickContext, LeaseLostError, SCHEDULER_LOCK } from './context.js';
 import type { TickContext } from './context.js';
+import { pruneCommandResults } from './housekeeping.js';
 import { syncManifests } from './manifest-sync.js';
 import { scheduleReadyTasks } from './readiness.js';
 import { createScheduledRuns } from './run-creation.js';
@@ -188,6 +189,7 @@ async function runPass(deps: TickDeps, logger: Logger): Promise<Counters> {
   const commands = await applyCommands(ctx);
   c.commandsApplied = commands.applied;
   c.commandsFailed = commands.failed;
+  await pruneCommandResults(ctx);
 
   const reports = await reconcileReports(ctx);
   c.reportsReconciled = reports.finished;

@@ -109,9 +109,9 @@ export async function parseDagFile(
  * start-up time for nothing (see scripts/build-cli.mjs and test/cli-startup.test.ts).
  */
 async function parseManifestFile(localFile: string, text: string, config: Config, fileloc: string): Promise<ParsedDagFile> {
-  const [{ manifestDefaultsFrom, parseManifest }, { templateSyntaxProblems }] = await Promise.all([
+  const [{ manifestDefaultsFrom, parseManifest }, { manifestLoadProblems }] = await Promise.all([
     import('../dag/index.js'),
-    import('../worker/template-syntax.js'),
+    import('../scheduler/manifest-checks.js'),
   ]);
   let specs: DagSpec[];
   try {
@@ -121,12 +121,14 @@ async function parseManifestFile(localFile: string, text: string, config: Config
     if (error instanceof ManifestError) throw new ManifestError(localFile, error.problems, { cause: error });
     throw error;
   }
-  if (specs.length === 0) throw new UserInputError(`${localFile}: the manifest declares no DAG`);
-  const templateProblems = specs.flatMap((spec) =>
-    spec.tasks.flatMap((task) => templateSyntaxProblems(task).map((message) => ({ line: null, message: `dag '${spec.dag_id}': ${message}` }))),
-  );
-  if (templateProblems.length > 0) throw new ManifestError(localFile, templateProblems);
-  return { fileloc, kind: 'manifest', localPath: localFile, text, specs, attachments: attachmentsOf(localFile, specs) };
+  // The tick runs the same checks on the volume's copy (manifest-sync.ts): both refuse the same files.
+  const manifestDir = path.dirname(path.resolve(localFile));
+  const loadProblems = manifestLoadProblems(specs, {
+    exists: (file) => fs.existsSync(path.resolve(manifestDir, file)),
+    where: (file) => `for ${path.resolve(manifestDir, file)}`,
+  });
+  if (loadProblems.length > 0) throw new ManifestError(localFile, loadProblems);
+  return { fileloc, kind: 'manifest', localPath: localFile, text, specs, attachments: await attachmentsOf(localFile, specs) };
 }
 
 /**
@@ -181,23 +183,12 @@ function rootOf(localFile: string, fileloc: string): string {
   return path.dirname(localFile);
 }
 
-function callableFiles(specs: readonly DagSpec[]): string[] {
-  const files = new Set<string>();
-  for (const spec of specs) {
-    for (const task of spec.tasks) {
-      if (task.operator === 'bash' || task.operator === 'empty' || task.operator === 'python_file') continue;
-      const file = task.args.python_callable_file;
-      if (file && !path.isAbsolute(file)) files.add(file);
-    }
-  }
-  return [...files].sort();
-}
-
 /**
  * The callables (relative to the manifest's folder, as `python_callable_file` names them relative to
  * `dags/`) and every `.py` file under each callable's folder, which its imports may need.
  */
-function attachmentsOf(localFile: string, specs: readonly DagSpec[]): Attachment[] {
+async function attachmentsOf(localFile: string, specs: readonly DagSpec[]): Promise<Attachment[]> {
+  const { callableFiles } = await import('../scheduler/manifest-checks.js');
   const manifestDir = path.dirname(path.resolve(localFile));
   const out = new Map<string, string>();
   for (const callable of callableFiles(specs)) {

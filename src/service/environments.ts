@@ -93,16 +93,22 @@ export async function createEnvironment(
 
   if (provider instanceof LocalProvider) {
     progress.step(`initialising the database (${config.database.type})`);
-    const db = openDatabase(config.database, {
-      sqliteFile: path.join(provider.paths.volume, DATABASE_FILE),
-      applicationName: `airflow-serverless-${env}-cli`,
-    });
     try {
-      await db.migrate();
-    } finally {
-      await db.close();
-      // Also when the database is unreachable: an open state dict would leave its WAL files behind.
-      await provider.close();
+      const db = openDatabase(config.database, {
+        sqliteFile: path.join(provider.paths.volume, DATABASE_FILE),
+        applicationName: `airflow-serverless-${env}-cli`,
+      });
+      try {
+        await db.migrate();
+      } finally {
+        await db.close();
+        // Also when the database is unreachable: an open state dict would leave its WAL files behind.
+        await provider.close();
+      }
+    } catch (error) {
+      // A new environment that could not be initialised (PostgreSQL down, wrong URL) leaves no folder behind.
+      if (!updated) fs.rmSync(path.dirname(configFile), { recursive: true, force: true });
+      throw error;
     }
   }
 
@@ -118,6 +124,18 @@ export async function destroyEnvironment(
 ): Promise<void> {
   await environment.provider.destroy(options, progress);
   fs.rmSync(path.dirname(environment.configFile), { recursive: true, force: true });
+}
+
+/**
+ * `destroy --force` of an environment whose stored config cannot be read: its provider is unknown, so only
+ * its local folder (config, state dict and, for a local environment, its data) can go. Returns the folder.
+ */
+export function removeEnvironmentFolder(env: string, options: ServiceOptions = {}): string {
+  assertEnvironmentName(env);
+  const folder = path.dirname(environmentConfigFile(env, homeOf(options)));
+  if (!fs.existsSync(folder)) throw new UnknownEnvironmentError(env);
+  fs.rmSync(folder, { recursive: true, force: true });
+  return folder;
 }
 
 export interface EnvironmentSummary {

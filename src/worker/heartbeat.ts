@@ -27,6 +27,7 @@ export class Heartbeat {
   private inFlight: Promise<void> | null = null;
   private stopped = false;
   private lost = false;
+  private refreshPending = false;
 
   constructor(private readonly options: HeartbeatOptions) {}
 
@@ -42,15 +43,37 @@ export class Heartbeat {
     await this.inFlight;
   }
 
+  /**
+   * Beats now instead of at the next interval (the record gained a field the tick must see soon). A beat
+   * already under way may have written the record before the change, so another follows it at once.
+   */
+  refresh(): void {
+    if (this.stopped || this.lost) return;
+    if (this.inFlight !== null) {
+      this.refreshPending = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.inFlight = this.beat().finally(() => this.afterBeat());
+  }
+
+  private afterBeat(): void {
+    this.inFlight = null;
+    if (this.refreshPending) {
+      this.refreshPending = false;
+      this.refresh();
+    } else {
+      this.schedule();
+    }
+  }
+
   private schedule(): void {
     if (this.stopped || this.lost) return;
     const ms = Math.max(0.05, this.options.intervalSeconds) * 1000;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.inFlight = this.beat().finally(() => {
-        this.inFlight = null;
-        this.schedule();
-      });
+      this.inFlight = this.beat().finally(() => this.afterBeat());
     }, ms);
   }
 

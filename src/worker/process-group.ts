@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { listProcesses, signalGroup } from '../process-table.js';
+import { guardedCommand } from './parent-death-guard.js';
 
 export interface ProcessGroupOptions {
   command: string;
@@ -20,6 +21,8 @@ export interface ProcessGroupOptions {
   killGraceMs?: number;
   /** Stops the group early (the try's record was taken away from us). */
   abortSignal?: AbortSignal;
+  /** Called with the group's id once it runs, so the try can record it (the tick ends a zombie's group). */
+  onSpawn?: (pgid: number) => void;
 }
 
 export interface ProcessGroupResult {
@@ -101,7 +104,9 @@ export function runProcessGroup(options: ProcessGroupOptions): Promise<ProcessGr
   return new Promise((resolve, reject) => {
     let child;
     try {
-      child = spawn(options.command, options.args, {
+      // The group dies with this process (see parent-death-guard.ts): a killed task's work never runs on.
+      const guarded = guardedCommand(options.command, options.args);
+      child = spawn(guarded.command, guarded.args, {
         cwd: options.cwd,
         env: options.env,
         detached: true,
@@ -112,6 +117,7 @@ export function runProcessGroup(options: ProcessGroupOptions): Promise<ProcessGr
       return;
     }
     const pgid = child.pid;
+    if (pgid !== undefined) options.onSpawn?.(pgid);
     let timedOut = false;
     let aborted = false;
     let stopping: Promise<void> | null = null;

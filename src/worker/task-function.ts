@@ -7,6 +7,7 @@
 import os from 'node:os';
 import type { TaskPayload, TaskRecord } from '../executor/protocol.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { readProcessStat } from '../process-table.js';
 import { systemClock, type Clock, type StateDict, type VolumeMount } from '../providers/ports.js';
 import { claimTry } from './claim.js';
 import { Heartbeat } from './heartbeat.js';
@@ -159,6 +160,12 @@ export async function runTaskFunction(payload: TaskPayload, deps: TaskFunctionDe
       airflowContextEnv: airflowContextEnv(payload),
       abortSignal: abort.signal,
       timeoutSeconds: payload.timeout_seconds,
+      onProcessGroup: (pgid) => {
+        running.operator_pgid = pgid;
+        const start = readProcessStat(pgid)?.startTime;
+        if (start !== undefined) running.operator_start = start;
+        heartbeat.refresh();
+      },
     };
     outcome = await runOperator(ctx);
     if (outcome.returnValue !== undefined) {

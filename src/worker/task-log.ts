@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TaskIdentity } from '../executor/protocol.js';
 import type { Clock } from '../providers/ports.js';
-import { logPath } from '../volume-layout.js';
+import { logPath, resolveInside } from '../volume-layout.js';
 
 const TAIL_CHUNK = 64 * 1024;
 
@@ -21,7 +21,7 @@ export class TaskLog {
   ) {}
 
   static open(volumeRoot: string, id: TaskIdentity, clock: Clock): TaskLog {
-    const file = path.join(volumeRoot, logPath(id));
+    const file = resolveInside(volumeRoot, logPath(id));
     fs.mkdirSync(path.dirname(file), { recursive: true });
     // Append: a try runs once, but if a crashed attempt left lines behind, keep them for the reader.
     return new TaskLog(file, fs.openSync(file, 'a+'), clock);

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TaskIdentity } from '../executor/protocol.js';
-import { XCOM_DIR, xcomDir, xcomPath } from '../volume-layout.js';
+import { idOfPathSegment, pathSegment, resolveInside, XCOM_DIR, xcomDir, xcomPath } from '../volume-layout.js';
 
 export const XCOM_RETURN_KEY = 'return_value';
 
@@ -29,7 +29,7 @@ export type XcomReader = ((source: XcomSource, key: string) => XcomEntry | undef
 export function readXcom(volumeRoot: string, id: XcomSource, key: string): XcomEntry | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(path.join(volumeRoot, xcomPath(id, key)), 'utf8');
+    text = fs.readFileSync(resolveInside(volumeRoot, xcomPath(id, key)), 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -41,7 +41,7 @@ export function volumeXcomReader(volumeRoot: string): XcomReader {
   const reader: XcomReader = (source, key) => readXcom(volumeRoot, source, key);
   reader.runsOf = (dagId) => {
     try {
-      return fs.readdirSync(path.join(volumeRoot, XCOM_DIR, dagId.replaceAll('/', '%2F'))).map((name) => name.replaceAll('%2F', '/'));
+      return fs.readdirSync(resolveInside(volumeRoot, `${XCOM_DIR}/${pathSegment(dagId)}`)).map(idOfPathSegment);
     } catch {
       return [];
     }
@@ -83,7 +83,7 @@ export function writeXcom(volumeRoot: string, id: XcomSource, key: string, value
     timestamp: timestamp.toISOString(),
     ...(logicalDate !== null ? { logical_date: logicalDate } : {}),
   };
-  const target = path.join(volumeRoot, xcomPath(id, key));
+  const target = resolveInside(volumeRoot, xcomPath(id, key));
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const temporary = `${target}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, JSON.stringify(entry));
@@ -93,7 +93,7 @@ export function writeXcom(volumeRoot: string, id: XcomSource, key: string, value
 
 /** Airflow clears a task instance's XComs when it runs again; mapped children (subfolders) are not ours. */
 export function clearXcoms(volumeRoot: string, id: XcomSource): number {
-  const dir = path.join(volumeRoot, xcomDir(id));
+  const dir = resolveInside(volumeRoot, xcomDir(id));
   let names: fs.Dirent[];
   try {
     names = fs.readdirSync(dir, { withFileTypes: true });

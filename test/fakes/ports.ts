@@ -1,5 +1,5 @@
 /** In-memory fakes of the provider ports, for unit tests of core code. */
-import type { TaskPayload } from '../../src/executor/protocol.js';
+import type { TaskPayload, TaskRecord } from '../../src/executor/protocol.js';
 import type { Clock, StateDict, TaskSpawner } from '../../src/providers/ports.js';
 
 /** A StateDict in a Map; values are JSON round-tripped so tests see what a real store would return. */
@@ -41,6 +41,8 @@ export class MemoryStateDict implements StateDict {
 export class RecordingSpawner implements TaskSpawner {
   readonly spawned: TaskPayload[] = [];
   readonly cancelled: string[] = [];
+  /** Records handed to `endTry` (a dead try's leftovers ended before its retry). */
+  readonly endedTries: TaskRecord[] = [];
   tickRequests = 0;
   private next = 1;
 
@@ -50,6 +52,9 @@ export class RecordingSpawner implements TaskSpawner {
   }
   async cancel(callId: string): Promise<void> {
     this.cancelled.push(callId);
+  }
+  async endTry(record: TaskRecord): Promise<void> {
+    this.endedTries.push(record);
   }
   async requestTick(): Promise<void> {
     this.tickRequests++;

@@ -11,19 +11,30 @@ import os
 XCOM_RETURN_KEY = "return_value"
 
 
-def _segment(value):
-    return str(value).replace("/", "%2F")
+def path_segment(value):
+    """One id (DAG, run, task, XCom key) as exactly one path segment, whatever the id: the rule of
+    `pathSegment` in src/volume-layout.ts, which writes and reads the same files (test/id-paths.test.ts
+    checks both build the same paths). `/` and NUL are encoded; an empty id, `.` and `..` (a folder, or
+    its parent) never name a folder."""
+    encoded = str(value).replace("/", "%2F").replace("\0", "%00")
+    if encoded == "":
+        return "%00"
+    return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded
 
 
-def xcom_dir(volume_root, dag_id, run_id, task_id, map_index):
-    parts = [volume_root, "xcom", _segment(dag_id), _segment(run_id), _segment(task_id)]
+def _task_dir(run_dir, task_id, map_index):
+    parts = [run_dir, path_segment(task_id)]
     if map_index is not None and map_index >= 0:
         parts.append(str(map_index))
     return os.path.join(*parts)
 
 
+def xcom_dir(volume_root, dag_id, run_id, task_id, map_index):
+    return _task_dir(os.path.join(volume_root, "xcom", path_segment(dag_id), path_segment(run_id)), task_id, map_index)
+
+
 def xcom_path(volume_root, dag_id, run_id, task_id, map_index, key):
-    return os.path.join(xcom_dir(volume_root, dag_id, run_id, task_id, map_index), _segment(key) + ".json")
+    return os.path.join(xcom_dir(volume_root, dag_id, run_id, task_id, map_index), path_segment(key) + ".json")
 
 
 def to_json_value(value, where="XCom value"):
@@ -118,15 +129,16 @@ def read_latest_prior(volume_root, dag_id, run_id, task_id, map_index, key, logi
     if logical_date is None:
         return own
     best, best_date = own, logical_date if own is not None else None
-    dag_dir = os.path.join(volume_root, "xcom", _segment(dag_id))
+    dag_dir = os.path.join(volume_root, "xcom", path_segment(dag_id))
     try:
         runs = os.listdir(dag_dir)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return own
     for run in runs:
-        if run == _segment(run_id):
+        if run == path_segment(run_id):
             continue
-        path = xcom_path(volume_root, dag_id, run.replace("%2F", "/"), task_id, map_index, key)
+        # The folder as listed, never decoded back into an id: whatever it is named, the path stays in it.
+        path = os.path.join(_task_dir(os.path.join(dag_dir, run), task_id, map_index), path_segment(key) + ".json")
         try:
             with open(path, encoding="utf-8") as handle:
                 candidate = json.load(handle)

@@ -1,6 +1,7 @@
 import readline from 'node:readline/promises';
 import { Flags } from '@oclif/core';
-import { destroyEnvironment } from '../../service/environments.js';
+import { ConfigError } from '../../config/index.js';
+import { destroyEnvironment, removeEnvironmentFolder } from '../../service/environments.js';
 import { UserInputError } from '../../service/errors.js';
 import { stderrProgress } from '../../service/progress.js';
 import { EnvCommand, envFlag } from '../base-command.js';
@@ -20,7 +21,16 @@ export default class Destroy extends EnvCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Destroy);
-    const environment = await this.environment(flags.env);
+    let environment;
+    try {
+      environment = await this.environment(flags.env);
+    } catch (error) {
+      if (!flags.force || !(error instanceof ConfigError)) throw error;
+      // A damaged config must not make an environment impossible to remove.
+      const folder = removeEnvironmentFolder(flags.env);
+      printLine(`Removed environment ${flags.env} (${folder}); its config could not be read, so resources elsewhere (a Modal app, volume, dict, secret) were not touched`);
+      return;
+    }
     if (!flags.force) {
       if (!process.stdin.isTTY) {
         throw new UserInputError(`refusing to destroy environment "${flags.env}" without confirmation: no terminal to ask; pass --force`);

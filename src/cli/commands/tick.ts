@@ -18,6 +18,8 @@ export default class Tick extends EnvCommand {
     const outcome = await tickOnce(environment, stderrLogger({ debug: debugEnabled() }));
     if (outcome.ran === 'requested') return printLine(`Tick requested for ${environment.name} (provider ${environment.config.provider})`);
     if (flags.json) return printJson(snakeCaseKeys({ ...outcome.result }));
+    // Not "nothing to do": the pass did not run here; the lock holder was asked for one more.
+    if (!outcome.result.ran) return printLine('Tick: skipped, another scheduler holds the lock (it was asked for one more pass)');
     printLine(`Tick: ${summariseTick(outcome.result)}`);
   }
 }

@@ -11,14 +11,17 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TaskPayload } from '../../executor/protocol.js';
+import type { TaskPayload, TaskRecord } from '../../executor/protocol.js';
 import { TICK_REQUESTED_KEY } from '../../executor/protocol.js';
 import type { Logger } from '../../logger.js';
 import { silentLogger } from '../../logger.js';
 import { readProcessStat } from '../../process-table.js';
 import { childPids } from '../../runtime/child-groups.js';
+import { taskBaseEnvironment } from '../../task-environment.js';
 import { stopGroups } from '../../worker/process-group.js';
 import type { StateDict, TaskSpawner } from '../ports.js';
+import { endRecordedOperatorGroup } from './end-try.js';
+import { pruneStalePayloads, rotateProcessLog } from './housekeeping.js';
 import type { LocalEnvironmentPaths } from './paths.js';
 import { wakeScheduler } from './wake.js';
 
@@ -66,6 +69,8 @@ interface WarmWorker {
   tries: number;
 }
 
+const HOUSEKEEPING_EVERY_MS = 10 * 60 * 1000;
+
 type WarmWorkerMessage = { type: 'ready' } | { type: 'done'; callId: string } | { type: 'tick' };
 
 export class LocalTaskSpawner implements TaskSpawner {
@@ -81,6 +86,25 @@ export class LocalTaskSpawner implements TaskSpawner {
       throw new RangeError(`executor.parallelism must be a positive integer, got ${options.parallelism}`);
     }
     this.logger = options.logger ?? silentLogger;
+  }
+
+  /**
+   * A task process's environment: never the scheduler's (its database URL, tokens, anything it exported),
+   * only what tasks inherit (task-environment.ts), what the process needs to open its environment and to
+   * run Python tasks with the interpreter the tick parsed their files with (AIRFLOW_SERVERLESS_PYTHON),
+   * and the caller's `childEnv`.
+   */
+  private childEnvironment(): NodeJS.ProcessEnv {
+    const passed: NodeJS.ProcessEnv = {};
+    for (const name of ['AIRFLOW_SERVERLESS_DEBUG', 'AIRFLOW_SERVERLESS_PYTHON']) {
+      if (process.env[name] !== undefined) passed[name] = process.env[name];
+    }
+    return {
+      ...taskBaseEnvironment(),
+      ...passed,
+      ...this.options.childEnv,
+      AIRFLOW_SERVERLESS_HOME: this.options.paths.home,
+    };
   }
 
   /** Call ids of the tries started by this spawner that are still running. */
@@ -108,7 +132,22 @@ export class LocalTaskSpawner implements TaskSpawner {
     }
   }
 
+  /** Housekeeping of the environment folder, at most every HOUSEKEEPING_EVERY_MS per spawner. */
+  private lastHousekeeping = 0;
+  private housekeeping(): void {
+    const now = Date.now();
+    if (now - this.lastHousekeeping < HOUSEKEEPING_EVERY_MS) return;
+    this.lastHousekeeping = now;
+    try {
+      rotateProcessLog(path.join(this.options.paths.root, 'task-processes.log'));
+      pruneStalePayloads(path.join(this.options.paths.root, 'payloads'), now);
+    } catch (error) {
+      this.logger.warn('housekeeping of the environment folder failed', { error: (error as Error).message });
+    }
+  }
+
   private startWarmWorker(): boolean {
+    this.housekeeping();
     const processLog = fs.openSync(path.join(this.options.paths.root, 'task-processes.log'), 'a');
     const [program, ...leading] = this.options.warmCommand ?? [process.execPath, WARM_WORKER_PATH];
     let child: ChildProcess;
@@ -117,7 +156,7 @@ export class LocalTaskSpawner implements TaskSpawner {
         // Its own process group, like a cold task process, so `cancel` can stop it and its operator.
         detached: true,
         stdio: ['ignore', processLog, processLog, 'ipc'],
-        env: { ...process.env, ...this.options.childEnv, AIRFLOW_SERVERLESS_HOME: this.options.paths.home },
+        env: this.childEnvironment(),
       });
     } finally {
       fs.closeSync(processLog);
@@ -222,6 +261,7 @@ export class LocalTaskSpawner implements TaskSpawner {
   }
 
   private start(payload: TaskPayload): string {
+    this.housekeeping();
     const payloadDir = path.join(this.options.paths.root, 'payloads');
     fs.mkdirSync(payloadDir, { recursive: true });
     const payloadFile = path.join(payloadDir, `${crypto.randomUUID()}.json`);
@@ -234,7 +274,7 @@ export class LocalTaskSpawner implements TaskSpawner {
       child = spawnProcess(program as string, [...leading, '--env', this.options.paths.env, '--payload', payloadFile], {
         detached: true,
         stdio: ['ignore', processLog, processLog],
-        env: { ...process.env, ...this.options.childEnv, AIRFLOW_SERVERLESS_HOME: this.options.paths.home },
+        env: this.childEnvironment(),
       });
     } finally {
       fs.closeSync(processLog);
@@ -274,6 +314,10 @@ export class LocalTaskSpawner implements TaskSpawner {
     // Read the operators' groups now: once the task process exits they are re-parented and unfindable.
     const groups = [parsed.pid, ...childPids(parsed.pid)];
     await stopGroups(groups, this.options.cancelGraceMs ?? 5_000);
+  }
+
+  async endTry(record: TaskRecord): Promise<void> {
+    await endRecordedOperatorGroup(record);
   }
 
   async requestTick(): Promise<void> {

@@ -49,11 +49,17 @@ export class SqliteStateDict implements StateDict {
   ) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 15_000}`);
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL in WAL mode survives a killed process (only an OS crash can lose the last commits).
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
+    try {
+      this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 15_000}`);
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode survives a killed process (only an OS crash can lose the last commits).
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
+    } catch (error) {
+      this.db.close();
+      // SQLite's "file is not a database" does not say which file: the state dict, here.
+      throw new Error(`cannot open the state dict ${file}: ${(error as Error).message}`, { cause: error });
+    }
     this.getStatement = this.db.prepare('SELECT value FROM kv WHERE key = ?');
     this.putStatement = this.db.prepare(
       'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',

@@ -6,13 +6,40 @@
 import type { Context } from 'hono';
 import { REPROCESS_BEHAVIORS, type ReprocessBehavior } from '../../db/queries/backfills.js';
 import { MARKABLE_TASK_STATES, type MarkableTaskState } from '../../executor/protocol.js';
-import { RequestValidationError, type ValidationIssue } from './errors.js';
+import { HttpError, RequestValidationError, type ValidationIssue } from './errors.js';
 
 type JsonObject = Record<string, unknown>;
 
+/** Larger bodies are refused before parsing: no request of this API needs more (conf included). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Deeper nesting is refused before parsing: walking a 100,000-level value overflows the stack. */
+export const MAX_BODY_DEPTH = 64;
+
+/** The deepest nesting of arrays and objects in JSON text (strings skipped), counted without recursion. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x5b || ch === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (ch === 0x5d || ch === 0x7d) depth--;
+  }
+  return deepest;
+}
+
 export async function readJsonObject(c: Context): Promise<JsonObject> {
   const contentType = c.req.header('content-type') ?? '';
+  const declared = Number(c.req.header('content-length') ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new HttpError(400, `Request body too large: ${declared} bytes; the limit is ${MAX_BODY_BYTES}`);
   const text = await c.req.text();
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_BODY_BYTES) throw new HttpError(400, `Request body too large: ${bytes} bytes; the limit is ${MAX_BODY_BYTES}`);
+  if (nestingDepth(text) > MAX_BODY_DEPTH) throw new HttpError(400, `Request body nested too deeply; the limit is ${MAX_BODY_DEPTH} levels`);
   if (text.trim() === '') {
     throw new RequestValidationError([{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]);
   }

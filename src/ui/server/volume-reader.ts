@@ -6,6 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { VolumeClient } from '../../providers/ports.js';
+import { insideRoot } from '../../volume-layout.js';
 
 export interface VolumeReader {
   /** The file's bytes, or undefined when it does not exist. */
@@ -14,14 +15,8 @@ export interface VolumeReader {
   listFiles(relativeDir: string): Promise<string[]>;
 }
 
-/**
- * Path parts come from request URLs (DAG, run, task ids), so a `..` must never climb out of the root:
- * resolve, then insist the result is still inside.
- */
-function inside(root: string, relative: string): string | undefined {
-  const resolved = path.resolve(root, relative);
-  return resolved === root || resolved.startsWith(root + path.sep) ? resolved : undefined;
-}
+/** Path parts come from request URLs (DAG, run, task ids), so a `..` must never climb out of the root. */
+const inside = insideRoot;
 
 export function folderVolumeReader(root: string): VolumeReader {
   const base = path.resolve(root);

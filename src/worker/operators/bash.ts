@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BashOperatorArgs } from '../../dag/model.js';
+import { taskBaseEnvironment } from '../../task-environment.js';
 import { DAGS_DIR } from '../../volume-layout.js';
 import { runProcessGroup } from '../process-group.js';
 import { pyStr } from '../python-str.js';
@@ -67,9 +68,14 @@ function findBash(): string {
   return (bashPath = 'bash');
 }
 
-/** Airflow's env rules: null inherits, a mapping replaces unless append_env; AIRFLOW_CTX_* always added. */
+/**
+ * Airflow's env rules: null inherits, a mapping replaces unless append_env; AIRFLOW_CTX_* always added.
+ * What is inherited is only the task's share of this process's environment (task-environment.ts): on Modal
+ * this process holds the token and the database URL.
+ */
 export function bashEnvironment(args: BashOperatorArgs, rendered: RenderedBashFields, ctx: OperatorContext): NodeJS.ProcessEnv {
-  const base = rendered.env === null ? process.env : args.append_env ? { ...process.env, ...rendered.env } : rendered.env;
+  const inherited = taskBaseEnvironment();
+  const base = rendered.env === null ? inherited : args.append_env ? { ...inherited, ...rendered.env } : rendered.env;
   return { ...base, ...ctx.airflowContextEnv };
 }
 
@@ -109,6 +115,7 @@ export async function runBash(args: BashOperatorArgs, rendered: RenderedBashFiel
       outputFd: ctx.log.fd,
       timeoutSeconds: ctx.timeoutSeconds,
       abortSignal: ctx.abortSignal,
+      onSpawn: ctx.onProcessGroup,
     });
     const outputEnd = ctx.log.offset();
     if (result.strayProcessesStopped) ctx.log.line('Background processes started by the command outlived it and were stopped.');

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PythonOperatorArgs, TaskSpec } from '../../dag/model.js';
-import { CALLABLES_DIR, DAGS_DIR } from '../../volume-layout.js';
+import { CALLABLES_DIR, DAGS_DIR, insideRoot } from '../../volume-layout.js';
 import { renderTemplate } from '../templating.js';
 import { runTaskRunner, runnerBase } from './task-runner.js';
 import type { OperatorContext, OperatorOutcome } from './types.js';
@@ -39,13 +39,18 @@ export function renderPythonFields(args: PythonOperatorArgs, ctx: OperatorContex
 function resolveCallableFile(args: PythonOperatorArgs, dagsDir: string, manifest: string): string | null {
   const file = args.python_callable_file;
   if (file === null) return null;
+  if (path.isAbsolute(file) && fs.existsSync(file)) return file;
   if (!path.isAbsolute(file)) {
-    const own = path.resolve(dagsDir, CALLABLES_DIR, manifest, file);
-    return fs.existsSync(own) ? own : path.resolve(dagsDir, file);
+    // The manifest's own copy first; checked inside dags/ like every path built from a payload.
+    const own = insideRoot(dagsDir, path.join(CALLABLES_DIR, manifest, file));
+    if (own !== undefined && fs.existsSync(own)) return own;
   }
-  if (fs.existsSync(file)) return file;
   const marker = file.lastIndexOf('/dags/');
-  return path.resolve(dagsDir, marker >= 0 ? file.slice(marker + '/dags/'.length) : file.replace(/^\/+/, ''));
+  const relative = !path.isAbsolute(file) ? file : marker >= 0 ? file.slice(marker + '/dags/'.length) : file.replace(/^\/+/, '');
+  // Validated at parse time to stay inside dags/; checked again here, as every path built from a payload is.
+  const resolved = insideRoot(dagsDir, relative);
+  if (resolved === undefined) throw new Error(`python_callable_file ${JSON.stringify(file)} is outside the dags folder`);
+  return resolved;
 }
 
 export async function runPython(

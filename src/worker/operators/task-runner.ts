@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TaskPayload } from '../../executor/protocol.js';
 import { TASK_RUNNER_PATH, pythonExecutable } from '../../python-package.js';
+import { taskBaseEnvironment } from '../../task-environment.js';
 import { DAGS_DIR } from '../../volume-layout.js';
 import { runProcessGroup } from '../process-group.js';
 import { dagFields, mergeParams, taskInstanceFields, type TaskInstanceFields } from '../template-context.js';
@@ -107,7 +108,9 @@ export async function runTaskRunner(input: RunnerInput, ctx: OperatorContext): P
     const resultFile = path.join(workDir, 'result.json');
     fs.writeFileSync(inputFile, JSON.stringify(input));
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
+      // Never this process's secrets (the database URL's variable, the Modal token): task-environment.ts.
+      // A BashOperator the runner starts inherits this environment, as Airflow's does its worker's.
+      ...taskBaseEnvironment(),
       ...ctx.airflowContextEnv,
       PYTHONUNBUFFERED: '1',
       PYTHONPYCACHEPREFIX: PYCACHE_DIR,
@@ -125,6 +128,9 @@ export async function runTaskRunner(input: RunnerInput, ctx: OperatorContext): P
       outputFd: ctx.log.fd,
       timeoutSeconds: ctx.timeoutSeconds,
       abortSignal: ctx.abortSignal,
+      // The group (guard, runner, and anything the runner starts, such as a BashOperator's bash) is
+      // recorded for the tick, which ends a zombie's group before its retry.
+      onSpawn: ctx.onProcessGroup,
     });
     if (result.strayProcessesStopped) ctx.log.line('Background processes started by the task outlived it and were stopped.');
     const interrupted = interruptedOutcome(result, ctx.timeoutSeconds);

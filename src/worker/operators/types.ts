@@ -18,6 +18,8 @@ export interface OperatorContext {
   abortSignal: AbortSignal;
   /** Seconds; null or <= 0 means none. */
   timeoutSeconds: number | null;
+  /** Receives the operator's process group id as soon as it runs (recorded for the tick; see heartbeat.ts). */
+  onProcessGroup?: (pgid: number) => void;
 }
 
 export interface OperatorOutcome {

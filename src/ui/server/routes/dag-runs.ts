@@ -156,6 +156,10 @@ export function registerDagRunRoutes(api: Hono<UiEnv>, ctx: UiContext): void {
     if (!ALLOWED_RUN_ID.test(runId)) {
       throw new HttpError(400, `The provided run ID '${runId}' is invalid. It does not match the pattern '${ALLOWED_RUN_ID.source}'`);
     }
+    if (runId === '.' || runId === '..') {
+      // The pattern lets them through, but no URL can address such a run (clients resolve dot segments).
+      throw new HttpError(400, `The provided run ID '${runId}' is invalid: '.' and '..' name folders`);
+    }
 
     const spec = await dagSpecOf(ctx, dagId);
     const paramsIssue = spec ? paramsProblem(spec, body.conf ?? {}) : null;
