@@ -92,7 +92,7 @@ describeEachBackend('manifest sync', (factory) => {
     expect([...errors.keys()].sort()).toEqual(['comments.yaml', 'empty.yaml', 'missing.yaml', 'template.yaml']);
     expect(errors.get('empty.yaml')).toBe('empty.yaml: the manifest declares no DAG');
     expect(errors.get('template.yaml')).toMatch(/^template\.yaml: dag 'etl': task 'extract': bash_command: template syntax error/);
-    expect(errors.get('missing.yaml')).toBe('missing.yaml: python_callable_file lib/missing.py not found (looked in dags/)');
+    expect(errors.get('missing.yaml')).toBe('missing.yaml: python_callable_file lib/missing.py not found (looked in dags/.callables/missing.yaml/ and in dags/)');
     expect(await getDag(h.db, 'py2')).toBeDefined();
   });
 

@@ -25,7 +25,7 @@ import { listDagFileCandidates } from '../parse/dag-discovery.js';
 import { contentOf, scanDagFiles } from '../parse/file-scan.js';
 import { ParseWorker } from '../parse/parse-worker.js';
 import { PythonFolderState } from '../parse/python-hashes.js';
-import { DAGS_DIR } from '../volume-layout.js';
+import { CALLABLES_DIR, DAGS_DIR } from '../volume-layout.js';
 import type { TickContext } from './context.js';
 import { lastAutomatedDataInterval, nextRunInfo, scheduleSignature, timetableOf, toNextDagrunFields } from './next-dagrun.js';
 import { dagUpsertOf } from './register-dag.js';
@@ -195,9 +195,12 @@ export async function syncManifests(ctx: TickContext, volumeRoot: string): Promi
       // Imported on the first changed manifest: it loads the template checker (nunjucks), which an idle
       // tick, and the `tick`/`scheduler` commands' start, need not pay for (test/cli-startup.test.ts).
       const { manifestLoadProblems } = await import('./manifest-checks.js');
+      // Where the worker looks (operators/python.ts): the manifest's own copy under dags/.callables/<fileloc>/
+      // (uploads put it there), else dags/ itself (a file put on the volume by hand).
       const loadProblems = manifestLoadProblems(specs, {
-        exists: (file) => existsSync(path.join(volumeRoot, DAGS_DIR, file)),
-        where: () => 'in dags/',
+        exists: (file) =>
+          existsSync(path.join(volumeRoot, DAGS_DIR, CALLABLES_DIR, fileloc, file)) || existsSync(path.join(volumeRoot, DAGS_DIR, file)),
+        where: () => `in dags/${CALLABLES_DIR}/${fileloc}/ and in dags/`,
       });
       if (loadProblems.length > 0) throw new ManifestError(fileloc, loadProblems);
     } catch (error) {
