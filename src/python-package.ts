@@ -6,8 +6,19 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Absolute path of `python/`, without a trailing separator. */
-export const PYTHON_PACKAGE_DIR = path.resolve(fileURLToPath(new URL('../python/', import.meta.url)));
+/**
+ * Absolute path of `python/`, without a trailing separator. A CommonJS bundle of this module (the tests
+ * bundle the tick into one file so) has no `import.meta.url`; it runs from the package root, where
+ * `python/` is.
+ */
+export const PYTHON_PACKAGE_DIR = locatePythonPackage();
+
+function locatePythonPackage(): string {
+  // Typed as a string, but undefined in a CommonJS bundle. Written as `import.meta.url` so the CLI bundle's
+  // rewrite (scripts/build-cli.mjs) still points it at this module's place in dist/.
+  const here = import.meta.url as string | undefined;
+  return here ? path.resolve(fileURLToPath(new URL('../python/', here))) : path.resolve('python');
+}
 
 /** `python3 <this>` runs one task (python/PROTOCOL.md, "Task runner"). */
 export const TASK_RUNNER_PATH = path.join(PYTHON_PACKAGE_DIR, 'task_runner.py');
