@@ -23,7 +23,8 @@ export const XCOM_DIR = 'xcom';
  * be empty, `.` or `..` (a folder, or its parent) has its dots encoded. Python's runner mirrors this rule.
  */
 export function pathSegment(value: string): string {
-  const encoded = value.replaceAll('/', '%2F').replaceAll('\0', '%00');
+  // `%` first, so an id that already holds `%2F` never shares a folder with one holding `/`.
+  const encoded = value.replaceAll('%', '%25').replaceAll('/', '%2F').replaceAll('\0', '%00');
   if (encoded === '') return '%00';
   return encoded === '.' || encoded === '..' ? encoded.replaceAll('.', '%2E') : encoded;
 }
@@ -31,11 +32,11 @@ export function pathSegment(value: string): string {
 /**
  * The id a folder named by `pathSegment` stands for, for listings (the runs that hold a DAG's XComs):
  * `pathSegment(idOfPathSegment(name)) === name` for every name `pathSegment` produces, so a listed folder
- * is found again from its id. (`%` is not encoded: a run id holding `%2F` shares the folder of one holding `/`; DAG and task ids hold neither.)
+ * is found again from its id. One pass, so a decoded `%25` never starts another escape.
  */
 export function idOfPathSegment(segment: string): string {
   if (segment === '%2E' || segment === '%2E%2E') return segment.replaceAll('%2E', '.');
-  return segment.replaceAll('%2F', '/').replaceAll('%00', '\0');
+  return segment.replace(/%(25|2F|00)/g, (_, code: string) => (code === '25' ? '%' : code === '2F' ? '/' : '\0'));
 }
 
 /**

@@ -16,7 +16,7 @@ import type { TaskInstanceJson } from '../src/service/shapes.js';
 import { CliSandbox, expectOneLineError } from './helpers/cli.js';
 import { bashTask, createHarness, makePayload, type Harness } from './worker-harness.js';
 
-const HOSTILE = ['.', '..', '', 'a/b', '../x', '../../etc', 'x\0y', '%2E%2E', 'données_quotidiennes'];
+const HOSTILE = ['.', '..', '', 'a/b', '../x', '../../etc', 'x\0y', '%2E%2E', 'données_quotidiennes', 'a%2Fb', '100%'];
 
 describe('pathSegment', () => {
   it('gives every id exactly one segment that is never empty, "." or ".."', () => {
@@ -65,6 +65,11 @@ describe('pathSegment', () => {
     for (const id of HOSTILE) expect(pathSegment(idOfPathSegment(pathSegment(id))), JSON.stringify(id)).toBe(pathSegment(id));
     expect(idOfPathSegment('%2E%2E')).toBe('..');
     expect(idOfPathSegment('a%2Fb')).toBe('a/b');
+    // An id that already holds an escape keeps its own folder: no two ids share one.
+    expect(pathSegment('a%2Fb')).toBe('a%252Fb');
+    expect(pathSegment('a%2Fb')).not.toBe(pathSegment('a/b'));
+    expect(idOfPathSegment(pathSegment('a%2Fb'))).toBe('a%2Fb');
+    expect(idOfPathSegment(pathSegment('100%'))).toBe('100%');
   });
 
   it("include_prior_dates finds earlier runs whatever their ids, as the Python runtime's does", () => {

@@ -7,7 +7,7 @@ import unittest
 
 from airflow_serverless.runtime.xcom import path_segment, read_latest_prior, read_xcom, write_xcom, xcom_path
 
-HOSTILE = [".", "..", "", "a/b", "../x", "../../etc", "x\0y", "%2E%2E", "données_quotidiennes"]
+HOSTILE = [".", "..", "", "a/b", "../x", "../../etc", "x\0y", "%2E%2E", "données_quotidiennes", "a%2Fb", "100%"]
 
 
 class PathSegmentTest(unittest.TestCase):
@@ -21,6 +21,9 @@ class PathSegmentTest(unittest.TestCase):
         self.assertEqual(path_segment("."), "%2E")
         self.assertEqual(path_segment(""), "%00")
         self.assertEqual(path_segment("a/b"), "a%2Fb")
+        # `%` is escaped first: an id holding `%2F` never shares the folder of one holding `/`.
+        self.assertEqual(path_segment("a%2Fb"), "a%252Fb")
+        self.assertNotEqual(path_segment("a%2Fb"), path_segment("a/b"))
         self.assertEqual(path_segment("x\0y"), "x%00y")
         self.assertEqual(path_segment("données_quotidiennes"), "données_quotidiennes")
         self.assertEqual(path_segment("manual__2024-01-01T00:00:00+00:00"), "manual__2024-01-01T00:00:00+00:00")

@@ -15,8 +15,8 @@ def path_segment(value):
     """One id (DAG, run, task, XCom key) as exactly one path segment, whatever the id: the rule of
     `pathSegment` in src/volume-layout.ts, which writes and reads the same files (test/id-paths.test.ts
     checks both build the same paths). `/` and NUL are encoded; an empty id, `.` and `..` (a folder, or
-    its parent) never name a folder."""
-    encoded = str(value).replace("/", "%2F").replace("\0", "%00")
+    its parent) never name a folder; `%` is encoded first, so `%2F` in an id never meets a `/`."""
+    encoded = str(value).replace("%", "%25").replace("/", "%2F").replace("\0", "%00")
     if encoded == "":
         return "%00"
     return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded
