@@ -10,7 +10,8 @@
  *   planMarkTask(db, request: MarkTaskPlanRequest): Promise<MarkPlan>
  *   planMarkRun(db, dagId, runId, state): Promise<{ run, changing }>
  *   planBackfill(db, timetableOptions, request: BackfillPlanRequest, now): Promise<{ infos, dates }>
- * They throw DagNotParsedError, UnknownRunError, UnknownTaskError or UserInputError (one line each).
+ * They throw DagNotParsedError, UnknownRunError, UnknownTaskError, UnknownMapIndexError, PartialMapIndexClearError
+ * or UserInputError (one line each; all are UserInputErrors).
  */
 import type { DagSpec } from '../dag/model.js';
 import type { Queryable } from '../db/backend.js';
@@ -34,6 +35,22 @@ export class DagNotParsedError extends UserInputError {
   constructor(readonly dagId: string) {
     super(`DAG "${dagId}" has not been parsed by a tick yet, so it has no runs`);
     this.name = 'DagNotParsedError';
+  }
+}
+
+/** A clear narrowed a task to some of its map indexes, which a `clear` command (whole tasks) cannot honour. */
+export class PartialMapIndexClearError extends UserInputError {
+  constructor(readonly taskId: string) {
+    super(`clearing some map indexes of task "${taskId}" is not supported; clear the whole task`);
+    this.name = 'PartialMapIndexClearError';
+  }
+}
+
+/** A mark named a map index the task has no instance for in the run. */
+export class UnknownMapIndexError extends UserInputError {
+  constructor(runId: string, taskId: string, mapIndex: number) {
+    super(`task "${taskId}" of run "${runId}" has no map index ${mapIndex}`);
+    this.name = 'UnknownMapIndexError';
   }
 }
 
@@ -162,7 +179,7 @@ export async function planClear(db: Queryable, request: ClearPlanRequest): Promi
     // A `clear` command clears whole tasks: narrowing one to some of its map indexes cannot be honoured.
     for (const [taskId, indexes] of mapIndexes) {
       if (tis.some((ti) => ti.task_id === taskId && !indexes.has(ti.map_index))) {
-        throw new UserInputError(`clearing some map indexes of task "${taskId}" is not supported; clear the whole task`);
+        throw new PartialMapIndexClearError(taskId);
       }
     }
     plans.push({ run, taskIds: [...new Set(tis.map((ti) => ti.task_id))], matched });
@@ -200,7 +217,7 @@ export async function planMarkTask(db: Queryable, request: MarkTaskPlanRequest):
   const own = tis.filter((ti) => ti.task_id === request.taskId);
   if (own.length === 0) throw new UnknownTaskError(request.dagId, request.runId, request.taskId);
   if (mapIndex !== null && !own.some((ti) => ti.map_index === mapIndex)) {
-    throw new UserInputError(`task "${request.taskId}" of run "${request.runId}" has no map index ${mapIndex}`);
+    throw new UnknownMapIndexError(request.runId, request.taskId, mapIndex);
   }
   const taskIds = selectTasks(graph, { taskIds: [request.taskId], includeDownstream: request.includeDownstream, includeUpstream: request.includeUpstream });
   const selected = tis.filter((ti) => taskIds.has(ti.task_id) && (ti.task_id !== request.taskId || mapIndex === null || ti.map_index === mapIndex));

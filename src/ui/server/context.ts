@@ -32,9 +32,11 @@ export async function requireDag(ctx: UiContext, dagId: string): Promise<DagRow>
 
 export async function requireDagRun(ctx: UiContext, dagId: string, runId: string): Promise<DagRunRow> {
   const run = await getDagRun(ctx.db, dagId, runId);
-  if (!run) throw notFound(`The DagRun with dag_id: \`${dagId}\` and run_id: \`${runId}\` was not found`);
+  if (!run) throw dagRunNotFound(dagId, runId);
   return run;
 }
+
+export const dagRunNotFound = (dagId: string, runId: string) => notFound(`The DagRun with dag_id: \`${dagId}\` and run_id: \`${runId}\` was not found`);
 
 /** Asks for a tick without letting a failure fail the request: the command is already recorded. */
 export async function nudgeTick(ctx: UiContext): Promise<void> {

@@ -114,15 +114,7 @@ export function registerOperationRoutes(api: Hono<UiEnv>, ctx: UiContext): void 
     if (body.include_future || body.include_past) {
       throw new HttpError(400, `Not supported by airflow-serverless: ${[body.include_future && 'include_future', body.include_past && 'include_past'].filter(Boolean).join(', ')}`);
     }
-    const plan = await planMarkTask(ctx, {
-      dagId,
-      runId,
-      taskId,
-      mapIndex,
-      state: body.new_state,
-      includeUpstream: body.include_upstream,
-      includeDownstream: body.include_downstream,
-    });
+    const plan = await planMarkTask(ctx, { dagId, runId, taskId, mapIndex }, body.new_state, body);
     if (dryRun) return c.json(collection(plan.changing, displayName));
     await submitCommands(ctx, c, [
       {

@@ -22,15 +22,7 @@ export function registerPlanRoutes(ui: Hono<UiEnv>, ctx: UiContext): void {
     const body = parsePatchTaskInstanceBody(await readJsonObject(c));
     if (body.new_state === null) throw new HttpError(400, 'new_state is required');
     const dag = await requireDag(ctx, dagId);
-    const plan = await planMarkTask(ctx, {
-      dagId,
-      runId,
-      taskId,
-      mapIndex,
-      state: body.new_state,
-      includeUpstream: body.include_upstream,
-      includeDownstream: body.include_downstream,
-    });
+    const plan = await planMarkTask(ctx, { dagId, runId, taskId, mapIndex }, body.new_state, body);
     const name = dag.dag_display_name ?? dagId;
     return c.json({
       task_instances: plan.changing.map((ti) => taskInstanceResponse(ti, name)),
