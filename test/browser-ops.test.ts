@@ -10,9 +10,8 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Command } from '../src/executor/protocol.js';
-import { loginUrl, startUiServer, type UiServer } from '../src/ui/server/start.js';
-import { folderVolumeReader } from '../src/ui/server/volume-reader.js';
-import { ARTIFACTS_DIR, buildUiAssets, collectPageErrors, launchChromium } from './helpers/browser.js';
+import type { UiServer } from '../src/ui/server/start.js';
+import { ARTIFACTS_DIR, buildUiAssets, launchChromium, openUiPage } from './helpers/browser.js';
 import { UiFixture } from './helpers/ui-fixtures.js';
 
 const BASH = 'airflow.providers.standard.operators.bash.BashOperator';
@@ -53,23 +52,13 @@ let page: Page;
 let pageErrors: string[];
 
 async function open(hash = ''): Promise<void> {
-  server = await startUiServer({
-    db: f.db,
-    dict: f.dict,
-    files: folderVolumeReader(f.volume),
-    token: f.token,
-    clock: f.clock,
-    version: '0.1.0',
-    assetsDir: assets.dir,
-    // As the scheduler loop does: a write asks for a tick, which applies it.
+  // As the scheduler loop does: a write asks for a tick, which applies it.
+  ({ server, context, page, pageErrors } = await openUiPage(browser, f, assets.dir, {
+    viewport: { width: 1400, height: 900 },
     requestTick: async () => {
       await f.tick();
     },
-  });
-  context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  page = await context.newPage();
-  pageErrors = collectPageErrors(page);
-  await page.goto(loginUrl(server, f.token));
+  }));
   if (hash) await page.goto(`${server.url}/${hash}`);
 }
 

@@ -10,10 +10,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { defaultConfig } from '../src/config/index.js';
 import type { Command } from '../src/executor/protocol.js';
 import { runTick } from '../src/scheduler/tick.js';
-import { loginUrl, startUiServer, type UiServer } from '../src/ui/server/start.js';
-import { folderVolumeReader } from '../src/ui/server/volume-reader.js';
+import type { UiServer } from '../src/ui/server/start.js';
 import { RecordingSpawner } from './fakes/ports.js';
-import { ARTIFACTS_DIR, buildUiAssets, collectPageErrors, launchChromium } from './helpers/browser.js';
+import { ARTIFACTS_DIR, buildUiAssets, launchChromium, openUiPage } from './helpers/browser.js';
 import { UiFixture } from './helpers/ui-fixtures.js';
 
 let browser: Browser;
@@ -36,19 +35,7 @@ let page: Page;
 let pageErrors: string[];
 
 async function open(): Promise<void> {
-  server = await startUiServer({
-    db: f.db,
-    dict: f.dict,
-    files: folderVolumeReader(f.volume),
-    token: f.token,
-    clock: f.clock,
-    version: '0.1.0',
-    assetsDir: assets.dir,
-  });
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  page = await context.newPage();
-  pageErrors = collectPageErrors(page);
-  await page.goto(loginUrl(server, f.token));
+  ({ server, context, page, pageErrors } = await openUiPage(browser, f, assets.dir, { viewport: { width: 1280, height: 800 } }));
 }
 
 beforeEach(async () => {

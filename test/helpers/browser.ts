@@ -7,7 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { loginUrl, startUiServer, type UiServer } from '../../src/ui/server/start.js';
+import { folderVolumeReader } from '../../src/ui/server/volume-reader.js';
+import type { UiFixture } from './ui-fixtures.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -50,3 +53,38 @@ export function collectPageErrors(page: Page): string[] {
 }
 
 export const ARTIFACTS_DIR = path.join(repoRoot, 'test-artifacts');
+
+export interface OpenedUi {
+  server: UiServer;
+  context: BrowserContext;
+  page: Page;
+  /** Filled as the page runs; a test's afterEach insists it stays empty. */
+  pageErrors: string[];
+}
+
+/**
+ * The real UI server over a fixture's database, state dict and volume, and a fresh browser context
+ * logged in through the tokenised link, as a user opening `ui`'s link would be.
+ */
+export async function openUiPage(
+  browser: Browser,
+  f: UiFixture,
+  assetsDir: string,
+  options: { viewport: { width: number; height: number }; requestTick?: () => Promise<void> },
+): Promise<OpenedUi> {
+  const server = await startUiServer({
+    db: f.db,
+    dict: f.dict,
+    files: folderVolumeReader(f.volume),
+    token: f.token,
+    clock: f.clock,
+    version: '0.1.0',
+    assetsDir,
+    ...(options.requestTick ? { requestTick: options.requestTick } : {}),
+  });
+  const context = await browser.newContext({ viewport: options.viewport });
+  const page = await context.newPage();
+  const pageErrors = collectPageErrors(page);
+  await page.goto(loginUrl(server, f.token));
+  return { server, context, page, pageErrors };
+}
