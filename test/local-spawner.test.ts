@@ -233,27 +233,40 @@ process.send({ type: 'ready' });
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('exited-'))).toHaveLength(2);
   });
 
-  it("passes a warm worker's tick request to onTickRequested", async () => {
+  it("passes a warm worker's tick request, sent with its done, to onTickRequested once the slot is free", async () => {
+    // Each try asks for a tick except the one of task 'quiet'.
     fs.writeFileSync(
       path.join(dir, 'tick-warm.mjs'),
-      `process.on('disconnect', () => process.exit(0));\nprocess.send({ type: 'ready' });\nprocess.send({ type: 'tick' });\n`,
+      `process.on('disconnect', () => process.exit(0));
+process.on('message', (m) => process.send({ type: 'done', callId: m.callId, status: 'SUCCESS', tick: m.payload.task_id !== 'quiet' }));
+process.send({ type: 'ready' });
+`,
     );
-    let requests = 0;
-    const warmSpawner = new LocalTaskSpawner({
+    const requests: Array<{ inFlight: number }> = [];
+    const warmSpawner: LocalTaskSpawner = new LocalTaskSpawner({
       paths,
       parallelism: 1,
       dict,
       warmWorkers: 1,
       warmCommand: [process.execPath, path.join(dir, 'tick-warm.mjs')],
-      onTickRequested: () => requests++,
+      onTickRequested: () => requests.push({ inFlight: warmSpawner.inFlight().length }),
     });
     try {
       warmSpawner.startWarmWorkers();
-      await until(() => requests === 1);
+      await until(() => warmSpawner.idleWarmWorkers() === 1);
+      await warmSpawner.spawn(payload('loud'));
+      await until(() => requests.length === 1);
+      await warmSpawner.spawn(payload('quiet'));
+      await until(() => warmSpawner.inFlight().length === 0);
+      await warmSpawner.spawn(payload('loud'));
+      await until(() => requests.length === 2);
     } finally {
       await warmSpawner.close();
     }
-    expect(requests).toBe(1);
+    // The pass a request starts can fill the slot the try just left.
+    expect(requests).toEqual([{ inFlight: 0 }, { inFlight: 0 }]);
+    // The loop serves the request itself: nothing is written to the dict for it.
+    expect(await dict.get(TICK_REQUESTED_KEY)).toBeUndefined();
   });
 
   it('cancel ignores call ids that are not ours', async () => {

@@ -1,27 +1,90 @@
-/** A warm worker whose scheduler loop went away before it was ready exits quietly (no stack trace). */
-import { fork } from 'node:child_process';
+/**
+ * The real warm worker (dist/runtime/warm-worker.js) over its IPC channel: quiet exit when its loop is gone
+ * before it is ready, and the tick request of a try, which travels with the try's `done` while the loop is
+ * there and through the state dict when the loop went away during the try.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TICK_REQUESTED_KEY, type TaskPayload, type TaskRecord } from '../src/executor/protocol.js';
 import { localEnvironmentPaths } from '../src/providers/local/paths.js';
 import { WARM_WORKER_PATH } from '../src/providers/local/spawner.js';
+import { SqliteStateDict } from '../src/providers/local/state-dict.js';
+import type { WarmWorkerMessage } from '../src/runtime/warm-worker.js';
+import { bashTask, makePayload, queuedRecord } from './worker-harness.js';
+
+const DIST_WARM_WORKER = WARM_WORKER_PATH.replace(`${path.sep}src${path.sep}`, `${path.sep}dist${path.sep}`);
+
+let home: string;
+beforeEach(() => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'afs-warm-'));
+  fs.mkdirSync(localEnvironmentPaths('w', home).volume, { recursive: true });
+});
+afterEach(() => fs.rmSync(home, { recursive: true, force: true }));
+
+function startWorker(): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
+  const child = fork(DIST_WARM_WORKER, ['--env', 'w'], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { ...process.env, AIRFLOW_SERVERLESS_HOME: home },
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stderr: () => stderr, exited };
+}
+
+function nextMessage(child: ChildProcess): Promise<WarmWorkerMessage> {
+  return new Promise((resolve) => child.once('message', (message: WarmWorkerMessage) => resolve(message)));
+}
+
+/** A bash try, dispatched as the tick does it (QUEUED record in the environment's state dict). */
+async function dispatch(dict: SqliteStateDict, command: string): Promise<TaskPayload> {
+  const payload = makePayload(bashTask({ bash_command: command }), { timeout_seconds: 30 });
+  await dict.put(payload.key, queuedRecord(payload, new Date().toISOString()));
+  return payload;
+}
 
 it('a warm worker whose parent disconnected before it was ready exits 0 without a stack trace', async () => {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'afs-warm-'));
-  try {
-    fs.mkdirSync(localEnvironmentPaths('w', home).root, { recursive: true });
-    const child = fork(WARM_WORKER_PATH.replace(`${path.sep}src${path.sep}`, `${path.sep}dist${path.sep}`), ['--env', 'w'], {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, AIRFLOW_SERVERLESS_HOME: home },
-    });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.disconnect();
-    expect(await exited).toBe(0);
-    expect(stderr).toBe('');
-  } finally {
-    fs.rmSync(home, { recursive: true, force: true });
-  }
+  const worker = startWorker();
+  worker.child.disconnect();
+  expect(await worker.exited).toBe(0);
+  expect(worker.stderr()).toBe('');
+});
+
+describe('a try run by a warm worker', () => {
+  let dict: SqliteStateDict;
+  beforeEach(() => {
+    dict = new SqliteStateDict(localEnvironmentPaths('w', home).stateDict);
+  });
+  afterEach(async () => dict.close());
+
+  it('asks for its tick in its done message, not through the state dict', async () => {
+    const worker = startWorker();
+    try {
+      expect(await nextMessage(worker.child)).toEqual({ type: 'ready' });
+      const payload = await dispatch(dict, 'echo hi');
+      const done = nextMessage(worker.child);
+      worker.child.send({ type: 'run', payload, callId: 'local-1-1' });
+      expect(await done).toEqual({ type: 'done', callId: 'local-1-1', status: 'SUCCESS', tick: true });
+      expect((await dict.get<TaskRecord>(payload.key))?.status).toBe('SUCCESS');
+      expect(await dict.get(TICK_REQUESTED_KEY)).toBeUndefined();
+    } finally {
+      worker.child.disconnect();
+    }
+    expect(await worker.exited).toBe(0);
+  });
+
+  it('asks through the state dict when its loop went away during the try, then exits', async () => {
+    const worker = startWorker();
+    expect(await nextMessage(worker.child)).toEqual({ type: 'ready' });
+    const payload = await dispatch(dict, 'sleep 0.5; echo late');
+    worker.child.send({ type: 'run', payload, callId: 'local-1-1' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    worker.child.disconnect();
+    expect(await worker.exited).toBe(0);
+    expect((await dict.get<TaskRecord>(payload.key))?.status).toBe('SUCCESS');
+    expect(typeof (await dict.get(TICK_REQUESTED_KEY))).toBe('string');
+  });
 });

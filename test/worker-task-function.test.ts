@@ -155,6 +155,23 @@ describe('BashOperator', () => {
     expect(returnValue(harness)?.value).toBe(`d|t|2024-01-01T00:00:00+00:00|2|${RUN_ID}|data-team`);
   });
 
+  it('each try exports its own run\'s logical date (a warm worker runs tries of many runs in turn)', async () => {
+    harness = createHarness();
+    const dates = ['2024-01-01T00:00:00.000Z', '2024-03-05T06:07:08.000Z', '2024-01-01T00:00:00.000Z'];
+    const seen: unknown[] = [];
+    for (const [i, logical] of dates.entries()) {
+      const runId = `manual__${i}`;
+      const payload = makePayload(bashTask({ bash_command: 'echo "$AIRFLOW_CTX_LOGICAL_DATE"' }), {
+        run_id: runId,
+        run: { ...makePayload(bashTask({})).run, run_id: runId, logical_date: logical },
+      });
+      await harness.dispatch(payload);
+      await run(harness, payload);
+      seen.push(readXcom(harness.root, { dag_id: 'd', run_id: runId, task_id: 't', map_index: -1 }, 'return_value')?.value);
+    }
+    expect(seen).toEqual(['2024-01-01T00:00:00+00:00', '2024-03-05T06:07:08+00:00', '2024-01-01T00:00:00+00:00']);
+  });
+
   it('runs in cwd when given, else in a fresh temporary folder removed afterwards; a missing cwd fails', async () => {
     harness = createHarness();
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'worker-cwd-'));

@@ -4,10 +4,10 @@
  * starts without paying for a Node start and module loading. It runs one try at a time; each operator still
  * runs in its own process group with its own environment and working directory (the worker sees to that).
  *
- * Messages: parent -> `{type: 'run', payload, callId}`; worker -> `{type: 'ready'}`, `{type: 'done', callId}`,
- * `{type: 'tick'}` (a try asks the loop for a tick over this channel instead of the wake socket).
+ * Messages: parent -> `{type: 'run', payload, callId}`; worker -> `{type: 'ready'}` and, per try, one
+ * `{type: 'done', callId, status, tick}` (`tick`: the try asked for a tick; see task-ports.ts).
  * When the parent goes away (the loop stopped or was killed), the worker finishes its try, which reports
- * through the state dict as usual, and exits.
+ * through the state dict as usual, asks for a tick through the dict and the wake socket, and exits.
  */
 import { parseArgs } from 'node:util';
 import type { TaskPayload } from '../executor/protocol.js';
@@ -16,11 +16,7 @@ import { stopOnSignals } from './child-groups.js';
 import { openLocalTaskPorts } from './task-ports.js';
 
 export type WarmWorkerRequest = { type: 'run'; payload: TaskPayload; callId: string };
-export type WarmWorkerMessage =
-  | { type: 'ready' }
-  | { type: 'done'; callId: string; status: string | null }
-  /** The try asks for a tick (after writing the dict's tick request): cheaper than a socket connection. */
-  | { type: 'tick' };
+export type WarmWorkerMessage = { type: 'ready' } | { type: 'done'; callId: string; status: string | null; tick: boolean };
 
 const { values } = parseArgs({ options: { env: { type: 'string' } } });
 if (!values.env || !process.send) {
@@ -29,16 +25,9 @@ if (!values.env || !process.send) {
 }
 stopOnSignals();
 const logger = stderrLogger({ debug: process.env.AIRFLOW_SERVERLESS_DEBUG === '1' });
-const ports = openLocalTaskPorts(values.env, logger, {
-  wakeParent: () => {
-    if (!process.connected) return false;
-    try {
-      return process.send?.({ type: 'tick' } satisfies WarmWorkerMessage) ?? false;
-    } catch {
-      return false; // the channel closed between the check and the send
-    }
-  },
-});
+// Set by the running try's tick request; sent along with its `done`.
+let tickWanted = false;
+const ports = openLocalTaskPorts(values.env, logger, { onTickRequest: () => (tickWanted = true) });
 let busy = false;
 let parentGone = false;
 
@@ -60,6 +49,7 @@ process.on('message', (message: WarmWorkerRequest) => {
     return;
   }
   busy = true;
+  tickWanted = false;
   ports
     .run(message.payload, message.callId)
     .then(
@@ -69,11 +59,19 @@ process.on('message', (message: WarmWorkerRequest) => {
         return null;
       },
     )
-    .then((status) => {
+    .then(async (status) => {
       busy = false;
-      if (parentGone || !process.connected) return exitNow(0);
-      process.send?.({ type: 'done', callId: message.callId, status } satisfies WarmWorkerMessage, (error: Error | null) => {
-        if (error) void exitNow(0); // the loop went away between the check and the send
+      const tick = tickWanted;
+      // No loop to tell: ask for the tick the way a standalone task process does (a loop started later sees it).
+      const tickAlone = async () => {
+        if (tick) await ports.requestTick().catch(() => {});
+      };
+      if (parentGone || !process.connected) {
+        await tickAlone();
+        return exitNow(0);
+      }
+      process.send?.({ type: 'done', callId: message.callId, status, tick } satisfies WarmWorkerMessage, (error: Error | null) => {
+        if (error) void tickAlone().then(() => exitNow(0)); // the loop went away between the check and the send
       });
       return undefined;
     });

@@ -23,6 +23,7 @@ import type { StateDict, TaskSpawner } from '../ports.js';
 import { endRecordedOperatorGroup } from './end-try.js';
 import { pruneStalePayloads, rotateProcessLog } from './housekeeping.js';
 import type { LocalEnvironmentPaths } from './paths.js';
+import type { WarmWorkerMessage } from '../../runtime/warm-worker.js';
 import { wakeScheduler } from './wake.js';
 
 /** The compiled task entry, next to this module in dist/. */
@@ -51,7 +52,10 @@ export interface LocalTaskSpawnerOptions {
   warmCommand?: readonly string[];
   /** Extra environment for children (the home is always passed on). */
   childEnv?: NodeJS.ProcessEnv;
-  /** Called when a warm worker's try asks for a tick (default: the environment's wake socket). */
+  /**
+   * Called when a warm worker's try asks for a tick (default: the environment's wake socket). The request
+   * arrives with the try's `done` and is not written to the dict: the loop that owns this spawner serves it.
+   */
   onTickRequested?: () => void;
   /** Called when a child exits, whatever the reason, and when a warm worker finishes a try. */
   onChildExit?: (callId: string, code: number | null, signal: NodeJS.Signals | null) => void;
@@ -71,7 +75,6 @@ interface WarmWorker {
 
 const HOUSEKEEPING_EVERY_MS = 10 * 60 * 1000;
 
-type WarmWorkerMessage = { type: 'ready' } | { type: 'done'; callId: string } | { type: 'tick' };
 
 export class LocalTaskSpawner implements TaskSpawner {
   /** Cold children: call id -> pid. */
@@ -171,14 +174,15 @@ export class LocalTaskSpawner implements TaskSpawner {
       if (message.type === 'ready') {
         worker.ready = true;
         this.releaseSlot();
-      } else if (message.type === 'tick') {
-        // The try wrote the dict's tick request already; this only replaces its socket connection.
-        if (this.options.onTickRequested) this.options.onTickRequested();
-        else void wakeScheduler(this.options.paths);
       } else if (message.type === 'done' && worker.busyWith === message.callId) {
+        // The slot is free before the tick the try asked for, so that pass can fill it.
         worker.busyWith = null;
         this.releaseSlot();
         this.options.onChildExit?.(message.callId, 0, null);
+        if (message.tick) {
+          if (this.options.onTickRequested) this.options.onTickRequested();
+          else void wakeScheduler(this.options.paths);
+        }
       }
     });
     child.once('error', (error) => this.logger.warn('warm worker error', { pid: worker.pid, error: error.message }));
