@@ -10,7 +10,8 @@ import path from 'node:path';
 import { DIST } from './lib.mjs';
 
 const STARTS = Number(process.env.BENCH_PROCESS_STARTS ?? 200);
-const { runProcessGroup } = await import(path.join(DIST, 'worker', 'process-group.js'));
+// BENCH_DIST: another build to compare with (a copy of dist/ built from another commit).
+const { runProcessGroup } = await import(path.join(process.env.BENCH_DIST ?? DIST, 'worker', 'process-group.js'));
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'afs-bench-start-'));
 const logPath = path.join(dir, 'out.log');
