@@ -90,6 +90,8 @@ describe.skipIf(process.platform !== 'linux')('the forking helper', () => {
   it('reports exit codes and deaths by signal; a command that cannot be executed exits 127 with the reason in the log', async () => {
     expect(await bash('exit 3')).toMatchObject({ exitCode: 3, signal: null });
     expect(await bash('kill -TERM $$')).toMatchObject({ exitCode: -15, signal: 'SIGTERM' });
+    // A real-time signal has no name in Node: the number still makes the exit code.
+    expect(await bash('kill -s RTMIN+2 $$')).toMatchObject({ exitCode: -(34 + 2), signal: null });
     expect(await runProcessGroup(options({ command: 'no-such-command-afs', args: [] }))).toMatchObject({ exitCode: 127, signal: null });
     expect(log()).toBe('no-such-command-afs: No such file or directory\n');
   });

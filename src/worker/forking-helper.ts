@@ -30,6 +30,8 @@ export interface HelperStartRequest {
 export interface LeaderExit {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** The signal's number, when Node has no name for it (a real-time signal). */
+  signalNumber?: number;
 }
 
 export interface StartedLeader {
@@ -198,9 +200,11 @@ export class ForkingHelper {
       run.exited = true;
       this.updateRef();
       const [code, signal] = rest;
+      const signalNumber = signal === undefined || signal === '-' ? null : Number(signal);
       run.onExit({
         code: code === undefined || code === '-' ? null : Number(code),
-        signal: signal === undefined || signal === '-' ? null : signalName(Number(signal)),
+        signal: signalNumber === null ? null : signalName(signalNumber),
+        ...(signalNumber === null ? {} : { signalNumber }),
       });
     }
   }

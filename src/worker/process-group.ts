@@ -202,7 +202,7 @@ export async function runProcessGroup(options: ProcessGroupOptions): Promise<Pro
       strayProcessesStopped = true;
       await stopGroup(pgid, graceMs);
     }
-    const signalNumber = exit.signal ? (os.constants.signals[exit.signal] ?? 0) : 0;
+    const signalNumber = exit.signalNumber ?? (exit.signal ? (os.constants.signals[exit.signal] ?? 0) : 0);
     return { exitCode: exit.code ?? -signalNumber, signal: exit.signal, timedOut, aborted, strayProcessesStopped };
   } finally {
     leader.release();
