@@ -4,13 +4,14 @@
  * failures), one helper serving many starts in a row and at once, and what happens to the groups when the
  * helper sees EOF or is killed. Also the fallbacks where perl is missing.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readProcessStat, signalGroup } from '../src/process-table.js';
-import { sharedForkingHelper } from '../src/worker/forking-helper.js';
+import { PRCTL_SYSCALL, sharedForkingHelper } from '../src/worker/forking-helper.js';
+import { FORKING_HELPER_PROGRAM } from '../src/worker/forking-helper-program.js';
 import { groupAlive, ProcessStartError, runProcessGroup, type ProcessGroupOptions } from '../src/worker/process-group.js';
 
 const DIST_PROCESS_GROUP = path.resolve(import.meta.dirname, '../dist/worker/process-group.js');
@@ -181,6 +182,51 @@ describe.skipIf(process.platform !== 'linux')('the forking helper', () => {
     await until(() => !groupAlive(pgid));
     expect(await bash('exit 6')).toMatchObject({ exitCode: 6 });
     expect(sharedForkingHelper()!.pid).not.toBe(helper.pid);
+  });
+});
+
+/**
+ * The helper under a bash stand-in for the task process, its requests through a FIFO that another process
+ * also holds open: when the stand-in dies, the helper sees no EOF, so only the parent-death signal
+ * (prctl PR_SET_PDEATHSIG) can make it end its groups.
+ */
+const FIFO_TASK_PROCESS = `
+cd "$1"
+mkfifo requests
+sleep 300 > requests &
+echo $! > holder
+perl helper.pl "$2" $$ < requests > replies &
+exec 4> requests
+cat frame >&4
+sleep 300
+`;
+
+describe.skipIf(process.platform !== 'linux' || PRCTL_SYSCALL[process.arch] === undefined)('the forking helper without EOF', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'afs-forker-pdeath-'));
+  });
+  afterEach(() => {
+    const holder = path.join(dir, 'holder');
+    if (fs.existsSync(holder)) signalGroup(-Number(fs.readFileSync(holder, 'utf8')), 'SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ends its groups on the parent-death signal alone', async () => {
+    fs.writeFileSync(path.join(dir, 'helper.pl'), FORKING_HELPER_PROGRAM);
+    const argv = ['bash', '-c', `echo $$ > ${dir}/operator; sleep 300`];
+    const body = ['S', '1', dir, path.join(dir, 'out.log'), String(argv.length), ...argv, `PATH=${process.env['PATH']}`].join('\0');
+    fs.writeFileSync(path.join(dir, 'frame'), `${Buffer.byteLength(body)}\n${body}`);
+    const task = spawn('bash', ['-c', FIFO_TASK_PROCESS, 'task', dir, String(PRCTL_SYSCALL[process.arch])], { stdio: 'ignore' });
+    const operator = await until(() => {
+      const text = fs.existsSync(path.join(dir, 'operator')) ? fs.readFileSync(path.join(dir, 'operator'), 'utf8') : '';
+      return text.endsWith('\n') && Number(text);
+    });
+    expect(fs.readFileSync(path.join(dir, 'replies'), 'utf8')).toBe(`R\nP 1 ${operator}\n`);
+    expect(readProcessStat(operator)?.pgrp).toBe(operator);
+    task.kill('SIGKILL');
+    await until(() => !alive(operator), 2_500);
+    expect(alive(Number(fs.readFileSync(path.join(dir, 'holder'), 'utf8')))).toBe(true);
   });
 });
 

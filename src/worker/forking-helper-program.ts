@@ -133,7 +133,7 @@ $SIG{$_} = $on_stop for qw(TERM INT HUP);
 $SIG{PIPE} = 'IGNORE';
 # A handler, so a child's exit interrupts select (EINTR) and the loop reaps at once.
 $SIG{CHLD} = sub {};
-syscall($prctl, 1, 15) if $prctl; # prctl(PR_SET_PDEATHSIG, SIGTERM)
+syscall($prctl + 0, 1, 15) if $prctl; # prctl(PR_SET_PDEATHSIG, SIGTERM)
 end_all() if getppid() != $parent; # the task process died before the request took effect
 reply("R\n");
 

@@ -56,7 +56,7 @@ export class HelperUnavailableError extends Error {
 }
 
 /** prctl's syscall number where we know it (Perl calls it by number); elsewhere EOF alone tells the death. */
-const PRCTL_SYSCALL: Partial<Record<NodeJS.Architecture, number>> = { x64: 157, arm64: 167 };
+export const PRCTL_SYSCALL: Partial<Record<NodeJS.Architecture, number>> = { x64: 157, arm64: 167 };
 
 interface Run {
   command: string;
