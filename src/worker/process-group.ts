@@ -165,8 +165,12 @@ export async function runProcessGroup(options: ProcessGroupOptions): Promise<Pro
   const leader = await startLeader(options);
   const pgid = leader.pid;
   try {
-    options.onSpawn?.(pgid);
-    leader.acknowledge();
+    try {
+      options.onSpawn?.(pgid);
+    } finally {
+      // After onSpawn: until now the leader stays unreaped, so onSpawn finds it in /proc even if it is done.
+      leader.acknowledge();
+    }
     let timedOut = false;
     let aborted = false;
     let stopping: Promise<void> | null = null;
