@@ -4,20 +4,42 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TaskPayload } from '../src/executor/protocol.js';
 import { TICK_REQUESTED_KEY } from '../src/executor/protocol.js';
+import { readProcessStat } from '../src/process-table.js';
 import { localEnvironmentPaths } from '../src/providers/local/paths.js';
 import type { LocalEnvironmentPaths } from '../src/providers/local/paths.js';
 import { LocalTaskSpawner, parseCallId, requestLocalTick } from '../src/providers/local/spawner.js';
 import { SqliteStateDict } from '../src/providers/local/state-dict.js';
 import { listenForWake, SchedulerAlreadyRunningError } from '../src/providers/local/wake.js';
 
+const DIST_PROCESS_GROUP = path.resolve(import.meta.dirname, '../dist/worker/process-group.js');
+
+/**
+ * Like a real task process, through its forking helper: an operator (a grandchild of the task process) that
+ * records its pid, and on SIGTERM records that it got it and exits. The task process ignores SIGTERM, so
+ * only a cancel that finds the operator's group itself can deliver one (the helper's SIGKILL on the task
+ * process's death would leave no record).
+ */
+const HELPER_OPERATOR = `
+async function startHelperOperator(dir) {
+  process.on('SIGTERM', () => {});
+  const { runProcessGroup } = await import(${JSON.stringify(DIST_PROCESS_GROUP)});
+  const log = dir + '/operator.log';
+  const command = 'trap "echo TERM > ' + dir + '/operator-term; exit 0" TERM; echo $$ > ' + dir + '/operator; while :; do sleep 0.05; done';
+  void runProcessGroup({ command: 'bash', args: ['-c', command], env: { PATH: process.env.PATH }, cwd: dir,
+    outputFd: fs.openSync(log, 'a'), outputPath: log, timeoutSeconds: null });
+}
+`;
+
 /** A stand-in task process: records that it started, then waits for the test's `release` file. */
 const FAKE_TASK = `
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+${HELPER_OPERATOR}
 const dir = process.env.FAKE_TASK_DIR;
 const payloadFile = process.argv[process.argv.indexOf('--payload') + 1];
 const payload = JSON.parse(fs.readFileSync(payloadFile, 'utf8'));
+if (payload.task_id === 'helper_operator') await startHelperOperator(dir);
 if (payload.task_id === 'stubborn') {
   // Like an operator: its own process group, and it ignores SIGTERM; the task process ignores it too.
   process.on('SIGTERM', () => {});
@@ -37,9 +59,11 @@ const timer = setInterval(() => { if (fs.existsSync(path.join(dir, 'release'))) 
 const FAKE_WARM_WORKER = `
 import fs from 'node:fs';
 import path from 'node:path';
+${HELPER_OPERATOR}
 const dir = process.env.FAKE_TASK_DIR;
 process.on('disconnect', () => process.exit(0));
-process.on('message', (message) => {
+process.on('message', async (message) => {
+  if (message.payload.task_id === 'helper_operator') await startHelperOperator(dir);
   fs.writeFileSync(path.join(dir, 'started-' + message.payload.task_id), String(process.pid));
   const timer = setInterval(() => {
     if (!fs.existsSync(path.join(dir, 'release'))) return;
@@ -168,6 +192,50 @@ describe('LocalTaskSpawner', () => {
     // No waiting here: the next try may start the moment cancel returns.
     const running = (pid: number) => alive(pid) && !/^\S+ \(.*\) [ZX]/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
     expect([running(task), running(operator)]).toEqual([false, false]);
+  });
+
+  /** Starts a try whose operator runs through the forking helper, cancels it, and checks what the operator got. */
+  async function cancelHelperOperator(target: LocalTaskSpawner): Promise<void> {
+    const callId = await target.spawn(payload('helper_operator'));
+    const operatorFile = path.join(dir, 'operator');
+    await until(() => fs.existsSync(operatorFile) && fs.readFileSync(operatorFile, 'utf8').endsWith('\n'));
+    const operator = Number(fs.readFileSync(operatorFile, 'utf8'));
+    expect(readProcessStat(readProcessStat(operator)!.ppid)?.ppid).toBe(parseCallId(callId)!.pid);
+    await target.cancel(callId);
+    expect(fs.existsSync(path.join(dir, 'operator-term'))).toBe(true);
+    expect(alive(operator)).toBe(false);
+  }
+
+  it.skipIf(process.platform !== 'linux')("cancel reaches a cold try's operator started through its forking helper", async () => {
+    const graceful = new LocalTaskSpawner({
+      paths,
+      parallelism: 1,
+      dict,
+      command: [process.execPath, path.join(dir, 'fake-task.mjs')],
+      childEnv: { FAKE_TASK_DIR: dir },
+      cancelGraceMs: 1_000,
+    });
+    await cancelHelperOperator(graceful);
+  });
+
+  it.skipIf(process.platform !== 'linux')("cancel reaches a warm worker's operator started through its forking helper", async () => {
+    fs.writeFileSync(path.join(dir, 'fake-warm.mjs'), FAKE_WARM_WORKER);
+    const warmSpawner = new LocalTaskSpawner({
+      paths,
+      parallelism: 1,
+      dict,
+      warmWorkers: 1,
+      warmCommand: [process.execPath, path.join(dir, 'fake-warm.mjs')],
+      childEnv: { FAKE_TASK_DIR: dir },
+      cancelGraceMs: 1_000,
+    });
+    try {
+      warmSpawner.startWarmWorkers();
+      await until(() => warmSpawner.idleWarmWorkers() === 1);
+      await cancelHelperOperator(warmSpawner);
+    } finally {
+      await warmSpawner.close();
+    }
   });
 
   it('hands tries to an idle warm worker, starts cold processes beyond it, and reuses it afterwards', async () => {

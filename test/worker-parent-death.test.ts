@@ -1,6 +1,7 @@
 /**
- * A killed try's work never runs on: the operator's process group dies with its task process (the
- * parent-death guard), and what is left of a dead try is ended from its dispatch record before its retry.
+ * A killed try's work never runs on: the operator's process group dies with its task process (its forking
+ * helper ends it, or the per-start guard where perl is missing), and what is left of a dead try is ended
+ * from its dispatch record before its retry.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,6 +29,21 @@ const [dir, command] = process.argv.slice(2);
 const fd = fs.openSync(dir + '/out.log', 'a');
 await runProcessGroup({ command: 'bash', args: ['-c', command], env: process.env, cwd: dir, outputFd: fd, timeoutSeconds: null,
   onSpawn: (pgid) => fs.writeFileSync(dir + '/pgid', String(pgid)) });
+`;
+
+/**
+ * A stand-in warm worker: one process running tries one after another, so its forking helper was started
+ * by an earlier try and serves the later ones. Each argument is one try's command.
+ */
+const WARM_TASK_PROCESS = `
+import fs from 'node:fs';
+const { runProcessGroup } = await import(${JSON.stringify(DIST_PROCESS_GROUP)});
+const [dir, ...commands] = process.argv.slice(2);
+const fd = fs.openSync(dir + '/out.log', 'a');
+for (const [i, command] of commands.entries()) {
+  await runProcessGroup({ command: 'bash', args: ['-c', command], env: process.env, cwd: dir, outputFd: fd, outputPath: dir + '/out.log',
+    timeoutSeconds: null, onSpawn: (pgid) => fs.writeFileSync(dir + '/pgid-' + i, String(pgid)) });
+}
 `;
 
 async function until<T>(probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
@@ -66,7 +82,24 @@ describe('operator process groups', () => {
     expect(fs.existsSync(path.join(dir, 'work'))).toBe(false);
   });
 
-  it('the guard passes the command\'s exit code, death by signal and timeout through', async () => {
+  it.skipIf(process.platform !== 'linux')('die with a warm worker, whose helper served its earlier tries, background children included', async () => {
+    fs.writeFileSync(path.join(dir, 'warm.mjs'), WARM_TASK_PROCESS);
+    const first = `echo $PPID > ${dir}/parent-0`;
+    const second = `echo $PPID > ${dir}/parent-1; sleep 60 & echo $! > ${dir}/background; sleep 3; echo WORK >> ${dir}/work`;
+    const worker = spawn(process.execPath, [path.join(dir, 'warm.mjs'), dir, first, second], { stdio: 'ignore' });
+    const pgid = await until(() => fs.existsSync(path.join(dir, 'background')) && Number(fs.readFileSync(path.join(dir, 'pgid-1'), 'utf8')));
+    groups.push(pgid);
+    const parents = [0, 1].map((i) => fs.readFileSync(path.join(dir, `parent-${i}`), 'utf8'));
+    expect(parents[1]).toBe(parents[0]);
+    expect(Number(parents[0])).not.toBe(worker.pid);
+    const background = Number(fs.readFileSync(path.join(dir, 'background'), 'utf8'));
+    expect(readProcessStat(background)?.pgrp).toBe(pgid);
+    worker.kill('SIGKILL');
+    await until(() => !groupAlive(pgid), 2_500);
+    expect(fs.existsSync(path.join(dir, 'work'))).toBe(false);
+  });
+
+  it('the command\'s exit code, death by signal and timeout come through', async () => {
     const fd = fs.openSync(path.join(dir, 'out.log'), 'a');
     const run = (command: string, timeoutSeconds: number | null = null) =>
       runProcessGroup({ command: 'bash', args: ['-c', command], env: process.env, cwd: dir, outputFd: fd, timeoutSeconds, killGraceMs: 1_000 });
@@ -88,7 +121,7 @@ describe.skipIf(process.platform !== 'linux')('endRecordedOperatorGroup', () => 
     for (const pgid of groups.splice(0)) signalGroup(pgid, 'SIGKILL');
   });
 
-  /** An unguarded group, as an operator whose guard died with its task process would leave it. */
+  /** An unguarded group, as an operator whose helper was killed together with its task process would leave it. */
   function orphanGroup(): number {
     const child = spawn('bash', ['-c', 'sleep 60 & sleep 60'], { detached: true, stdio: 'ignore' });
     child.unref();
@@ -133,7 +166,7 @@ describe('the task function', () => {
       const final = await runTaskFunction(payload, { dict: harness.dict, volume: harness.volume, requestTick: harness.requestTick, callId: 'c', hostname: 'h' });
       expect(final?.status).toBe('SUCCESS');
       const running = JSON.parse(fs.readFileSync(release, 'utf8')) as TaskRecord;
-      // The group's leader is the guard (Linux) or bash itself; bash runs inside that group either way.
+      // The group's leader is bash itself (or, without perl, a guard with bash inside its group).
       expect(running.operator_pgid).toBeGreaterThan(1);
       if (process.platform === 'linux') expect(running.operator_start).toBeGreaterThan(0);
     } finally {
@@ -250,7 +283,7 @@ describe.skipIf(process.platform !== 'linux')('a Python DAG file task whose task
       fs.readFileSync(path.join(dir, 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as TaskRecord);
     const running = await until(() => records().find((record) => record.status === 'RUNNING' && record.operator_pgid !== undefined));
     groups.push(running.operator_pgid!);
-    // The work runs inside the recorded group: the guard's group, which the group kill and the tick's endTry reach.
+    // The work runs inside the recorded group, which the group kill and the tick's endTry reach.
     expect(readProcessStat(worker)?.pgrp).toBe(running.operator_pgid);
     return { taskProcess, worker, running };
   }

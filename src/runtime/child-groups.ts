@@ -1,17 +1,26 @@
 /**
- * Finds and stops the process groups our direct children lead. The worker starts each operator in its own
- * process group (so a timeout reaches everything the operator started); when the task process itself is
- * told to stop, it must pass that on, or the operator would run on, orphaned.
+ * Finds and stops the process groups of the operators a task process started. The worker starts each
+ * operator in its own process group (so a timeout reaches everything the operator started); when the task
+ * process itself is told to stop, it must pass that on, or the operator would run on, orphaned.
  */
 import { listProcesses, signalGroupOrProcess } from '../process-table.js';
 
-/** Pids whose parent is `parentPid` (Linux /proc; elsewhere none are found). */
-export function childPids(parentPid: number): number[] {
-  return (listProcesses() ?? []).filter((p) => p.ppid === parentPid).map((p) => p.pid);
+/**
+ * Leaders of the operator groups `taskPid` started (Linux /proc; elsewhere none are found): the children
+ * of its forking helper (worker/forking-helper.ts) and, where it has none, its own children that lead a
+ * group (an operator spawned directly, or its guard). The helper itself is a child in the task process's
+ * own group: stopping that group reaches it, and it must stay until its operators are gone.
+ */
+export function operatorGroupLeaders(taskPid: number): number[] {
+  const processes = listProcesses() ?? [];
+  const children = processes.filter((p) => p.ppid === taskPid);
+  const helpers = new Set(children.filter((p) => p.pgrp !== p.pid).map((p) => p.pid));
+  const leaders = (list: typeof processes) => list.filter((p) => p.pgrp === p.pid).map((p) => p.pid);
+  return [...leaders(children), ...leaders(processes.filter((p) => helpers.has(p.ppid)))];
 }
 
-export function signalChildGroups(signal: NodeJS.Signals, parentPid: number = process.pid): void {
-  for (const pid of childPids(parentPid)) signalGroupOrProcess(pid, signal);
+export function signalOperatorGroups(signal: NodeJS.Signals, taskPid: number = process.pid): void {
+  for (const pid of operatorGroupLeaders(taskPid)) signalGroupOrProcess(pid, signal);
 }
 
 const STOP_GRACE_MS = 5_000;
@@ -22,9 +31,9 @@ const STOP_GRACE_MS = 5_000;
  */
 export function stopOnSignals(): void {
   const stop = (signal: NodeJS.Signals): void => {
-    signalChildGroups('SIGTERM');
+    signalOperatorGroups('SIGTERM');
     setTimeout(() => {
-      signalChildGroups('SIGKILL');
+      signalOperatorGroups('SIGKILL');
       process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
     }, STOP_GRACE_MS).unref();
   };

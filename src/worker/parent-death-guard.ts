@@ -1,22 +1,20 @@
 /**
- * Makes an operator's process group die with the task process that started it. The operator runs in its
+ * The fallback guard for hosts without perl (where the forking helper, forking-helper.ts, cannot run):
+ * makes an operator's process group die with the task process that started it. The operator runs in its
  * own process group (so a timeout reaches everything it started), which also means the kernel does not end
  * it when the task process is SIGKILLed: it would finish its work as an orphan while the tick declares the
  * try a zombie and dispatches the retry, and the work would be done twice, sometimes at the same moment.
  *
- * Node cannot set a parent-death signal on a child, so the group's leader is a small guard: it asks Linux
- * for SIGTERM when its parent dies (`prctl(PR_SET_PDEATHSIG)`), starts the operator's command as its child,
- * and on that signal SIGKILLs its whole group. A SIGTERM while its parent lives is the task process stopping
- * the group itself (timeout, cancel): the command gets it too, and the guard only waits. The guard exits as
- * its command did (same code, or the same signal), so callers see the command's status.
- *
- * The guard is Perl where it can be (perl-base is part of every Debian; it starts in ~3 ms and calls prctl
- * by its syscall number, known for x86-64 and arm64), else Python with ctypes (~20 ms a start). Without
- * Linux or either interpreter the command runs unguarded; the tick still ends a zombie's recorded process
- * group before its retry (see providers/local/end-try.ts).
+ * Node cannot set a parent-death signal on a child, so the group's leader is a small Python guard, one per
+ * start (~20 ms each): it asks Linux for SIGTERM when its parent dies (`prctl(PR_SET_PDEATHSIG)` through
+ * ctypes), starts the operator's command as its child, and on that signal SIGKILLs its whole group. A
+ * SIGTERM while its parent lives is the task process stopping the group itself (timeout, cancel): the
+ * command gets it too, and the guard only waits. The guard exits as its command did (same code, or the
+ * same signal), so callers see the command's status. Without Linux or python3 the command runs unguarded;
+ * the tick still ends a zombie's recorded process group before its retry (see providers/local/end-try.ts).
  */
 import fs from 'node:fs';
-import path from 'node:path';
+import { executablesOnPath } from './find-on-path.js';
 
 const GUARD_SOURCE = `
 import os, signal, sys
@@ -53,48 +51,7 @@ if os.WIFSIGNALED(status):
 sys.exit(os.WEXITSTATUS(status))
 `;
 
-const PERL_GUARD_SOURCE = `
-my $parent = getppid();
-$SIG{TERM} = sub { kill('KILL', -$$) if getppid() != $parent; };
-syscall(__PRCTL__, 1, 15); # prctl(PR_SET_PDEATHSIG, SIGTERM)
-kill('KILL', -$$) if getppid() != $parent; # the parent died before the request took effect
-my $pid = fork();
-if (defined $pid && $pid == 0) {
-  $SIG{TERM} = 'DEFAULT';
-  exec { $ARGV[0] } @ARGV;
-  print STDERR "$ARGV[0]: $!\n";
-  exit 127;
-}
-die "fork: $!\n" unless defined $pid;
-1 while waitpid($pid, 0) == -1 && $!{EINTR};
-my $status = $?;
-if ($status & 127) {
-  $SIG{TERM} = 'DEFAULT';
-  kill($status & 127, $$);
-  exit 128 + ($status & 127);
-}
-exit($status >> 8);
-`;
-
-/** prctl's syscall number where we know it (Perl calls it by number). */
-const PRCTL_SYSCALL: Partial<Record<NodeJS.Architecture, number>> = { x64: 157, arm64: 167 };
-
-let guardPerl: string | null | undefined;
 let guardPython: string | null | undefined;
-
-/** The first executable `name` on PATH, or null. */
-function findOnPath(name: string): string | null {
-  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 
 /**
  * A python3 for the guard: the first real interpreter on PATH (a version manager's shell-script shim costs
@@ -102,18 +59,8 @@ function findOnPath(name: string): string | null {
  */
 function findGuardPython(): string | null {
   if (guardPython !== undefined) return guardPython;
-  let fallback: string | null = null;
-  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, 'python3');
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-    } catch {
-      continue;
-    }
-    fallback ??= candidate;
-    if (!isScript(candidate)) return (guardPython = candidate);
-  }
-  return (guardPython = fallback);
+  const candidates = executablesOnPath('python3');
+  return (guardPython = candidates.find((candidate) => !isScript(candidate)) ?? candidates[0] ?? null);
 }
 
 function isScript(file: string): boolean {
@@ -133,11 +80,6 @@ function isScript(file: string): boolean {
 /** The command line that runs `command args` under the guard, or the command itself where none can run. */
 export function guardedCommand(command: string, args: readonly string[]): { command: string; args: string[] } {
   if (process.platform !== 'linux') return { command, args: [...args] };
-  const prctl = PRCTL_SYSCALL[process.arch];
-  if (prctl !== undefined) {
-    guardPerl ??= findOnPath('perl');
-    if (guardPerl !== null) return { command: guardPerl, args: ['-e', PERL_GUARD_SOURCE.replace('__PRCTL__', String(prctl)), '--', command, ...args] };
-  }
   const python = findGuardPython();
   if (python === null) return { command, args: [...args] };
   // -I: ignore PYTHON* variables and user site (the operator's env is not the guard's business); -S: no site.

@@ -1,12 +1,20 @@
 /**
  * Runs an operator's process in its own process group, so a timeout or an abort reaches everything it
  * started (`cmd & other`, pipelines, subshells), not just the leader. Output goes straight to the log
- * file's descriptor: nothing is buffered in memory and stdout/stderr stay interleaved as written.
+ * file: nothing is buffered in memory and stdout/stderr stay interleaved as written.
+ *
+ * The group also dies with this process, so a killed task's work never runs on (see forking-helper.ts):
+ * this process's forking helper starts the command and SIGKILLs its group if this process dies. Where perl
+ * is missing, the command is spawned from here under a per-start Python guard (parent-death-guard.ts), and
+ * without either (or off Linux) unguarded; the tick still ends a dead try's recorded group before its retry
+ * (providers/local/end-try.ts). Timeouts and aborts signal the group from here, by its id, in every case.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { listProcesses, signalGroup } from '../process-table.js';
+import { HelperUnavailableError, sharedForkingHelper, type LeaderExit } from './forking-helper.js';
 import { guardedCommand } from './parent-death-guard.js';
+import { ProcessStartError } from './process-start-error.js';
 
 export interface ProcessGroupOptions {
   command: string;
@@ -15,6 +23,11 @@ export interface ProcessGroupOptions {
   cwd: string;
   /** Receives both stdout and stderr. */
   outputFd: number;
+  /**
+   * The same file by name, for the forking helper, which opens it in the child with O_APPEND (so lines the
+   * caller appends meanwhile interleave). Without it the helper opens the descriptor through /proc.
+   */
+  outputPath?: string;
   /** Seconds; null or <= 0 means no limit. */
   timeoutSeconds: number | null;
   /** SIGTERM first; SIGKILL after this grace (Airflow gives on_kill a few seconds too). */
@@ -35,12 +48,7 @@ export interface ProcessGroupResult {
   strayProcessesStopped: boolean;
 }
 
-export class ProcessStartError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ProcessStartError';
-  }
-}
+export { ProcessStartError };
 
 const DEFAULT_KILL_GRACE_MS = 5_000;
 const GROUP_POLL_MS = 50;
@@ -99,12 +107,41 @@ export async function stopGroup(pgid: number, graceMs: number): Promise<void> {
   await waitGroupGone(pgid, 1_000);
 }
 
-export function runProcessGroup(options: ProcessGroupOptions): Promise<ProcessGroupResult> {
-  const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
-  return new Promise((resolve, reject) => {
-    let child;
+/** A started group leader, however it was started. */
+interface Leader {
+  pid: number;
+  exited: Promise<LeaderExit>;
+  acknowledge(): void;
+  release(): void;
+}
+
+/**
+ * Starts the command through this process's forking helper (forking-helper.ts). Where none can run, the
+ * command is spawned from here, under the per-start guard where one exists (parent-death-guard.ts).
+ */
+async function startLeader(options: ProcessGroupOptions): Promise<Leader> {
+  const helper = sharedForkingHelper();
+  if (helper !== null) {
     try {
-      // The group dies with this process (see parent-death-guard.ts): a killed task's work never runs on.
+      return await helper.start({
+        command: options.command,
+        args: options.args,
+        env: options.env,
+        cwd: options.cwd,
+        // Without a path, the helper's child opens our descriptor through /proc (the same file).
+        outputPath: options.outputPath ?? `/proc/${process.pid}/fd/${options.outputFd}`,
+      });
+    } catch (error) {
+      if (!(error instanceof HelperUnavailableError)) throw error;
+    }
+  }
+  return spawnLeader(options);
+}
+
+function spawnLeader(options: ProcessGroupOptions): Promise<Leader> {
+  return new Promise((resolve, reject) => {
+    let child: ChildProcess;
+    try {
       const guarded = guardedCommand(options.command, options.args);
       child = spawn(guarded.command, guarded.args, {
         cwd: options.cwd,
@@ -116,15 +153,30 @@ export function runProcessGroup(options: ProcessGroupOptions): Promise<ProcessGr
       reject(new ProcessStartError(`Could not start ${options.command}: ${(error as Error).message}`, { cause: error }));
       return;
     }
-    const pgid = child.pid;
-    if (pgid !== undefined) options.onSpawn?.(pgid);
+    const exited = new Promise<LeaderExit>((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
+    // Emitted instead of a pid when the spawn failed (once started, we never signal it through `child`).
+    child.once('error', (error) => reject(new ProcessStartError(`Could not start ${options.command}: ${error.message}`, { cause: error })));
+    if (child.pid !== undefined) resolve({ pid: child.pid, exited, acknowledge: () => {}, release: () => {} });
+  });
+}
+
+export async function runProcessGroup(options: ProcessGroupOptions): Promise<ProcessGroupResult> {
+  const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  const leader = await startLeader(options);
+  const pgid = leader.pid;
+  try {
+    try {
+      options.onSpawn?.(pgid);
+    } finally {
+      // After onSpawn: until now the leader stays unreaped, so onSpawn finds it in /proc even if it is done.
+      leader.acknowledge();
+    }
     let timedOut = false;
     let aborted = false;
     let stopping: Promise<void> | null = null;
     const stop = () => {
-      if (pgid !== undefined && stopping === null) stopping = stopGroup(pgid, graceMs);
+      stopping ??= stopGroup(pgid, graceMs);
     };
-
     const timer =
       options.timeoutSeconds !== null && options.timeoutSeconds > 0
         ? setTimeout(() => {
@@ -139,29 +191,24 @@ export function runProcessGroup(options: ProcessGroupOptions): Promise<ProcessGr
     if (options.abortSignal?.aborted) onAbort();
     else options.abortSignal?.addEventListener('abort', onAbort, { once: true });
 
-    const cleanup = () => {
+    let exit: LeaderExit;
+    try {
+      exit = await leader.exited;
+    } finally {
       if (timer) clearTimeout(timer);
       options.abortSignal?.removeEventListener('abort', onAbort);
-    };
-
-    child.once('error', (error) => {
-      cleanup();
-      reject(new ProcessStartError(`Could not start ${options.command}: ${error.message}`, { cause: error }));
-    });
-    child.once('exit', (code, signal) => {
-      cleanup();
-      void (async () => {
-        let strayProcessesStopped = false;
-        if (stopping) await stopping;
-        else if (pgid !== undefined && groupAlive(pgid)) {
-          // The leader is done but something it started in the background is still running: a try owns
-          // everything it starts, and a finished try must not leave processes behind.
-          strayProcessesStopped = true;
-          await stopGroup(pgid, graceMs);
-        }
-        const signalNumber = signal ? (os.constants.signals[signal] ?? 0) : 0;
-        resolve({ exitCode: code ?? -signalNumber, signal, timedOut, aborted, strayProcessesStopped });
-      })();
-    });
-  });
+    }
+    let strayProcessesStopped = false;
+    if (stopping) await stopping;
+    else if (groupAlive(pgid)) {
+      // The leader is done but something it started in the background is still running: a try owns
+      // everything it starts, and a finished try must not leave processes behind.
+      strayProcessesStopped = true;
+      await stopGroup(pgid, graceMs);
+    }
+    const signalNumber = exit.signalNumber ?? (exit.signal ? (os.constants.signals[exit.signal] ?? 0) : 0);
+    return { exitCode: exit.code ?? -signalNumber, signal: exit.signal, timedOut, aborted, strayProcessesStopped };
+  } finally {
+    leader.release();
+  }
 }

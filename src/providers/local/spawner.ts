@@ -16,7 +16,7 @@ import { TICK_REQUESTED_KEY } from '../../executor/protocol.js';
 import type { Logger } from '../../logger.js';
 import { silentLogger } from '../../logger.js';
 import { readProcessStat } from '../../process-table.js';
-import { childPids } from '../../runtime/child-groups.js';
+import { operatorGroupLeaders } from '../../runtime/child-groups.js';
 import { taskBaseEnvironment } from '../../task-environment.js';
 import { stopGroups } from '../../worker/process-group.js';
 import type { StateDict, TaskSpawner } from '../ports.js';
@@ -303,8 +303,9 @@ export class LocalTaskSpawner implements TaskSpawner {
   }
 
   /**
-   * Stops a try and waits until it is gone: SIGTERM to its process group and to the groups of the
-   * operators it started (each runs in its own group, see worker/process-group.ts), SIGKILL to whatever is
+   * Stops a try and waits until it is gone: SIGTERM to its process group (which holds its forking helper)
+   * and to the groups of the operators it started (each runs in its own group, see worker/process-group.ts
+   * and runtime/child-groups.ts), SIGKILL to whatever is
    * left after the grace period. Resolving only once they are gone is what lets a tick that clears a
    * running try dispatch its next try right after, with nothing of the old one still running.
    */
@@ -316,7 +317,7 @@ export class LocalTaskSpawner implements TaskSpawner {
     if (warm && warm.busyWith !== callId) return;
     if (!isOurTaskProcess(parsed.pid)) return;
     // Read the operators' groups now: once the task process exits they are re-parented and unfindable.
-    const groups = [parsed.pid, ...childPids(parsed.pid)];
+    const groups = [parsed.pid, ...operatorGroupLeaders(parsed.pid)];
     await stopGroups(groups, this.options.cancelGraceMs ?? 5_000);
   }
 

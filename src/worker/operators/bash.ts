@@ -113,6 +113,7 @@ export async function runBash(args: BashOperatorArgs, rendered: RenderedBashFiel
       env: bashEnvironment(args, rendered, ctx),
       cwd,
       outputFd: ctx.log.fd,
+      outputPath: ctx.log.path,
       timeoutSeconds: ctx.timeoutSeconds,
       abortSignal: ctx.abortSignal,
       onSpawn: ctx.onProcessGroup,

@@ -126,9 +126,10 @@ export async function runTaskRunner(input: RunnerInput, ctx: OperatorContext): P
       env,
       cwd: workDir,
       outputFd: ctx.log.fd,
+      outputPath: ctx.log.path,
       timeoutSeconds: ctx.timeoutSeconds,
       abortSignal: ctx.abortSignal,
-      // The group (guard, runner, and anything the runner starts, such as a BashOperator's bash) is
+      // The group (the runner, and anything it starts, such as a BashOperator's bash) is
       // recorded for the tick, which ends a zombie's group before its retry.
       onSpawn: ctx.onProcessGroup,
     });

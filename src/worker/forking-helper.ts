@@ -1,0 +1,270 @@
+/**
+ * The task process's side of the forking helper (the program and its protocol: forking-helper-program.ts).
+ * One helper per process, started on the first operator start and kept for the process's lifetime: each
+ * start is a message and a reply on its pipes instead of a fork of this process, and the helper ends the
+ * operators' groups when this process dies, however it dies.
+ *
+ * Linux only, and only where perl is on PATH (perl-base is part of every Debian); elsewhere
+ * `sharedForkingHelper` returns null and the caller spawns the command itself (process-group.ts).
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { signalGroup } from '../process-table.js';
+import { findOnPath } from './find-on-path.js';
+import { FORKING_HELPER_PROGRAM } from './forking-helper-program.js';
+import { ProcessStartError } from './process-start-error.js';
+
+export interface HelperStartRequest {
+  command: string;
+  args: readonly string[];
+  /** Exactly the command's environment (entries whose value is undefined are left out, as spawn does). */
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Opened with O_APPEND onto the command's stdout and stderr. */
+  outputPath: string;
+}
+
+export interface LeaderExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The signal's number, when Node has no name for it (a real-time signal). */
+  signalNumber?: number;
+}
+
+export interface StartedLeader {
+  /** The leader's pid, which is also its process group's id. */
+  pid: number;
+  exited: Promise<LeaderExit>;
+  /**
+   * Tells the helper the pid is noted (call it right after recording the group): until then the helper
+   * does not reap the leader, so even a command that ended at once can still be looked up in /proc.
+   */
+  acknowledge(): void;
+  /** The try is over: the helper forgets the group, so its death no longer kills that (reusable) id. */
+  release(): void;
+}
+
+/** The helper never became ready (it could not run here): the caller starts the command another way. */
+export class HelperUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HelperUnavailableError';
+  }
+}
+
+/** prctl's syscall number where we know it (Perl calls it by number); elsewhere EOF alone tells the death. */
+export const PRCTL_SYSCALL: Partial<Record<NodeJS.Architecture, number>> = { x64: 157, arm64: 167 };
+
+interface Run {
+  command: string;
+  pid: number | null;
+  exited: boolean;
+  onStarted: (pid: number) => void;
+  onFailed: (error: Error) => void;
+  onExit: (exit: LeaderExit) => void;
+}
+
+function signalName(number: number): NodeJS.Signals | null {
+  const entry = Object.entries(os.constants.signals).find(([, value]) => value === number);
+  return entry ? (entry[0] as NodeJS.Signals) : null;
+}
+
+/** `<byte length>\n` and the fields joined by NUL. */
+function frame(fields: readonly string[]): Buffer {
+  const body = Buffer.from(fields.join('\0'));
+  return Buffer.concat([Buffer.from(`${body.length}\n`), body]);
+}
+
+/** The start message's fields after the id; a NUL in any of them is refused as spawn refuses it. */
+function startFields(request: HelperStartRequest): string[] {
+  const env: string[] = [];
+  for (const [name, value] of Object.entries(request.env)) if (value !== undefined) env.push(`${name}=${value}`);
+  const argv = [request.command, ...request.args];
+  // Absolute: the helper's working directory is this process's at the helper's start, not now.
+  const fields = [path.resolve(request.cwd), path.resolve(request.outputPath), String(argv.length), ...argv, ...env];
+  if (fields.some((field) => field.includes('\0'))) {
+    throw new ProcessStartError(`Could not start ${request.command}: arguments, environment and paths must not contain null bytes`);
+  }
+  return fields;
+}
+
+export class ForkingHelper {
+  private readonly child: ChildProcessByStdio<Writable, Readable, null>;
+  private readonly runs = new Map<number, Run>();
+  private nextId = 1;
+  private replies = '';
+  private ready = false;
+  private gone = false;
+  private closing = false;
+
+  /** `onGone(ready)`: the helper exited; `ready` says whether it had ever started to serve. */
+  constructor(perl: string, private readonly onGone: (wasReady: boolean) => void) {
+    const prctl = process.platform === 'linux' ? (PRCTL_SYSCALL[process.arch] ?? 0) : 0;
+    this.child = spawn(perl, ['-e', FORKING_HELPER_PROGRAM, String(prctl), String(process.pid)], {
+      // Its stderr is this process's (perl's own complaints); an empty environment: no PERL5OPT or
+      // PERL5LIB of ours reaches it, and nothing of ours (secrets included) is in it for its children.
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: {},
+    });
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (chunk: string) => this.onReplies(chunk));
+    // A closed pipe (EPIPE) means the helper died; 'close' below deals with that.
+    this.child.stdin.on('error', () => {});
+    this.child.once('error', () => this.onClose());
+    this.child.once('close', () => this.onClose());
+    this.updateRef();
+  }
+
+  /** True while it takes starts. */
+  get alive(): boolean {
+    return !this.gone && !this.closing;
+  }
+
+  /** The helper's pid (its operators' parent). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /**
+   * Ends the helper as this process's death would (EOF on its stdin): it SIGKILLs every group it was not
+   * told to forget, and exits. Runs still waiting for their exit are reported killed.
+   */
+  close(): void {
+    if (!this.alive) return;
+    this.closing = true;
+    this.child.stdin.end();
+  }
+
+  /** Starts `request` as the leader of a new process group; rejects with ProcessStartError when nothing runs. */
+  start(request: HelperStartRequest): Promise<StartedLeader> {
+    if (!this.alive) return Promise.reject(new HelperUnavailableError('the forking helper has exited'));
+    const id = this.nextId++;
+    const message = frame(['S', String(id), ...startFields(request)]);
+    return new Promise((resolve, reject) => {
+      let onExit: (exit: LeaderExit) => void = () => {};
+      const exited = new Promise<LeaderExit>((resolveExit) => (onExit = resolveExit));
+      this.runs.set(id, {
+        command: request.command,
+        pid: null,
+        exited: false,
+        onStarted: (pid) =>
+          resolve({ pid, exited, acknowledge: () => this.send(['A', String(id)]), release: () => this.release(id) }),
+        onFailed: reject,
+        onExit,
+      });
+      this.updateRef();
+      this.child.stdin.write(message);
+    });
+  }
+
+  private send(fields: readonly string[]): void {
+    if (this.alive) this.child.stdin.write(frame(fields));
+  }
+
+  private release(id: number): void {
+    if (!this.runs.delete(id)) return;
+    this.send(['F', String(id)]);
+    this.updateRef();
+  }
+
+  private onReplies(chunk: string): void {
+    this.replies += chunk;
+    let newline: number;
+    while ((newline = this.replies.indexOf('\n')) >= 0) {
+      const line = this.replies.slice(0, newline);
+      this.replies = this.replies.slice(newline + 1);
+      this.onReply(line);
+    }
+  }
+
+  private onReply(line: string): void {
+    const [type, idText, ...rest] = line.split(' ');
+    if (type === 'R') {
+      this.ready = true;
+      return;
+    }
+    const id = Number(idText);
+    const run = this.runs.get(id);
+    if (run === undefined) return;
+    if (type === 'P') {
+      run.pid = Number(rest[0]);
+      run.onStarted(run.pid);
+    } else if (type === 'E') {
+      this.runs.delete(id);
+      this.updateRef();
+      run.onFailed(new ProcessStartError(`Could not start ${run.command}: ${rest.join(' ')}`));
+    } else if (type === 'X') {
+      run.exited = true;
+      this.updateRef();
+      const [code, signal] = rest;
+      const signalNumber = signal === undefined || signal === '-' ? null : Number(signal);
+      run.onExit({
+        code: code === undefined || code === '-' ? null : Number(code),
+        signal: signalNumber === null ? null : signalName(signalNumber),
+        ...(signalNumber === null ? {} : { signalNumber }),
+      });
+    }
+  }
+
+  /**
+   * The helper is gone (killed: it never exits on its own while we live). Nothing can report those groups'
+   * exits any more, nor end them if we die, so they are ended now and reported as killed; a start still
+   * waiting for its reply fails (it may have been forked; it would lead its own group, unknown to us).
+   */
+  private onClose(): void {
+    if (this.gone) return;
+    this.gone = true;
+    for (const run of this.runs.values()) {
+      if (run.pid === null) {
+        run.onFailed(
+          this.ready
+            ? new ProcessStartError(`Could not start ${run.command}: the forking helper exited`)
+            : new HelperUnavailableError('the forking helper exited before it was ready'),
+        );
+      } else if (!run.exited) {
+        signalGroup(run.pid, 'SIGKILL');
+        run.exited = true;
+        run.onExit({ code: null, signal: 'SIGKILL' });
+      }
+    }
+    this.runs.clear();
+    // Closed on purpose before it was ready says nothing about whether a helper can run here.
+    this.onGone(this.ready || this.closing);
+  }
+
+  /** Like a child process of our own, the helper keeps the event loop alive only while a command runs. */
+  private updateRef(): void {
+    const busy = !this.gone && [...this.runs.values()].some((run) => !run.exited);
+    const stdout = this.child.stdout as Partial<Socket>;
+    if (busy) {
+      this.child.ref();
+      stdout.ref?.();
+    } else {
+      this.child.unref();
+      stdout.unref?.();
+    }
+    (this.child.stdin as Partial<Socket>).unref?.();
+  }
+}
+
+let perl: string | null | undefined;
+let shared: ForkingHelper | null = null;
+/** Set once a helper failed to come up: this process starts its commands without one from then on. */
+let unusable = false;
+
+/** This process's helper, started on first use; null where none can run (not Linux, no perl, it failed). */
+export function sharedForkingHelper(): ForkingHelper | null {
+  if (process.platform !== 'linux' || unusable) return null;
+  if (shared?.alive) return shared;
+  perl ??= findOnPath('perl');
+  if (perl === null) return null;
+  const helper = new ForkingHelper(perl, (wasReady) => {
+    if (shared === helper) shared = null;
+    if (!wasReady) unusable = true;
+  });
+  shared = helper;
+  return helper;
+}
