@@ -129,6 +129,7 @@ export async function runSchedulerLoop(options: SchedulerLoopOptions): Promise<S
         consecutiveFailures = 0;
         if (result.fullPass) lastFullAt = startedAt;
         else if (scope === 'full') pendingFull = true; // the lease was elsewhere (or lost): the full pass is still owed
+        if (result.fullPassNeeded) wake(true); // a run finished: the next one may start now
         // Sleep until the next full pass is due; after a full pass that could not run, one interval.
         delayMs = result.fullPass || scope === 'reports' ? Math.max(0, lastFullAt + intervalMs - Date.now()) : intervalMs;
         options.onTick?.(result, ticks);

@@ -68,6 +68,12 @@ export interface TickResult {
   passes: number;
   /** One of the passes was a full one (the local loop times its next full pass from it). */
   fullPass: boolean;
+  /**
+   * The last pass finished a run: a full pass should follow now rather than at the interval, to start a
+   * run queued behind `max_active_runs`, create the next scheduled run, complete a backfill. (Within a
+   * reports tick that full pass already ran; the local loop runs one after a full pass that finished runs.)
+   */
+  fullPassNeeded: boolean;
   manifestsParsed: number;
   importErrors: number;
   commandsApplied: number;
@@ -92,7 +98,7 @@ export interface TickResult {
   requestedAgain: boolean;
 }
 
-type Counters = Omit<TickResult, 'ran' | 'leaseLost' | 'passes' | 'fullPass' | 'requestedAgain'>;
+type Counters = Omit<TickResult, 'ran' | 'leaseLost' | 'passes' | 'fullPass' | 'fullPassNeeded' | 'requestedAgain'>;
 
 function emptyCounters(): Counters {
   return {
@@ -141,7 +147,15 @@ async function acquire(deps: TickDeps): Promise<boolean> {
 
 export async function runTick(deps: TickDeps): Promise<TickResult> {
   const logger = deps.logger ?? silentLogger;
-  const result: TickResult = { ran: false, leaseLost: false, passes: 0, fullPass: false, requestedAgain: false, ...emptyCounters() };
+  const result: TickResult = {
+    ran: false,
+    leaseLost: false,
+    passes: 0,
+    fullPass: false,
+    fullPassNeeded: false,
+    requestedAgain: false,
+    ...emptyCounters(),
+  };
   if (!(await acquire(deps))) {
     // Someone else is ticking: ask them for one more pass instead of waiting.
     await deps.dict.put(TICK_REQUESTED_KEY, deps.clock.now().toISOString());
@@ -151,9 +165,11 @@ export async function runTick(deps: TickDeps): Promise<TickResult> {
   result.ran = true;
   try {
     const full = async () => {
-      add(result, await runPass(deps, logger));
+      const counters = await runPass(deps, logger);
+      add(result, counters);
       result.passes++;
       result.fullPass = true;
+      result.fullPassNeeded = counters.runsFinished > 0;
     };
     if (deps.scope === 'reports') {
       const pass = await runReportsPass(deps, logger);
