@@ -88,6 +88,49 @@ describe('local environment, end to end', () => {
     expect(firstTry.stdout).toContain('upstream API timed out (simulated), try 1');
   });
 
+  it('with a ten-minute interval, a finished run starts the next one at once, and a CLI trigger is served at once', async () => {
+    // Finished tries only get the loop's narrow reports pass; what that cannot do (start a run queued behind
+    // max_active_runs, apply a command) must still happen without waiting for the interval's full pass.
+    await sandbox.ok(['create', '--env', 'narrow', '--config', sandbox.writeFile('narrow.yaml', 'provider: local\nscheduler:\n  interval_seconds: 600\n')]);
+    const manifest = sandbox.writeFile(
+      'one_at_a_time.yaml',
+      `one_at_a_time:
+  schedule: null
+  start_date: 2024-01-01
+  max_active_runs: 1
+  tasks:
+    first:
+      operator: BashOperator
+      bash_command: "true"
+    second:
+      operator: BashOperator
+      bash_command: "true"
+      dependencies: [first]
+`,
+    );
+    await sandbox.ok(['dags', 'create', '--env', 'narrow', '--file', manifest]);
+    const trigger = (date: string) => sandbox.ok(['dags', 'trigger', '--env', 'narrow', '--dag-id', 'one_at_a_time', '--logical-date', date]);
+    await trigger('2025-01-01T00:00:00Z');
+    await trigger('2025-01-02T00:00:00Z');
+    const succeeded = async (n: number) =>
+      (await sandbox.json<Runs>(['runs', 'list', '--env', 'narrow'])).dag_runs.filter((r) => r.state === 'success').length >= n;
+
+    const scheduler = sandbox.start(['scheduler', '--env', 'narrow', '--timeout', '120']);
+    try {
+      await eventually(() => succeeded(2), 60_000);
+      await trigger('2025-01-03T00:00:00Z');
+      await eventually(() => succeeded(3), 60_000);
+    } finally {
+      scheduler.kill('SIGTERM');
+      await exited(scheduler);
+    }
+    // `tick N: ...` lines: finished tries were served by narrow passes, and a tick that finished a run
+    // held a full pass (a reports pass escalates to one within the same tick).
+    const ticks = scheduler.output.stderr.split('\n').filter((line) => line.startsWith('tick '));
+    expect(ticks.some((line) => /reportsReconciled=/.test(line) && !/fullPass/.test(line)), scheduler.output.stderr).toBe(true);
+    expect(ticks.filter((line) => /runsFinished=/.test(line)).every((line) => /\bfullPass\b/.test(line)), scheduler.output.stderr).toBe(true);
+  });
+
   it('a task process killed with SIGKILL is detected as a zombie and retried', async () => {
     const marker = path.join(sandbox.dir, 'tries.txt');
     const orphanPids = path.join(sandbox.dir, 'orphans.txt');

@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defaultConfig } from '../src/config/index.js';
 import type { Config } from '../src/config/model.js';
 import type { Logger } from '../src/logger.js';
+import { localEnvironmentPaths } from '../src/providers/local/paths.js';
+import { wakeScheduler } from '../src/providers/local/wake.js';
 import { backoffDelayMs, runSchedulerLoop } from '../src/runtime/scheduler-loop.js';
+import type { TickResult } from '../src/scheduler/tick.js';
 
 describe('backoffDelayMs', () => {
   it('doubles from the interval, caps at a minute (or the interval), and jitters by ±50%', () => {
@@ -38,6 +41,41 @@ describe('runSchedulerLoop', () => {
     expect(result.ticks).toBe(0);
     expect(result.failedTicks).toBeGreaterThanOrEqual(2);
     expect(errors.every((message) => message === 'tick failed; retrying')).toBe(true);
+  });
+
+  it('a wake through the socket (a CLI command, an upload) gets a full pass at once, whatever the interval', async () => {
+    const controller = new AbortController();
+    const results: TickResult[] = [];
+    let ticked: () => void = () => {};
+    const loop = runSchedulerLoop({
+      env: 'loop',
+      config: defaultConfig(),
+      home,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      intervalSeconds: 600,
+      signal: controller.signal,
+      warmWorkers: 0,
+      onTick: (result) => {
+        results.push(result);
+        ticked();
+      },
+    });
+    const nextTick = () => new Promise<void>((resolve) => (ticked = resolve));
+    try {
+      await vi.waitFor(() => expect(results).toHaveLength(1), { timeout: 10_000 });
+      expect(results[0]).toMatchObject({ fullPass: true, manifestsParsed: 0 });
+      // An upload: a new file in dags/, then the wake the CLI sends.
+      const dags = path.join(localEnvironmentPaths('loop', home).volume, 'dags');
+      fs.mkdirSync(dags, { recursive: true });
+      fs.writeFileSync(path.join(dags, 'late.yaml'), 'late:\n  schedule: null\n  start_date: 2024-01-01\n  tasks:\n    t:\n      operator: BashOperator\n      bash_command: "true"\n');
+      const second = nextTick();
+      expect(await wakeScheduler(localEnvironmentPaths('loop', home))).toBe(true);
+      await second;
+      expect(results[1]).toMatchObject({ fullPass: true, manifestsParsed: 1 });
+    } finally {
+      controller.abort();
+      await loop;
+    }
   });
 
   it('stops cleanly when aborted, and frees the wake socket for the next loop', async () => {

@@ -38,6 +38,8 @@ describeEachBackend('tick', (factory) => {
     await h.succeedAll();
     const last = await h.tick();
     expect(last.runsFinished).toBe(1);
+    // The local loop follows a pass that finished a run with a full pass at once (a queued run may start).
+    expect(last.fullPassNeeded).toBe(true);
     expect((await h.run('chain', 'manual__1'))!.state).toBe('success');
     expect(h.spawner.spawned).toHaveLength(2);
     const history = await listTaskInstanceHistory(h.db, { dag_id: 'chain', run_id: 'manual__1', task_id: 'a' });
@@ -134,5 +136,84 @@ describeEachBackend('idle tick', (factory) => {
     // A queued run brings the steps back in the same pass: it starts, and its first task goes out.
     await h.trigger('d0', 'manual__1');
     expect(await h.tick()).toMatchObject({ runsStarted: 1, dispatched: 1 });
+  });
+});
+
+describeEachBackend('reports pass (the local loop woken by a finished try)', (factory) => {
+  let h: TickHarness;
+  afterEach(() => h?.dispose());
+
+  it('records the report, schedules the downstream task and dispatches it, and leaves everything else to the full pass', async () => {
+    h = new TickHarness(await factory.create());
+    await h.addDag(dag('chain', [task('a'), task('b', ['a'])]));
+    await h.addDag(dag('other', [task('x')]));
+    await h.trigger('chain', 'manual__1');
+    await h.tick();
+    const heartbeat = (await getJob(h.db, 'SchedulerJob'))?.latest_heartbeat;
+    await h.report(h.spawner.spawned[0]!, 'SUCCESS');
+    // News a reports pass must not act on: a command and a new DAG file.
+    await h.trigger('other', 'manual__1');
+    h.volume.write('late.yaml', 'late:\n  schedule: null\n  start_date: 2024-01-01\n  tasks:\n    t:\n      operator: airflow.operators.bash.BashOperator\n      bash_command: "true"\n');
+    h.clock.advance(1000);
+
+    const pass = await h.tick('test-owner', h.db, { scope: 'reports' });
+    expect(pass).toMatchObject({ ran: true, passes: 1, fullPass: false, reportsReconciled: 1, tasksScheduled: 1, dispatched: 1 });
+    expect(pass).toMatchObject({ commandsApplied: 0, manifestsParsed: 0, runsCreated: 0 });
+    expect(await h.states('chain', 'manual__1')).toEqual({ a: 'success', b: 'queued' });
+    expect(h.spawner.spawned.map((p) => p.task_id)).toEqual(['a', 'b']);
+    // The report went (after the commit); the command waits; the heartbeat is the full pass's.
+    expect(h.dict.data.has(h.spawner.spawned[0]!.key)).toBe(false);
+    expect(h.dict.data.has('cmd:trigger-other-manual__1')).toBe(true);
+    expect(h.volume.commits).toBe(2);
+    expect((await getJob(h.db, 'SchedulerJob'))?.latest_heartbeat).toBe(heartbeat);
+
+    const full = await h.tick();
+    expect(full).toMatchObject({ fullPass: true, commandsApplied: 1, manifestsParsed: 1 });
+    expect((await getJob(h.db, 'SchedulerJob'))?.latest_heartbeat).toBe(h.clock.now().toISOString());
+  });
+
+  it('a run finished by a report gets a full pass at once: the run waiting on max_active_runs starts and dispatches', async () => {
+    h = new TickHarness(await factory.create());
+    await h.addDag(dag('one_at_a_time', [task('a')], { max_active_runs: 1 }));
+    await h.trigger('one_at_a_time', 'manual__1');
+    await h.trigger('one_at_a_time', 'manual__2');
+    await h.tick();
+    expect((await h.runs('one_at_a_time')).map((r) => [r.run_id, r.state])).toEqual([
+      ['manual__1', 'running'],
+      ['manual__2', 'queued'],
+    ]);
+    await h.report(h.spawner.spawned[0]!, 'SUCCESS');
+
+    const result = await h.tick('test-owner', h.db, { scope: 'reports' });
+    expect(result).toMatchObject({ passes: 2, fullPass: true, reportsReconciled: 1, runsFinished: 1, runsStarted: 1, dispatched: 1 });
+    expect(result.fullPassNeeded).toBe(false); // that full pass finished nothing more
+    expect((await h.run('one_at_a_time', 'manual__1'))?.state).toBe('success');
+    expect(h.spawner.spawned.map((p) => p.run_id)).toEqual(['manual__1', 'manual__2']);
+  });
+
+  it('dispatches in graph order across passes, and sees tries another process scheduled meanwhile', async () => {
+    const db = await factory.create();
+    h = new TickHarness(db, { config: { executor: { parallelism: 2 } } });
+    // Graph order: a1, a2, b3, b4, c5, c6 (b3 waits for a1, b4 for a2).
+    await h.addDag(dag('fan', [task('a1'), task('a2'), task('b3', ['a1']), task('b4', ['a2']), task('c5'), task('c6')]));
+    await h.trigger('fan', 'manual__1');
+    await h.tick();
+    expect(h.spawner.spawned.map((p) => p.task_id)).toEqual(['a1', 'a2']);
+
+    // This process's own readiness: b3, scheduled after c5 and c6, still goes before them.
+    await h.report(h.pending('a1')[0]!, 'SUCCESS');
+    expect(await h.tick('test-owner', h.db, { scope: 'reports' })).toMatchObject({ tasksScheduled: 1, dispatched: 1 });
+    expect(h.spawner.spawned.map((p) => p.task_id)).toEqual(['a1', 'a2', 'b3']);
+
+    // Another process (its own backend, so its own parsed DAGs and dispatch order) reconciles a2 and
+    // schedules b4 while it has no free slot; this process's kept order must not hide b4.
+    await h.report(h.pending('a2')[0]!, 'SUCCESS');
+    h.config.executor.parallelism = 1;
+    expect(await h.tick('other-process', db.openAnother())).toMatchObject({ tasksScheduled: 1, dispatched: 0 });
+    h.config.executor.parallelism = 2;
+    expect(await h.states('fan', 'manual__1')).toMatchObject({ b3: 'queued', b4: 'scheduled', c5: 'scheduled', c6: 'scheduled' });
+
+    expect(await h.tick('test-owner', h.db, { scope: 'reports' })).toMatchObject({ reportsReconciled: 0, dispatched: 1 });
+    expect(h.spawner.spawned.map((p) => p.task_id)).toEqual(['a1', 'a2', 'b3', 'b4']);
   });
 });

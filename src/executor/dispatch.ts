@@ -16,7 +16,6 @@ import {
   countActiveTaskInstancesByRun,
   countTaskInstances,
   getTaskInstance,
-  listTaskInstanceIdsInState,
   listTaskInstancesByIds,
   runKey,
   updateTaskInstance,
@@ -24,6 +23,7 @@ import {
 import type { TaskInstanceRow } from '../db/queries/task-instances.js';
 import type { LoadedDag, TickContext } from '../scheduler/context.js';
 import { dagRows, runIsHeld } from '../scheduler/run-lifecycle.js';
+import { DispatchQueue } from './dispatch-queue.js';
 import { buildTaskPayload } from './payload.js';
 import { claimKey, KEY_PREFIX, taskIdentity, taskKey } from './protocol.js';
 import type { TaskRecord } from './protocol.js';
@@ -50,12 +50,26 @@ interface EligibleRun {
   loaded: LoadedDag;
 }
 
-export async function dispatchScheduled(ctx: TickContext): Promise<DispatchResult> {
+export interface DispatchOptions {
+  /**
+   * Rebuild every run's dispatch queue from the database rather than trust the kept one (full passes do,
+   * which bounds how long a change made by another process can go unseen; see DispatchQueue).
+   */
+  refresh?: boolean;
+  /**
+   * The records reconcile found for the current try of a `scheduled` task instance, when it ran in this
+   * pass: the only candidates for adoption, so dispatch need not walk the state dict again.
+   */
+  unrecorded?: ReadonlyArray<readonly [string, TaskRecord]>;
+}
+
+export async function dispatchScheduled(ctx: TickContext, options: DispatchOptions = {}): Promise<DispatchResult> {
   const result: DispatchResult = { dispatched: 0, adopted: 0, respawned: 0, spawnErrors: 0 };
   const runs = await eligibleRuns(ctx);
   if (runs.length === 0) return result;
   // Adopt first and regardless of limits: those tries are already out there.
-  await adoptUnrecordedDispatches(ctx, runs, result);
+  await adoptUnrecordedDispatches(ctx, runs, result, options.unrecorded);
+  if (options.refresh) forgetEndedRuns(runs);
 
   const { parallelism } = ctx.config.executor;
   let active = await countTaskInstances(ctx.db, { states: ['queued', 'running'] });
@@ -66,29 +80,53 @@ export async function dispatchScheduled(ctx: TickContext): Promise<DispatchResul
     let inRun = activeByRun.get(rk) ?? 0;
     const room = () => Math.min(parallelism - active, loaded.spec.max_active_tasks - inRun);
     if (room() <= 0) continue;
-    // Only ids are read for the whole run; full rows only for the few that go out now. A wide run has
-    // a thousand scheduled tries and a free slot or two per pass.
-    const scheduled = (await listTaskInstanceIdsInState(ctx.db, run.dag_id, run.run_id, 'scheduled'))
-      .filter((ti) => loaded.graph.order.has(ti.task_id))
-      .sort((a, b) => (loaded.graph.order.get(a.task_id) ?? 0) - (loaded.graph.order.get(b.task_id) ?? 0));
+    const queue = await queueOf(ctx, run, loaded, options.refresh === true);
+    // Only the few tries that go out now are read in full. `next` counts the tries looked at and left in
+    // the queue (a spawn that failed stays for the next pass); the ones sent leave it.
     let next = 0;
-    while (room() > 0 && next < scheduled.length) {
-      const batch = scheduled.slice(next, next + room());
+    let moved = false;
+    while (room() > 0 && next < queue.size) {
+      const batch = queue.peek(next, room());
       next += batch.length;
       const rows = new Map((await listTaskInstancesByIds(ctx.db, batch.map((ti) => ti.id))).map((ti) => [ti.id, ti]));
       for (const { id } of batch) {
         const ti = rows.get(id);
-        if (!ti || ti.state !== 'scheduled' || room() <= 0) continue;
+        if (!ti || ti.state !== 'scheduled') {
+          moved = true; // changed behind the queue's back: read it afresh next time
+          continue;
+        }
+        if (room() <= 0) continue;
         if (await dispatchOne(ctx, { ti, run }, result)) {
+          queue.remove(id);
+          next--;
           active++;
           inRun++;
         }
       }
     }
+    if (moved) loaded.dispatchQueues.delete(rk);
     activeByRun.set(rk, inRun);
     if (active >= parallelism) break;
   }
   return result;
+}
+
+/** The run's kept dispatch queue while it is current, else one read afresh (and kept). */
+async function queueOf(ctx: TickContext, run: DagRunRow, loaded: LoadedDag, refresh: boolean): Promise<DispatchQueue> {
+  const rk = runKey(run.dag_id, run.run_id);
+  const kept = refresh ? undefined : loaded.dispatchQueues.get(rk);
+  if (kept && (await kept.isCurrent(ctx.db, run))) return kept;
+  const fresh = await DispatchQueue.load(ctx.db, run, loaded.graph);
+  loaded.dispatchQueues.set(rk, fresh);
+  return fresh;
+}
+
+/** Drops kept queues of runs no longer eligible (finished, paused), so a long-lived loop does not pile them up. */
+function forgetEndedRuns(runs: readonly EligibleRun[]): void {
+  const live = new Set(runs.map(({ run }) => runKey(run.dag_id, run.run_id)));
+  for (const { loaded } of runs) {
+    for (const rk of loaded.dispatchQueues.keys()) if (!live.has(rk)) loaded.dispatchQueues.delete(rk);
+  }
 }
 
 /** Running runs of unpaused DAGs, oldest first (`run_after`, then id): the order their tries go out in. */
@@ -107,11 +145,17 @@ async function eligibleRuns(ctx: TickContext): Promise<EligibleRun[]> {
 /**
  * Dispatch records the database does not know yet: the current try of a `scheduled` task instance already
  * has its record (a tick crashed between putIfAbsent and committing `queued`). The state dict holds only
- * in-flight records, so walking them is cheaper than looking up every scheduled try.
+ * in-flight records, so walking them is cheaper than looking up every scheduled try; when reconcile walked
+ * them this pass, its list of such records is all there is to look at.
  */
-async function adoptUnrecordedDispatches(ctx: TickContext, runs: readonly EligibleRun[], result: DispatchResult): Promise<void> {
+async function adoptUnrecordedDispatches(
+  ctx: TickContext,
+  runs: readonly EligibleRun[],
+  result: DispatchResult,
+  unrecorded?: ReadonlyArray<readonly [string, Partial<TaskRecord>]>,
+): Promise<void> {
   const byRun = new Map(runs.map((r) => [runKey(r.run.dag_id, r.run.run_id), r]));
-  for (const [key, record] of await ctx.dict.entries<Partial<TaskRecord>>(KEY_PREFIX.task)) {
+  for (const [key, record] of unrecorded ?? (await ctx.dict.entries<Partial<TaskRecord>>(KEY_PREFIX.task))) {
     if (typeof record?.dag_id !== 'string' || typeof record.run_id !== 'string' || typeof record.task_id !== 'string') continue;
     if (typeof record.try_number !== 'number' || typeof record.token !== 'string') continue;
     const eligible = byRun.get(runKey(record.dag_id, record.run_id));
@@ -119,6 +163,8 @@ async function adoptUnrecordedDispatches(ctx: TickContext, runs: readonly Eligib
     const ti = await getTaskInstance(ctx.db, { dag_id: record.dag_id, task_id: record.task_id, run_id: record.run_id, map_index: record.map_index ?? -1 });
     if (!ti || ti.state !== 'scheduled' || taskKey(ti) !== key) continue;
     await adopt(ctx, { ti, run: eligible.run }, record as TaskRecord, result);
+    // It left `scheduled` without going through the queue.
+    eligible.loaded.dispatchQueues.delete(runKey(record.dag_id, record.run_id));
   }
 }
 

@@ -11,7 +11,7 @@
  */
 import type { DagRunRow } from '../db/queries/dag-runs.js';
 import { getDagRun } from '../db/queries/dag-runs.js';
-import { getTaskInstance, updateTaskInstance } from '../db/queries/task-instances.js';
+import { getTaskInstance, runKey, updateTaskInstance } from '../db/queries/task-instances.js';
 import type { TaskInstanceRow } from '../db/queries/task-instances.js';
 import type { TickContext } from '../scheduler/context.js';
 import { IN_FLIGHT_STATES, recordTryOutcome } from '../scheduler/task-outcome.js';
@@ -26,6 +26,13 @@ export interface ReconcileResult {
   running: number;
   /** Stale records deleted. */
   stale: number;
+  /** Runs (`runKey`) in which a try finished: the only ones whose readiness or state a report can change. */
+  finishedRuns: Set<string>;
+  /**
+   * Records of the current try of a `scheduled` task instance (a dispatch the database never recorded),
+   * left for dispatch to adopt.
+   */
+  unrecorded: Array<[string, TaskRecord]>;
 }
 
 export async function deleteReport(ctx: TickContext, record: TaskRecord, key: string): Promise<void> {
@@ -48,7 +55,7 @@ export function reportCounts(ti: Pick<TaskInstanceRow, 'try_number' | 'state'> |
 }
 
 export async function reconcileReports(ctx: TickContext): Promise<ReconcileResult> {
-  const result: ReconcileResult = { finished: 0, running: 0, stale: 0 };
+  const result: ReconcileResult = { finished: 0, running: 0, stale: 0, finishedRuns: new Set(), unrecorded: [] };
   const runs = new Map<string, DagRunRow | undefined>();
   const runOf = async (dagId: string, runId: string) => {
     const k = `${dagId}\u0000${runId}`;
@@ -64,7 +71,10 @@ export async function reconcileReports(ctx: TickContext): Promise<ReconcileResul
       continue;
     }
     const ti = await getTaskInstance(ctx.db, { ...record, map_index: record.map_index ?? -1 });
-    if (ti && ti.try_number === record.try_number && ti.state === 'scheduled') continue; // dispatch adopts it
+    if (ti && ti.try_number === record.try_number && ti.state === 'scheduled') {
+      result.unrecorded.push([key, record]); // dispatch adopts it
+      continue;
+    }
     if (!ti || !reportCounts(ti, record)) {
       await ctx.ensureLease();
       await deleteReport(ctx, record, key);
@@ -92,6 +102,7 @@ export async function reconcileReports(ctx: TickContext): Promise<ReconcileResul
       // The report goes only once the outcome is durable (after the pass's volume commit).
       ctx.afterCommit(() => deleteReport(ctx, record, key));
       result.finished++;
+      result.finishedRuns.add(runKey(ti.dag_id, ti.run_id));
     }
   }
   return result;

@@ -16,7 +16,7 @@ import { LocalVolumeMount } from '../providers/local/volume.js';
 import type { Clock } from '../providers/ports.js';
 import { systemClock } from '../providers/ports.js';
 import { isIdle, runTick } from '../scheduler/tick.js';
-import type { TickResult } from '../scheduler/tick.js';
+import type { TickResult, TickScope } from '../scheduler/tick.js';
 import { DATABASE_FILE } from '../volume-layout.js';
 
 export interface LocalRuntimeOptions {
@@ -90,8 +90,11 @@ export class LocalRuntime {
     await db?.close().catch(() => {});
   }
 
-  /** One tick; `fastFollow: false` when the caller runs another on every wake-up anyway (see TickDeps). */
-  async tick(options: { fastFollow?: boolean } = {}): Promise<TickResult> {
+  /**
+   * One tick; `fastFollow: false` when the caller runs another on every wake-up anyway, `scope: 'reports'`
+   * when it knows only task reports arrived since its last pass (see TickDeps).
+   */
+  async tick(options: { fastFollow?: boolean; scope?: TickScope } = {}): Promise<TickResult> {
     return runTick({
       ...options,
       db: await this.database(),

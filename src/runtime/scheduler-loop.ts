@@ -1,7 +1,9 @@
 /**
  * The local scheduler loop (`airflow-serverless scheduler --env dev`): a daemon around the one-pass tick
  * (STYLE 8). It ticks every `scheduler.interval_seconds` and at once when woken (a task finished and asked
- * for a tick, the CLI queued a command). It never dies on an error: it logs, backs off with jitter and
+ * for a tick, the CLI queued a command). A wake-up that only brings task reports from its warm workers
+ * gets the narrow reports pass (`scope: 'reports'`); the interval and every other wake-up get a full
+ * pass. It never dies on an error: it logs, backs off with jitter and
  * tries again with a freshly opened database. On stop it waits a bounded time for its task processes,
  * then leaves them running: they report through the state dict, and the next tick reconciles them (or,
  * if they died, treats them as zombies).
@@ -58,13 +60,19 @@ export async function runSchedulerLoop(options: SchedulerLoopOptions): Promise<S
   const intervalMs = Math.max(0.05, options.intervalSeconds ?? options.config.scheduler.interval_seconds) * 1000;
   const deadline = options.timeoutSeconds != null ? Date.now() + options.timeoutSeconds * 1000 : Infinity;
 
-  // Wake-ups arriving while a tick runs are remembered, so the next pass starts without waiting.
+  // Wake-ups arriving while a tick runs are remembered, so the next pass starts without waiting. Each
+  // says whether it needs a full pass: a warm worker's tick request (a try finished) or a task process
+  // exit only brings task reports, which the narrow reports pass serves; the wake socket (CLI commands,
+  // uploads, cold tries) and anything else asks for a full one.
   let pendingWake = false;
+  let pendingFull = true; // the first pass is a full one
   let wakeSleeper: (() => void) | null = null;
-  const wake = (): void => {
+  const wake = (full: boolean): void => {
     pendingWake = true;
+    if (full) pendingFull = true;
     wakeSleeper?.();
   };
+  const wakeForReports = (): void => wake(false);
   const onAbort = (): void => wakeSleeper?.();
   options.signal?.addEventListener('abort', onAbort);
 
@@ -79,16 +87,16 @@ export async function runSchedulerLoop(options: SchedulerLoopOptions): Promise<S
     // pass now: waking on every exit only bought an empty pass per try. What does wait on exits is the
     // idle check of `--until-idle`, which needs every task process gone.
     onTaskProcessExit: () => {
-      if (runtime.spawner.inFlight().length === 0) wake();
+      if (runtime.spawner.inFlight().length === 0) wakeForReports();
     },
-    onTickRequested: wake,
+    onTickRequested: wakeForReports,
     warmWorkers:
       options.warmWorkers ?? Math.min(options.config.executor.parallelism, Math.max(2, Math.min(4, os.availableParallelism()))),
     ...(options.home !== undefined ? { home: options.home } : {}),
   });
   let listener;
   try {
-    listener = await listenForWake(runtime.paths, wake);
+    listener = await listenForWake(runtime.paths, () => wake(true));
   } catch (error) {
     await runtime.close();
     throw error;
@@ -98,6 +106,8 @@ export async function runSchedulerLoop(options: SchedulerLoopOptions): Promise<S
   let ticks = 0;
   let failedTicks = 0;
   let consecutiveFailures = 0;
+  // The full pass runs at least every interval, however busy the narrow passes keep the loop.
+  let lastFullAt = -Infinity;
   let exit: LoopExit = 'stopped';
   try {
     while (true) {
@@ -106,14 +116,22 @@ export async function runSchedulerLoop(options: SchedulerLoopOptions): Promise<S
         exit = 'timeout';
         break;
       }
+      const startedAt = Date.now();
+      const scope = pendingFull || startedAt - lastFullAt >= intervalMs ? 'full' : 'reports';
       pendingWake = false;
+      pendingFull = false;
       let delayMs = intervalMs;
       try {
         // A request made during the tick also woke us (pendingWake): the next iteration serves it, so the
         // tick's own fast-follow pass would be a second pass for the same request.
-        const result = await runtime.tick({ fastFollow: false });
+        const result = await runtime.tick({ fastFollow: false, scope });
         ticks++;
         consecutiveFailures = 0;
+        if (result.fullPass) lastFullAt = startedAt;
+        else if (scope === 'full') pendingFull = true; // the lease was elsewhere (or lost): the full pass is still owed
+        if (result.fullPassNeeded) wake(true); // a run finished: the next one may start now
+        // Sleep until the next full pass is due; after a full pass that could not run, one interval.
+        delayMs = result.fullPass || scope === 'reports' ? Math.max(0, lastFullAt + intervalMs - Date.now()) : intervalMs;
         options.onTick?.(result, ticks);
         if (options.untilIdle && !pendingWake && (await runtime.idle())) {
           exit = 'idle';
@@ -122,6 +140,7 @@ export async function runSchedulerLoop(options: SchedulerLoopOptions): Promise<S
       } catch (error) {
         failedTicks++;
         consecutiveFailures++;
+        pendingFull = true;
         delayMs = backoffDelayMs(intervalMs, consecutiveFailures);
         logger.error('tick failed; retrying', {
           error: error instanceof Error ? error.message : String(error),

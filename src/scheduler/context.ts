@@ -11,6 +11,7 @@ import type { DagSpec } from '../dag/model.js';
 import type { DatabaseBackend } from '../db/backend.js';
 import { getSerializedDagHash } from '../db/queries/serialized-dag-hash.js';
 import { getSerializedDag } from '../db/queries/serialized-dags.js';
+import type { DispatchQueue } from '../executor/dispatch-queue.js';
 import type { Logger } from '../logger.js';
 import type { StateDict, TaskSpawner } from '../providers/ports.js';
 import { graphOf } from './dag-graph.js';
@@ -34,6 +35,8 @@ export interface LoadedDag {
    * check), with the row count it saw: while the spec and the count stay the same, the rows still match.
    */
   readonly verifiedRuns: Map<string, number>;
+  /** Per run (`runKey`), its scheduled tries in dispatch order, kept between passes (see DispatchQueue). */
+  readonly dispatchQueues: Map<string, DispatchQueue>;
 }
 
 /** Parsed DAGs by database, then DAG id; each entry is the parse of one `dag_hash`. */
@@ -52,7 +55,7 @@ async function loadCurrentDag(db: DatabaseBackend, dagId: string): Promise<Loade
   const row = await getSerializedDag(db, dagId);
   if (!row) return undefined;
   const spec = JSON.parse(row.data) as DagSpec;
-  const loaded: LoadedDag = { spec, graph: graphOf(spec), verifiedRuns: new Map() };
+  const loaded: LoadedDag = { spec, graph: graphOf(spec), verifiedRuns: new Map(), dispatchQueues: new Map() };
   byDag.set(dagId, { hash: row.dag_hash, loaded });
   return loaded;
 }

@@ -43,10 +43,12 @@ interface Change {
   patch: TaskInstancePatch;
 }
 
-export async function scheduleReadyTasks(ctx: TickContext): Promise<ReadinessResult> {
+/** `only`: evaluate just these runs (`runKey`s), the ones a reports-only pass saw a try of finish in. */
+export async function scheduleReadyTasks(ctx: TickContext, options: { only?: ReadonlySet<string> } = {}): Promise<ReadinessResult> {
   const result: ReadinessResult = { scheduled: 0, skipped: 0, upstreamFailed: 0, emptySucceeded: 0, stateCounts: new Map() };
   const dagOf = dagRows(ctx);
   for (const run of await listDagRuns(ctx.db, { states: ['running'] })) {
+    if (options.only && !options.only.has(runKey(run.dag_id, run.run_id))) continue;
     const dag = await dagOf(run.dag_id);
     // Airflow does not schedule tasks of paused DAGs' runs (a backfill's excepted); in-flight tries still report and finish.
     if (!dag || runIsHeld(dag, run)) continue;
@@ -130,7 +132,12 @@ async function scheduleRun(ctx: TickContext, run: DagRunRow, loaded: LoadedDag, 
     }
   }
   const after = countStates(tis);
-  if (changes.size > 0) await applyChanges(ctx, changes, after, result);
+  if (changes.size > 0) {
+    const scheduledBefore = result.scheduled;
+    await applyChanges(ctx, changes, after, result);
+    // New `scheduled` tries: the run's kept dispatch order no longer holds them all.
+    if (result.scheduled > scheduledBefore) loaded.dispatchQueues.delete(rk);
+  }
   result.stateCounts.set(rk, after);
 }
 

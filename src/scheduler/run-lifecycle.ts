@@ -146,11 +146,16 @@ export function finalRunState(leafStates: ReadonlyArray<string | null>): DagRunS
 
 /**
  * `knownCounts`: runs' task instance counts per state as readiness left them this pass (keyed by `runKey`);
- * a run not in it is counted here.
+ * a run not in it is counted here. `only`: look at just these runs (a reports-only pass).
  */
-export async function finishRuns(ctx: TickContext, knownCounts?: ReadonlyMap<string, ReadonlyMap<TaskInstanceState, number>>): Promise<number> {
+export async function finishRuns(
+  ctx: TickContext,
+  knownCounts?: ReadonlyMap<string, ReadonlyMap<TaskInstanceState, number>>,
+  options: { only?: ReadonlySet<string> } = {},
+): Promise<number> {
   let finished = 0;
   for (const run of await listDagRuns(ctx.db, { states: ['running'] })) {
+    if (options.only && !options.only.has(runKey(run.dag_id, run.run_id))) continue;
     // An aggregate first: a run with a thousand task instances is unfinished on nearly every pass.
     const counts =
       knownCounts?.get(runKey(run.dag_id, run.run_id)) ?? (await countTaskInstanceStatesForRun(ctx.db, run.dag_id, run.run_id));

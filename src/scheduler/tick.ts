@@ -11,6 +11,7 @@ import { countPendingWork } from '../db/queries/activity.js';
 import { countDagRuns } from '../db/queries/dag-runs.js';
 import { upsertJob } from '../db/queries/jobs.js';
 import { dispatchScheduled } from '../executor/dispatch.js';
+import type { DispatchOptions } from '../executor/dispatch.js';
 import { KEY_PREFIX, TICK_REQUESTED_KEY } from '../executor/protocol.js';
 import { reconcileReports } from '../executor/reconcile.js';
 import { failStalledTries } from '../executor/timeouts.js';
@@ -43,15 +44,36 @@ export interface TickDeps {
    * request itself (the local scheduler loop) turns it off: otherwise each request costs it two passes.
    */
   fastFollow?: boolean;
+  /**
+   * `full` (default): every step. `reports`: only what a finished try can change, for a caller that knows
+   * the only news since its last pass are task reports (the local loop woken by its warm workers): record
+   * the reports, decide readiness and finish in the runs they belong to, dispatch into the freed slots.
+   * DAG files, commands, run creation, stalled tries, backfills and the job heartbeat wait for the next
+   * full pass, which runs at once within this tick when the reports finished a run (see `ReportsPass`).
+   */
+  scope?: TickScope;
 }
+
+export type TickScope = 'full' | 'reports';
 
 export interface TickResult {
   /** False when the lock was held elsewhere (a tick request was recorded instead). */
   ran: boolean;
   /** True when the lease was lost mid-pass: the pass stopped before writing more. */
   leaseLost: boolean;
-  /** Passes run: 1, or 2 when a tick was requested during the first (fast-follow). */
+  /**
+   * Passes run: 1, or 2 when a tick was requested during the first (fast-follow) or a reports pass
+   * finished a run and a full pass followed.
+   */
   passes: number;
+  /** One of the passes was a full one (the local loop times its next full pass from it). */
+  fullPass: boolean;
+  /**
+   * The last pass finished a run: a full pass should follow now rather than at the interval, to start a
+   * run queued behind `max_active_runs`, create the next scheduled run, complete a backfill. (Within a
+   * reports tick that full pass already ran; the local loop runs one after a full pass that finished runs.)
+   */
+  fullPassNeeded: boolean;
   manifestsParsed: number;
   importErrors: number;
   commandsApplied: number;
@@ -76,7 +98,7 @@ export interface TickResult {
   requestedAgain: boolean;
 }
 
-type Counters = Omit<TickResult, 'ran' | 'leaseLost' | 'passes' | 'requestedAgain'>;
+type Counters = Omit<TickResult, 'ran' | 'leaseLost' | 'passes' | 'fullPass' | 'fullPassNeeded' | 'requestedAgain'>;
 
 function emptyCounters(): Counters {
   return {
@@ -125,7 +147,15 @@ async function acquire(deps: TickDeps): Promise<boolean> {
 
 export async function runTick(deps: TickDeps): Promise<TickResult> {
   const logger = deps.logger ?? silentLogger;
-  const result: TickResult = { ran: false, leaseLost: false, passes: 0, requestedAgain: false, ...emptyCounters() };
+  const result: TickResult = {
+    ran: false,
+    leaseLost: false,
+    passes: 0,
+    fullPass: false,
+    fullPassNeeded: false,
+    requestedAgain: false,
+    ...emptyCounters(),
+  };
   if (!(await acquire(deps))) {
     // Someone else is ticking: ask them for one more pass instead of waiting.
     await deps.dict.put(TICK_REQUESTED_KEY, deps.clock.now().toISOString());
@@ -134,16 +164,30 @@ export async function runTick(deps: TickDeps): Promise<TickResult> {
   }
   result.ran = true;
   try {
-    // Requests made before this pass starts are served by it.
+    const full = async () => {
+      const counters = await runPass(deps, logger);
+      add(result, counters);
+      result.passes++;
+      result.fullPass = true;
+      result.fullPassNeeded = counters.runsFinished > 0;
+    };
+    if (deps.scope === 'reports') {
+      const pass = await runReportsPass(deps, logger);
+      add(result, pass.counters);
+      result.passes++;
+      // What the reports changed reaches further than this pass looked: a full pass now, not at the interval.
+      if (pass.needsFullPass) await full();
+      return result;
+    }
+    // Requests made before this pass starts are served by it. (A reports pass leaves the request alone:
+    // every finished try writes one, and only a full pass serves what else it may stand for.)
     await deps.dict.delete(TICK_REQUESTED_KEY);
-    add(result, await runPass(deps, logger));
-    result.passes = 1;
+    await full();
     // Fast-follow, bounded: a request written during the pass gets exactly one more pass.
     if (deps.fastFollow !== false && (await deps.dict.get(TICK_REQUESTED_KEY)) !== undefined) {
       await deps.dict.delete(TICK_REQUESTED_KEY);
       result.requestedAgain = true;
-      add(result, await runPass(deps, logger));
-      result.passes = 2;
+      await full();
     }
   } catch (error) {
     if (!(error instanceof LeaseLostError)) throw error;
@@ -163,10 +207,8 @@ function add(into: Counters, from: Counters): void {
   for (const key of Object.keys(from) as Array<keyof Counters>) into[key] += from[key];
 }
 
-async function runPass(deps: TickDeps, logger: Logger): Promise<Counters> {
-  const started = performance.now();
-  const now = deps.clock.now();
-  const ctx = createTickContext({
+function passContext(deps: TickDeps, logger: Logger, now: Date): TickContext {
+  return createTickContext({
     db: deps.db,
     dict: deps.dict,
     spawner: deps.spawner,
@@ -177,6 +219,12 @@ async function runPass(deps: TickDeps, logger: Logger): Promise<Counters> {
       if (!(await deps.db.holdsLock(SCHEDULER_LOCK, deps.clock.now()))) throw new LeaseLostError();
     },
   });
+}
+
+async function runPass(deps: TickDeps, logger: Logger): Promise<Counters> {
+  const started = performance.now();
+  const now = deps.clock.now();
+  const ctx = passContext(deps, logger, now);
   const c = emptyCounters();
 
   await deps.volume.reload();
@@ -200,7 +248,7 @@ async function runPass(deps: TickDeps, logger: Logger): Promise<Counters> {
   c.runsCreated = await createScheduledRuns(ctx);
   // Every step below works on queued or running runs only. With none (an idle environment, however many
   // DAGs it has) one count replaces their five queries: on Postgres each is a round trip.
-  if ((await countDagRuns(ctx.db, { states: ['queued', 'running'] })) > 0) await runActiveRunSteps(ctx, c);
+  if ((await countDagRuns(ctx.db, { states: ['queued', 'running'] })) > 0) await runActiveRunSteps(ctx, c, reports.unrecorded);
   // Outside the guard: a command that marked a backfill's last run (`runs set-state`) leaves no active
   // run, and the backfill still has to be marked completed.
   c.backfillsCompleted = await completeFinishedBackfills(ctx);
@@ -223,7 +271,7 @@ async function runPass(deps: TickDeps, logger: Logger): Promise<Counters> {
 }
 
 /** Time-outs, starting queued runs, readiness, finishing runs and dispatch: the steps on active runs. */
-async function runActiveRunSteps(ctx: TickContext, c: Counters): Promise<void> {
+async function runActiveRunSteps(ctx: TickContext, c: Counters, unrecorded: DispatchOptions['unrecorded']): Promise<void> {
   c.runsTimedOut = await timeOutRuns(ctx);
   c.runsStarted = await startQueuedRuns(ctx);
 
@@ -234,10 +282,54 @@ async function runActiveRunSteps(ctx: TickContext, c: Counters): Promise<void> {
   c.emptySucceeded = ready.emptySucceeded;
   c.runsFinished = await finishRuns(ctx, ready.stateCounts);
 
-  const dispatch = await dispatchScheduled(ctx);
+  // The full pass reads every run's dispatch order afresh: see DispatchQueue for what that bounds.
+  const dispatch = await dispatchScheduled(ctx, { refresh: true, unrecorded });
   c.dispatched = dispatch.dispatched;
   c.adopted = dispatch.adopted;
   c.spawnErrors = dispatch.spawnErrors;
+}
+
+/** A reports pass's counters, and whether what it changed needs a full pass now. */
+interface ReportsPass {
+  counters: Counters;
+  /**
+   * A run finished: that frees a `max_active_runs` slot (a queued run may start, a schedule may create the
+   * next run) and may complete a backfill, all steps of the full pass only.
+   */
+  needsFullPass: boolean;
+}
+
+/**
+ * The narrow pass for "tries finished": the same lease, the same order of steps and the same crash safety
+ * (reports are deleted only after the volume commit), but only the steps a report can affect. Everything
+ * it skips is idempotent and time- or input-driven, and the full pass, still run on every interval and on
+ * every other wake-up, does it.
+ */
+async function runReportsPass(deps: TickDeps, logger: Logger): Promise<ReportsPass> {
+  const ctx = passContext(deps, logger, deps.clock.now());
+  const c = emptyCounters();
+  await deps.volume.reload();
+
+  const reports = await reconcileReports(ctx);
+  c.reportsReconciled = reports.finished;
+  if (reports.finishedRuns.size > 0) {
+    const ready = await scheduleReadyTasks(ctx, { only: reports.finishedRuns });
+    c.tasksScheduled = ready.scheduled;
+    c.tasksSkipped = ready.skipped;
+    c.tasksUpstreamFailed = ready.upstreamFailed;
+    c.emptySucceeded = ready.emptySucceeded;
+    c.runsFinished = await finishRuns(ctx, ready.stateCounts, { only: reports.finishedRuns });
+  }
+  const dispatch = await dispatchScheduled(ctx, { unrecorded: reports.unrecorded });
+  c.dispatched = dispatch.dispatched;
+  c.adopted = dispatch.adopted;
+  c.spawnErrors = dispatch.spawnErrors;
+
+  await ctx.ensureLease();
+  await deps.volume.commit();
+  await ctx.flushAfterCommit();
+  logger.debug('reports pass done', { ...c });
+  return { counters: c, needsFullPass: c.runsFinished > 0 };
 }
 
 /**

@@ -20,7 +20,7 @@ import type { Command, TaskPayload, TaskRecord, TaskStatus } from '../../src/exe
 import type { VolumeMount } from '../../src/providers/ports.js';
 import { registerDag } from '../../src/scheduler/register-dag.js';
 import { runTick } from '../../src/scheduler/tick.js';
-import type { TickResult } from '../../src/scheduler/tick.js';
+import type { TickResult, TickScope } from '../../src/scheduler/tick.js';
 import { ManualClock, MemoryStateDict, RecordingSpawner } from '../fakes/ports.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -91,8 +91,10 @@ export class TickHarness {
   /** Where the tick logs; tests that assert on log lines set it. */
   logger: Logger | undefined;
 
-  tick(owner = 'test-owner', db: DatabaseBackend = this.db): Promise<TickResult> {
+  /** `scope: 'reports'` plays the local loop's narrow pass (a warm worker's try finished). */
+  tick(owner = 'test-owner', db: DatabaseBackend = this.db, options: { scope?: TickScope } = {}): Promise<TickResult> {
     return runTick({
+      ...options,
       db,
       dict: this.dict,
       spawner: this.spawner,

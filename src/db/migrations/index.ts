@@ -4,6 +4,7 @@
  */
 import { initial } from './001_initial.js';
 import { backfill } from './002_backfill.js';
+import { taskInstanceRunState } from './003_task_instance_run_state.js';
 
 export interface Migration {
   id: number;
@@ -12,4 +13,4 @@ export interface Migration {
   postgres: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, backfill];
+export const MIGRATIONS: readonly Migration[] = [initial, backfill, taskInstanceRunState];

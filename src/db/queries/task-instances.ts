@@ -144,6 +144,21 @@ export async function listTaskInstanceIdsInState(
   );
 }
 
+/** How many of a run's task instances are in one state (read from the (dag_id, run_id, state) index). */
+export async function countTaskInstancesInStateForRun(
+  q: Queryable,
+  dagId: string,
+  runId: string,
+  state: Exclude<TaskInstanceState, null>,
+): Promise<number> {
+  const row = await q.get<{ n: unknown }>('SELECT COUNT(*) AS n FROM task_instance WHERE dag_id = ? AND run_id = ? AND state = ?', [
+    dagId,
+    runId,
+    state,
+  ]);
+  return count(row?.n);
+}
+
 /** Full rows by id, in no particular order. */
 export async function listTaskInstancesByIds(q: Queryable, ids: readonly string[]): Promise<TaskInstanceRow[]> {
   const out: TaskInstanceRow[] = [];
