@@ -191,6 +191,24 @@ describeEachBackend('reports pass (the local loop woken by a finished try)', (fa
     expect(h.spawner.spawned.map((p) => p.run_id)).toEqual(['manual__1', 'manual__2']);
   });
 
+  it('schedules a retry that fell due in another run than the ones its reports came from', async () => {
+    h = new TickHarness(await factory.create());
+    await h.addDag(dag('flaky', [task('t', [], { retries: 1, retry_delay: 60 })]));
+    await h.addDag(dag('busy', [task('a'), task('b', ['a'])]));
+    await h.trigger('flaky', 'manual__1');
+    await h.trigger('busy', 'manual__1');
+    await h.tick();
+    await h.report(h.pending('t')[0]!, 'FAILED');
+    await h.tick('test-owner', h.db, { scope: 'reports' });
+    expect((await h.tis('flaky', 'manual__1')).t).toMatchObject({ state: 'up_for_retry', try_number: 1 });
+
+    // A minute on, only busy's try reports; flaky's retry goes out in the same narrow pass.
+    h.clock.advance(61_000);
+    await h.report(h.pending('a')[0]!, 'SUCCESS');
+    expect(await h.tick('test-owner', h.db, { scope: 'reports' })).toMatchObject({ fullPass: false, tasksScheduled: 2, dispatched: 2 });
+    expect(h.spawner.spawned.filter((p) => p.task_id === 't').map((p) => p.try_number)).toEqual([1, 2]);
+  });
+
   it('dispatches in graph order across passes, and sees tries another process scheduled meanwhile', async () => {
     const db = await factory.create();
     h = new TickHarness(db, { config: { executor: { parallelism: 2 } } });

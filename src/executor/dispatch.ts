@@ -14,7 +14,6 @@ import type { DagRunRow } from '../db/queries/dag-runs.js';
 import { listDagRuns } from '../db/queries/dag-runs.js';
 import {
   countActiveTaskInstancesByRun,
-  countTaskInstances,
   getTaskInstance,
   listTaskInstancesByIds,
   runKey,
@@ -69,18 +68,21 @@ export async function dispatchScheduled(ctx: TickContext, options: DispatchOptio
   if (runs.length === 0) return result;
   // Adopt first and regardless of limits: those tries are already out there.
   await adoptUnrecordedDispatches(ctx, runs, result, options.unrecorded);
-  if (options.refresh) forgetEndedRuns(runs);
+  // Dropped up front, not only where a slot is free: a queue kept through a full pass without room would
+  // escape the refresh that bounds its staleness. Queues of runs that ended go with them.
+  if (options.refresh) for (const { loaded } of runs) loaded.dispatchQueues.clear();
 
   const { parallelism } = ctx.config.executor;
-  let active = await countTaskInstances(ctx.db, { states: ['queued', 'running'] });
-  if (active >= parallelism) return result;
+  // One aggregate answers both limits: the environment's in-flight tries are the sum over its runs.
   const activeByRun = await countActiveTaskInstancesByRun(ctx.db);
+  let active = [...activeByRun.values()].reduce((a, b) => a + b, 0);
+  if (active >= parallelism) return result;
   for (const { run, loaded } of runs) {
     const rk = runKey(run.dag_id, run.run_id);
     let inRun = activeByRun.get(rk) ?? 0;
     const room = () => Math.min(parallelism - active, loaded.spec.max_active_tasks - inRun);
     if (room() <= 0) continue;
-    const queue = await queueOf(ctx, run, loaded, options.refresh === true);
+    const queue = await queueOf(ctx, run, loaded);
     // Only the few tries that go out now are read in full. `next` counts the tries looked at and left in
     // the queue (a spawn that failed stays for the next pass); the ones sent leave it.
     let next = 0;
@@ -112,21 +114,13 @@ export async function dispatchScheduled(ctx: TickContext, options: DispatchOptio
 }
 
 /** The run's kept dispatch queue while it is current, else one read afresh (and kept). */
-async function queueOf(ctx: TickContext, run: DagRunRow, loaded: LoadedDag, refresh: boolean): Promise<DispatchQueue> {
+async function queueOf(ctx: TickContext, run: DagRunRow, loaded: LoadedDag): Promise<DispatchQueue> {
   const rk = runKey(run.dag_id, run.run_id);
-  const kept = refresh ? undefined : loaded.dispatchQueues.get(rk);
+  const kept = loaded.dispatchQueues.get(rk);
   if (kept && (await kept.isCurrent(ctx.db, run))) return kept;
   const fresh = await DispatchQueue.load(ctx.db, run, loaded.graph);
   loaded.dispatchQueues.set(rk, fresh);
   return fresh;
-}
-
-/** Drops kept queues of runs no longer eligible (finished, paused), so a long-lived loop does not pile them up. */
-function forgetEndedRuns(runs: readonly EligibleRun[]): void {
-  const live = new Set(runs.map(({ run }) => runKey(run.dag_id, run.run_id)));
-  for (const { loaded } of runs) {
-    for (const rk of loaded.dispatchQueues.keys()) if (!live.has(rk)) loaded.dispatchQueues.delete(rk);
-  }
 }
 
 /** Running runs of unpaused DAGs, oldest first (`run_after`, then id): the order their tries go out in. */

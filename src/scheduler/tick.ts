@@ -10,6 +10,7 @@ import type { DatabaseBackend } from '../db/backend.js';
 import { countPendingWork } from '../db/queries/activity.js';
 import { countDagRuns } from '../db/queries/dag-runs.js';
 import { upsertJob } from '../db/queries/jobs.js';
+import { listRunsWithRetryDue } from '../db/queries/task-instances.js';
 import { dispatchScheduled } from '../executor/dispatch.js';
 import type { DispatchOptions } from '../executor/dispatch.js';
 import { KEY_PREFIX, TICK_REQUESTED_KEY } from '../executor/protocol.js';
@@ -50,6 +51,7 @@ export interface TickDeps {
    * the reports, decide readiness and finish in the runs they belong to, dispatch into the freed slots.
    * DAG files, commands, run creation, stalled tries, backfills and the job heartbeat wait for the next
    * full pass, which runs at once within this tick when the reports finished a run (see `ReportsPass`).
+   * Runs with a retry due get readiness too, so a retry does not wait for the interval on a busy loop.
    */
   scope?: TickScope;
 }
@@ -312,13 +314,16 @@ async function runReportsPass(deps: TickDeps, logger: Logger): Promise<ReportsPa
 
   const reports = await reconcileReports(ctx);
   c.reportsReconciled = reports.finished;
-  if (reports.finishedRuns.size > 0) {
-    const ready = await scheduleReadyTasks(ctx, { only: reports.finishedRuns });
+  // Readiness where a try finished, and where a retry fell due: a full pass would schedule that retry at
+  // once, and a busy loop may not run one for a whole interval.
+  const runs = new Set([...reports.finishedRuns, ...(await listRunsWithRetryDue(ctx.db, ctx.nowIso))]);
+  if (runs.size > 0) {
+    const ready = await scheduleReadyTasks(ctx, { only: runs });
     c.tasksScheduled = ready.scheduled;
     c.tasksSkipped = ready.skipped;
     c.tasksUpstreamFailed = ready.upstreamFailed;
     c.emptySucceeded = ready.emptySucceeded;
-    c.runsFinished = await finishRuns(ctx, ready.stateCounts, { only: reports.finishedRuns });
+    c.runsFinished = await finishRuns(ctx, ready.stateCounts, { only: runs });
   }
   const dispatch = await dispatchScheduled(ctx, { unrecorded: reports.unrecorded });
   c.dispatched = dispatch.dispatched;

@@ -159,6 +159,15 @@ export async function countTaskInstancesInStateForRun(
   return count(row?.n);
 }
 
+/** Runs (`runKey`) holding a try `up_for_retry` whose retry is due (strictly after `next_retry_at`, as Airflow). */
+export async function listRunsWithRetryDue(q: Queryable, nowIso: string): Promise<string[]> {
+  const rows = await q.all<{ dag_id: string; run_id: string }>(
+    "SELECT DISTINCT dag_id, run_id FROM task_instance WHERE state = 'up_for_retry' AND next_retry_at < ?",
+    [nowIso],
+  );
+  return rows.map((r) => runKey(r.dag_id, r.run_id));
+}
+
 /** Full rows by id, in no particular order. */
 export async function listTaskInstancesByIds(q: Queryable, ids: readonly string[]): Promise<TaskInstanceRow[]> {
   const out: TaskInstanceRow[] = [];
