@@ -2,19 +2,26 @@
  * The forking helper (src/worker/forking-helper*.ts) through runProcessGroup: what the started command gets
  * (environment, cwd, stdin, log, process group), what comes back (exit code, signal, exec and start
  * failures), one helper serving many starts in a row and at once, and what happens to the groups when the
- * helper sees EOF or is killed. Also the fallbacks where perl is missing.
+ * helper sees EOF or is killed; for both programs (Perl, and Python's posix_spawn). Also the fallbacks where
+ * perl is missing.
  */
+
+const PYTHON = findPythonInterpreter();
+const KINDS: HelperKind[] = PYTHON === null ? ['perl'] : ['perl', 'python'];
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readProcessStat, signalGroup } from '../src/process-table.js';
-import { PRCTL_SYSCALL, sharedForkingHelper } from '../src/worker/forking-helper.js';
+import { findPythonInterpreter } from '../src/worker/find-on-path.js';
+import { PRCTL_SYSCALL, preferForkingHelper, sharedForkingHelper, type HelperKind } from '../src/worker/forking-helper.js';
 import { FORKING_HELPER_PROGRAM } from '../src/worker/forking-helper-program.js';
+import { PYTHON_FORKING_HELPER_PROGRAM } from '../src/worker/forking-helper-python.js';
 import { groupAlive, ProcessStartError, runProcessGroup, type ProcessGroupOptions } from '../src/worker/process-group.js';
 
 const DIST_PROCESS_GROUP = path.resolve(import.meta.dirname, '../dist/worker/process-group.js');
+const DIST_FORKING_HELPER = path.resolve(import.meta.dirname, '../dist/worker/forking-helper.js');
 
 async function until<T>(probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -31,7 +38,15 @@ function alive(pid: number): boolean {
   return stat !== null && stat.state !== 'Z' && stat.state !== 'X';
 }
 
-describe.skipIf(process.platform !== 'linux')('the forking helper', () => {
+describe.skipIf(process.platform !== 'linux').each(KINDS)('the forking helper in %s', (kind) => {
+  beforeAll(() => {
+    sharedForkingHelper()?.close();
+    preferForkingHelper(kind);
+  });
+  afterAll(() => {
+    sharedForkingHelper()?.close();
+    preferForkingHelper('perl');
+  });
   let dir: string;
   let logPath: string;
   let fd: number;
@@ -62,11 +77,12 @@ describe.skipIf(process.platform !== 'linux')('the forking helper', () => {
   });
   const bash = (command: string, overrides: Partial<ProcessGroupOptions> = {}) => runProcessGroup(options({ args: ['-c', command], ...overrides }));
 
-  it('runs in perl, with an empty environment of its own', async () => {
+  it('runs in its interpreter, with an empty environment of its own', async () => {
     await bash('true');
     const helper = sharedForkingHelper();
     expect(helper?.pid).toBeGreaterThan(1);
-    expect(fs.readlinkSync(`/proc/${helper!.pid}/exe`)).toMatch(/perl/);
+    expect(helper?.interpreter.kind).toBe(kind);
+    expect(fs.readlinkSync(`/proc/${helper!.pid}/exe`)).toMatch(kind === 'perl' ? /perl/ : /python/);
     expect(fs.readFileSync(`/proc/${helper!.pid}/environ`, 'utf8')).toBe('');
   });
 
@@ -195,13 +211,13 @@ cd "$1"
 mkfifo requests
 sleep 300 > requests &
 echo $! > holder
-perl helper.pl "$2" $$ < requests > replies &
+$HELPER "$2" $$ < requests > replies &
 exec 4> requests
 cat frame >&4
 sleep 300
 `;
 
-describe.skipIf(process.platform !== 'linux' || PRCTL_SYSCALL[process.arch] === undefined)('the forking helper without EOF', () => {
+describe.skipIf(process.platform !== 'linux' || PRCTL_SYSCALL[process.arch] === undefined).each(KINDS)('the forking helper in %s without EOF', (kind) => {
   let dir: string;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'afs-forker-pdeath-'));
@@ -213,11 +229,13 @@ describe.skipIf(process.platform !== 'linux' || PRCTL_SYSCALL[process.arch] === 
   });
 
   it('ends its groups on the parent-death signal alone', async () => {
-    fs.writeFileSync(path.join(dir, 'helper.pl'), FORKING_HELPER_PROGRAM);
+    fs.writeFileSync(path.join(dir, 'helper'), kind === 'perl' ? FORKING_HELPER_PROGRAM : PYTHON_FORKING_HELPER_PROGRAM);
+    const helperCommand = kind === 'perl' ? 'perl helper' : `${PYTHON} -I -S helper`;
     const argv = ['bash', '-c', `echo $$ > ${dir}/operator; sleep 300`];
     const body = ['S', '1', dir, path.join(dir, 'out.log'), String(argv.length), ...argv, `PATH=${process.env['PATH']}`].join('\0');
     fs.writeFileSync(path.join(dir, 'frame'), `${Buffer.byteLength(body)}\n${body}`);
-    const task = spawn('bash', ['-c', FIFO_TASK_PROCESS, 'task', dir, String(PRCTL_SYSCALL[process.arch])], { stdio: 'ignore' });
+    const deathArgument = kind === 'perl' ? String(PRCTL_SYSCALL[process.arch]) : '1';
+    const task = spawn('bash', ['-c', FIFO_TASK_PROCESS, 'task', dir, deathArgument], { stdio: 'ignore', env: { ...process.env, HELPER: helperCommand } });
     const operator = await until(() => {
       const text = fs.existsSync(path.join(dir, 'operator')) ? fs.readFileSync(path.join(dir, 'operator'), 'utf8') : '';
       return text.endsWith('\n') && Number(text);
@@ -238,6 +256,8 @@ const [dir] = process.argv.slice(2);
 const fd = fs.openSync(dir + '/out.log', 'a');
 const result = await runProcessGroup({ command: 'bash', args: ['-c', 'echo $PPID; read -r comm < /proc/$PPID/comm; echo "$comm"; exit 5'],
   env: { PATH: process.env.PATH }, cwd: dir, outputFd: fd, outputPath: dir + '/out.log', timeoutSeconds: null });
+const { sharedForkingHelper } = await import(${JSON.stringify(DIST_FORKING_HELPER)});
+fs.writeFileSync(dir + '/helper-kind', sharedForkingHelper()?.interpreter.kind ?? 'none');
 console.log(JSON.stringify({ exitCode: result.exitCode, pid: process.pid }));
 `;
 
@@ -263,11 +283,23 @@ describe.skipIf(process.platform !== 'linux')('where perl is missing', () => {
   // The interpreter itself: a version manager's python3 on PATH is a script that needs more of PATH.
   const pythonPath = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout?.trim() ?? '';
 
-  it.skipIf(pythonPath === '')('runs each command under the Python guard', () => {
+  it.skipIf(pythonPath === '')('starts the command through the Python helper', () => {
     const result = runWithOnly({ bash: bashPath, python3: pythonPath });
     expect(result.exitCode).toBe(5);
     expect(result.comm).toMatch(/^python/);
     expect(result.parent).not.toBe(result.pid);
+    // The helper outlives the start (a per-start guard would be the operator's parent only while it ran).
+    expect(fs.readFileSync(path.join(dir, 'helper-kind'), 'utf8')).toBe('python');
+  });
+
+  it.skipIf(pythonPath === '')('with python3 only as a shim script, runs each command under the per-start Python guard', () => {
+    const shim = path.join(dir, 'python3-shim');
+    fs.writeFileSync(shim, `#!/bin/sh\nexec ${pythonPath} "$@"\n`, { mode: 0o755 });
+    const result = runWithOnly({ bash: bashPath, python3: shim, sh: '/bin/sh' });
+    expect(result.exitCode).toBe(5);
+    expect(result.comm).toMatch(/^python/);
+    expect(result.parent).not.toBe(result.pid);
+    expect(fs.readFileSync(path.join(dir, 'helper-kind'), 'utf8')).toBe('none');
   });
 
   it('without python3 either, spawns the command itself', () => {

@@ -12,6 +12,7 @@
 import { parseArgs } from 'node:util';
 import type { TaskPayload } from '../executor/protocol.js';
 import { stderrLogger } from '../logger.js';
+import { preferForkingHelper } from '../worker/forking-helper.js';
 import { stopOnSignals } from './child-groups.js';
 import { openLocalTaskPorts } from './task-ports.js';
 
@@ -24,6 +25,8 @@ if (!values.env || !process.send) {
   process.exit(2);
 }
 stopOnSignals();
+// Many tries, so many operator starts: the helper with the cheaper start (see worker/forking-helper.ts).
+preferForkingHelper('python');
 const logger = stderrLogger({ debug: process.env.AIRFLOW_SERVERLESS_DEBUG === '1' });
 // Set by the running try's tick request; sent along with its `done`.
 let tickWanted = false;

@@ -1,11 +1,17 @@
 /**
- * The task process's side of the forking helper (the program and its protocol: forking-helper-program.ts).
- * One helper per process, started on the first operator start and kept for the process's lifetime: each
- * start is a message and a reply on its pipes instead of a fork of this process, and the helper ends the
- * operators' groups when this process dies, however it dies.
+ * The task process's side of the forking helper (the programs and their protocol: forking-helper-program.ts
+ * for Perl, forking-helper-python.ts for Python). One helper per process, started on the first operator
+ * start and kept for the process's lifetime: each start is a message and a reply on its pipes instead of a
+ * fork of this process, and the helper ends the operators' groups when this process dies, however it dies.
  *
- * Linux only, and only where perl is on PATH (perl-base is part of every Debian); elsewhere
- * `sharedForkingHelper` returns null and the caller spawns the command itself (process-group.ts).
+ * Two programs speak the protocol. Perl starts in a few milliseconds but can only fork; Python takes ~25 ms
+ * more to start and spawns with posix_spawn (vfork), which costs a fraction of a fork per start where
+ * forks are dear. A process that runs one try (a cold task process) prefers Perl; one that runs many (a
+ * warm worker, see `preferForkingHelper`) prefers Python. Either is used when the other cannot run; Python
+ * only as a real interpreter (a version manager's shell-script shim costs ~300 ms a start).
+ *
+ * Linux only; elsewhere, or where neither can run, `sharedForkingHelper` returns null and the caller
+ * spawns the command itself (process-group.ts).
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Socket } from 'node:net';
@@ -13,8 +19,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { signalGroup } from '../process-table.js';
-import { findOnPath } from './find-on-path.js';
+import { findOnPath, findPythonInterpreter } from './find-on-path.js';
 import { FORKING_HELPER_PROGRAM } from './forking-helper-program.js';
+import { PYTHON_FORKING_HELPER_PROGRAM } from './forking-helper-python.js';
 import { ProcessStartError } from './process-start-error.js';
 
 export interface HelperStartRequest {
@@ -57,6 +64,22 @@ export class HelperUnavailableError extends Error {
 
 /** prctl's syscall number where we know it (Perl calls it by number); elsewhere EOF alone tells the death. */
 export const PRCTL_SYSCALL: Partial<Record<NodeJS.Architecture, number>> = { x64: 157, arm64: 167 };
+
+export type HelperKind = 'perl' | 'python';
+
+export interface HelperInterpreter {
+  kind: HelperKind;
+  path: string;
+}
+
+function helperArguments(kind: HelperKind): string[] {
+  if (kind === 'python') {
+    // -I: no PYTHON* variables, no user site; -S: no site (nothing to import but the standard library).
+    return ['-I', '-S', '-c', PYTHON_FORKING_HELPER_PROGRAM, process.platform === 'linux' ? '1' : '0', String(process.pid)];
+  }
+  const prctl = process.platform === 'linux' ? (PRCTL_SYSCALL[process.arch] ?? 0) : 0;
+  return ['-e', FORKING_HELPER_PROGRAM, String(prctl), String(process.pid)];
+}
 
 interface Run {
   command: string;
@@ -101,11 +124,13 @@ export class ForkingHelper {
   private closing = false;
 
   /** `onGone(ready)`: the helper exited; `ready` says whether it had ever started to serve. */
-  constructor(perl: string, private readonly onGone: (wasReady: boolean) => void) {
-    const prctl = process.platform === 'linux' ? (PRCTL_SYSCALL[process.arch] ?? 0) : 0;
-    this.child = spawn(perl, ['-e', FORKING_HELPER_PROGRAM, String(prctl), String(process.pid)], {
-      // Its stderr is this process's (perl's own complaints); an empty environment: no PERL5OPT or
-      // PERL5LIB of ours reaches it, and nothing of ours (secrets included) is in it for its children.
+  constructor(
+    readonly interpreter: HelperInterpreter,
+    private readonly onGone: (wasReady: boolean) => void,
+  ) {
+    this.child = spawn(interpreter.path, helperArguments(interpreter.kind), {
+      // Its stderr is this process's (the interpreter's own complaints); an empty environment: no PERL5OPT,
+      // PYTHONPATH or the like of ours reaches it, and nothing of ours (secrets included) is in it for its children.
       stdio: ['pipe', 'pipe', 'inherit'],
       env: {},
     });
@@ -250,21 +275,40 @@ export class ForkingHelper {
   }
 }
 
-let perl: string | null | undefined;
+let preference: readonly HelperKind[] = ['perl', 'python'];
+const interpreters = new Map<HelperKind, string | null>();
 let shared: ForkingHelper | null = null;
-/** Set once a helper failed to come up: this process starts its commands without one from then on. */
-let unusable = false;
+/** Kinds that failed to come up here: this process does not try them again. */
+const unusable = new Set<HelperKind>();
 
-/** This process's helper, started on first use; null where none can run (not Linux, no perl, it failed). */
+/**
+ * Which helper this process tries first: `python` for a process that starts many operators (its cheaper
+ * starts pay for its dearer start-up), `perl` (the default) for one that starts one. Takes effect for the
+ * next helper started.
+ */
+export function preferForkingHelper(kind: HelperKind): void {
+  preference = kind === 'python' ? ['python', 'perl'] : ['perl', 'python'];
+}
+
+function interpreterFor(kind: HelperKind): string | null {
+  if (!interpreters.has(kind)) interpreters.set(kind, kind === 'perl' ? findOnPath('perl') : findPythonInterpreter());
+  return interpreters.get(kind) ?? null;
+}
+
+/** This process's helper, started on first use; null where none can run (not Linux, no interpreter, they failed). */
 export function sharedForkingHelper(): ForkingHelper | null {
-  if (process.platform !== 'linux' || unusable) return null;
+  if (process.platform !== 'linux') return null;
   if (shared?.alive) return shared;
-  perl ??= findOnPath('perl');
-  if (perl === null) return null;
-  const helper = new ForkingHelper(perl, (wasReady) => {
-    if (shared === helper) shared = null;
-    if (!wasReady) unusable = true;
-  });
-  shared = helper;
-  return helper;
+  for (const kind of preference) {
+    if (unusable.has(kind)) continue;
+    const interpreterPath = interpreterFor(kind);
+    if (interpreterPath === null) continue;
+    const helper = new ForkingHelper({ kind, path: interpreterPath }, (wasReady) => {
+      if (shared === helper) shared = null;
+      if (!wasReady) unusable.add(kind);
+    });
+    shared = helper;
+    return helper;
+  }
+  return null;
 }

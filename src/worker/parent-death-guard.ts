@@ -1,5 +1,5 @@
 /**
- * The fallback guard for hosts without perl (where the forking helper, forking-helper.ts, cannot run):
+ * The fallback guard for hosts where no forking helper (forking-helper.ts) can run:
  * makes an operator's process group die with the task process that started it. The operator runs in its
  * own process group (so a timeout reaches everything it started), which also means the kernel does not end
  * it when the task process is SIGKILLed: it would finish its work as an orphan while the tick declares the
@@ -13,8 +13,7 @@
  * same signal), so callers see the command's status. Without Linux or python3 the command runs unguarded;
  * the tick still ends a zombie's recorded process group before its retry (see providers/local/end-try.ts).
  */
-import fs from 'node:fs';
-import { executablesOnPath } from './find-on-path.js';
+import { executablesOnPath, findPythonInterpreter } from './find-on-path.js';
 
 const GUARD_SOURCE = `
 import os, signal, sys
@@ -53,28 +52,10 @@ sys.exit(os.WEXITSTATUS(status))
 
 let guardPython: string | null | undefined;
 
-/**
- * A python3 for the guard: the first real interpreter on PATH (a version manager's shell-script shim costs
- * ~70 ms a start), else the first python3 at all; null when there is none.
- */
+/** A python3 for the guard: the interpreter itself where there is one (see find-on-path.ts), else any python3. */
 function findGuardPython(): string | null {
   if (guardPython !== undefined) return guardPython;
-  const candidates = executablesOnPath('python3');
-  return (guardPython = candidates.find((candidate) => !isScript(candidate)) ?? candidates[0] ?? null);
-}
-
-function isScript(file: string): boolean {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(file, 'r');
-    const head = Buffer.alloc(2);
-    fs.readSync(fd, head, 0, 2, 0);
-    return head.toString('latin1') === '#!';
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
+  return (guardPython = findPythonInterpreter() ?? executablesOnPath('python3')[0] ?? null);
 }
 
 /** The command line that runs `command args` under the guard, or the command itself where none can run. */

@@ -120,8 +120,8 @@ interface Leader {
  * command is spawned from here, under the per-start guard where one exists (parent-death-guard.ts).
  */
 async function startLeader(options: ProcessGroupOptions): Promise<Leader> {
-  const helper = sharedForkingHelper();
-  if (helper !== null) {
+  // A helper that could not come up is not tried again, so the next call offers the other kind (or none).
+  for (let helper = sharedForkingHelper(); helper !== null; helper = sharedForkingHelper()) {
     try {
       return await helper.start({
         command: options.command,
