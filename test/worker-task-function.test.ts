@@ -236,6 +236,8 @@ describe('BashOperator', () => {
     expect(final).toMatchObject({ status: 'FAILED', no_retry: true });
     expect(final?.error).toMatch(/no_such_filter/);
     expect(fs.existsSync(marker)).toBe(false);
+    // Nothing ran, so the record never said RUNNING: straight from QUEUED to FAILED.
+    expect(harness.dict.puts.map(({ value }) => value.status)).toEqual(['FAILED']);
   });
 
   it('an undefined name fails the try without retry, naming it (StrictUndefined), and runs nothing', async () => {
@@ -274,11 +276,12 @@ describe('the try\'s lifecycle', () => {
         await originalTick();
       },
     });
-    // The second RUNNING put publishes the operator's process group (for the tick to end if we die).
-    expect(events).toEqual(['put:RUNNING', 'put:RUNNING', 'commit', 'put:SUCCESS', 'tick']);
+    // One RUNNING put, once the operator's process group exists: it names the group (for the tick to end if we die).
+    expect(events).toEqual(['put:RUNNING', 'commit', 'put:SUCCESS', 'tick']);
     expect(harness.tickRequests).toBe(tickBefore + 1);
     const runningRecord = harness.dict.puts[0]?.value;
     expect(runningRecord).toMatchObject({ status: 'RUNNING', token: payload.token, call_id: 'c', pid: process.pid });
+    expect(runningRecord?.operator_pgid).toBeGreaterThan(1);
     expect(runningRecord?.started_at).toBeDefined();
     expect(final?.ended_at).toBeDefined();
     expect(final?.started_at).toBe(runningRecord?.started_at);

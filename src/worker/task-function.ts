@@ -134,7 +134,6 @@ export async function runTaskFunction(payload: TaskPayload, deps: TaskFunctionDe
     pid: process.pid,
     ...(deps.callId !== null ? { call_id: deps.callId } : {}),
   };
-  await dict.put(payload.key, running);
 
   const abort = new AbortController();
   const heartbeat = new Heartbeat({
@@ -146,7 +145,27 @@ export async function runTaskFunction(payload: TaskPayload, deps: TaskFunctionDe
     logger,
     onLost: () => abort.abort(),
   });
-  heartbeat.start();
+  // RUNNING is written once the operator's process group exists, naming it (the tick ends a dead try's
+  // group from it), so one write says both; heartbeats follow from there. Until then the claimed try stays
+  // QUEUED: preparing it (log, template rendering) takes a millisecond or two. An operator that never
+  // starts a process (EmptyOperator, a template error) goes straight to its final record.
+  let runningWritten: Promise<void> | null = null;
+  const publishRunning = (): void => {
+    if (runningWritten !== null) {
+      // A later group: a beat publishes it, once the first write has landed (a beat before it would
+      // find the record still QUEUED and take the try for lost).
+      runningWritten = runningWritten.then(() => heartbeat.refresh());
+      return;
+    }
+    runningWritten = dict.put(payload.key, running).then(
+      () => heartbeat.start(),
+      (error: unknown) => {
+        // The try cannot say it runs: stop it; its record stays QUEUED and the queued timeout retries it.
+        logger.error('could not write the RUNNING record; stopping the try', { key: payload.key, error: summarise(error) });
+        abort.abort();
+      },
+    );
+  };
 
   let log: TaskLog | null = null;
   let outcome: OperatorOutcome;
@@ -172,7 +191,7 @@ export async function runTaskFunction(payload: TaskPayload, deps: TaskFunctionDe
         running.operator_pgid = pgid;
         const start = readProcessStat(pgid)?.startTime;
         if (start !== undefined) running.operator_start = start;
-        heartbeat.refresh();
+        publishRunning();
       },
     };
     outcome = await runOperator(ctx);
@@ -189,6 +208,8 @@ export async function runTaskFunction(payload: TaskPayload, deps: TaskFunctionDe
       // the log itself may be what failed
     }
   } finally {
+    // The RUNNING write must land before the final record, never after it.
+    await runningWritten;
     await heartbeat.stop();
   }
 
