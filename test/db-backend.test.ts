@@ -469,6 +469,57 @@ describe('PostgreSQL unavailable', () => {
   });
 });
 
+describe('SqliteBackend.batch (one commit for a pass of many steps)', () => {
+  let tmp: string;
+  let db: SqliteBackend;
+  let reader: SqliteBackend;
+  beforeEach(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'as-db-batch-'));
+    db = new SqliteBackend({ file: path.join(tmp, 'airflow.db') });
+    await db.migrate();
+    reader = new SqliteBackend({ file: path.join(tmp, 'airflow.db'), readonly: true });
+  });
+  afterEach(async () => {
+    await reader.close();
+    await db.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  const runIds = async (from: Queryable) => (await from.all<{ run_id: string }>('SELECT run_id FROM dag_run ORDER BY run_id')).map((r) => r.run_id);
+
+  it('commits every statement of the batch together: another connection sees none of them before the end', async () => {
+    const seenMidway = await db.batch(async () => {
+      await insertRun(db, 'a', T0);
+      await db.transaction((tx) => insertRun(tx, 'b', T1));
+      return runIds(reader);
+    });
+    expect(seenMidway).toEqual([]);
+    expect(await runIds(reader)).toEqual(['a', 'b']);
+  });
+
+  it('a failed transaction inside undoes only its own writes; a throw undoes the whole batch', async () => {
+    await db.batch(async () => {
+      await insertRun(db, 'kept', T0);
+      await expect(
+        db.transaction(async (tx) => {
+          await insertRun(tx, 'undone', T1);
+          throw new Error('step failed');
+        }),
+      ).rejects.toThrow('step failed');
+    });
+    expect(await runIds(reader)).toEqual(['kept']);
+    await expect(
+      db.batch(async () => {
+        await insertRun(db, 'lost', T1);
+        throw new Error('pass failed');
+      }),
+    ).rejects.toThrow('pass failed');
+    expect(await runIds(reader)).toEqual(['kept']);
+    // The connection is usable again, in and out of a batch.
+    await db.batch(() => insertRun(db, 'after', T1));
+    expect(await runIds(db)).toEqual(['after', 'kept']);
+  });
+});
+
 describe('openDatabase', () => {
   let tmp: string;
   beforeEach(() => {

@@ -172,6 +172,35 @@ describeEachBackend('reports pass (the local loop woken by a finished try)', (fa
     expect((await getJob(h.db, 'SchedulerJob'))?.latest_heartbeat).toBe(h.clock.now().toISOString());
   });
 
+  it('a reports pass that loses its lease keeps the report for the next one (on SQLite it commits nothing at all)', async () => {
+    const db = await factory.create();
+    h = new TickHarness(db);
+    await h.addDag(dag('chain', [task('a'), task('b', ['a'])]));
+    await h.trigger('chain', 'manual__1');
+    await h.tick();
+    const report = h.spawner.spawned[0]!;
+    await h.report(report, 'SUCCESS');
+    const holdsLock = db.holdsLock.bind(db);
+    // The lease goes right after the pass recorded the report (this connection sees its own writes).
+    db.holdsLock = async (name, now) => {
+      const a = await db.get<{ state: string }>("SELECT state FROM task_instance WHERE dag_id = 'chain' AND task_id = 'a'");
+      return a?.state !== 'success' && holdsLock(name, now);
+    };
+    const lost = await h.tick('test-owner', h.db, { scope: 'reports' });
+    db.holdsLock = holdsLock;
+    expect(lost).toMatchObject({ leaseLost: true, dispatched: 0 });
+    expect(h.dict.data.has(report.key)).toBe(true);
+    expect(h.spawner.spawned).toHaveLength(1);
+    // SQLite runs the pass as one transaction (DatabaseBackend.batch): what it recorded before the loss is undone.
+    if (db.dialect === 'sqlite') expect(await h.states('chain', 'manual__1')).toEqual({ a: 'queued', b: null });
+
+    // The next pass (a full one: without a batch, Postgres already recorded the report, so a reports pass
+    // would find nothing of its own to look at) finishes the job.
+    expect(await h.tick()).toMatchObject({ dispatched: 1 });
+    expect(await h.states('chain', 'manual__1')).toEqual({ a: 'success', b: 'queued' });
+    expect(h.dict.data.has(report.key)).toBe(false);
+  });
+
   it('a run finished by a report gets a full pass at once: the run waiting on max_active_runs starts and dispatches', async () => {
     h = new TickHarness(await factory.create());
     await h.addDag(dag('one_at_a_time', [task('a')], { max_active_runs: 1 }));

@@ -21,6 +21,14 @@ export interface DatabaseBackend extends Queryable {
   /** Runs `fn` in one transaction; commits if it resolves, rolls back if it throws. Not re-entrant. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
+   * Optional: runs `fn`, whose statements go through this backend as usual, as one transaction (its
+   * `transaction` calls become savepoints); commits if it resolves, rolls back everything if it throws.
+   * For a backend where each commit and each statement's locking cost more than the work (SQLite: WAL
+   * frames and POSIX locks per autocommit statement), so a short pass of many small steps commits once.
+   * Nothing else may use the backend meanwhile.
+   */
+  batch?<T>(fn: () => Promise<T>): Promise<T>;
+  /**
    * Takes the named lock without waiting; false if another holder has it. SQLite: a lease row with expiry
    * (taken over once expired, in one transaction); Postgres: a session advisory lock on a dedicated connection.
    */

@@ -41,6 +41,7 @@ export class SqliteBackend implements DatabaseBackend {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private inTransaction = false;
+  private inBatch = false;
   private readonly heldLocks = new Map<string, { owner: string; expiresAt: number }>();
   /** Set once migrate() committed: every tick calls migrate(), and a migrated schema stays migrated for this handle. */
   private migrated = false;
@@ -115,8 +116,29 @@ export class SqliteBackend implements DatabaseBackend {
     return this.queryable.run(sql, params);
   }
 
+  async batch<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.inTransaction || this.inBatch) throw new Error('SqliteBackend.batch is not re-entrant');
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      throw translate(error);
+    }
+    this.inBatch = true;
+    try {
+      const result = await fn();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw translate(error);
+    } finally {
+      this.inBatch = false;
+    }
+  }
+
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     if (this.inTransaction) throw new Error('SqliteBackend.transaction is not re-entrant');
+    if (this.inBatch) return this.savepoint(fn);
     this.inTransaction = true;
     try {
       // IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout instead of
@@ -137,6 +159,23 @@ export class SqliteBackend implements DatabaseBackend {
       this.inTransaction = false;
     }
   }
+  /** A transaction inside a batch: a savepoint, so its own failure undoes only its own writes. */
+  private async savepoint<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    this.inTransaction = true;
+    this.db.exec('SAVEPOINT step');
+    try {
+      const result = await fn(this.queryable);
+      this.db.exec('RELEASE step');
+      return result;
+    } catch (error) {
+      this.db.exec('ROLLBACK TO step');
+      this.db.exec('RELEASE step');
+      throw translate(error);
+    } finally {
+      this.inTransaction = false;
+    }
+  }
+
 
   async acquireLock(name: string, options: { owner: string; ttlMs: number; now: Date }): Promise<boolean> {
     const expiresAt = new Date(options.now.getTime() + options.ttlMs).toISOString();

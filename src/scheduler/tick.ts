@@ -309,9 +309,19 @@ interface ReportsPass {
  */
 async function runReportsPass(deps: TickDeps, logger: Logger): Promise<ReportsPass> {
   const ctx = passContext(deps, logger, deps.clock.now());
-  const c = emptyCounters();
   await deps.volume.reload();
+  // One commit for the whole pass where the backend gains from it (SQLite): a crash or a lost lease
+  // before it undoes the pass, which the invariants already allow (reports are deleted only after the
+  // commit, a dispatch the database never recorded is adopted).
+  const c = deps.db.batch ? await deps.db.batch(() => reportsPassSteps(ctx)) : await reportsPassSteps(ctx);
+  await deps.volume.commit();
+  await ctx.flushAfterCommit();
+  logger.debug('reports pass done', { ...c });
+  return { counters: c, needsFullPass: c.runsFinished > 0 };
+}
 
+async function reportsPassSteps(ctx: TickContext): Promise<Counters> {
+  const c = emptyCounters();
   const reports = await reconcileReports(ctx);
   c.reportsReconciled = reports.finished;
   // Readiness where a try finished, and where a retry fell due: a full pass would schedule that retry at
@@ -329,12 +339,8 @@ async function runReportsPass(deps: TickDeps, logger: Logger): Promise<ReportsPa
   c.dispatched = dispatch.dispatched;
   c.adopted = dispatch.adopted;
   c.spawnErrors = dispatch.spawnErrors;
-
   await ctx.ensureLease();
-  await deps.volume.commit();
-  await ctx.flushAfterCommit();
-  logger.debug('reports pass done', { ...c });
-  return { counters: c, needsFullPass: c.runsFinished > 0 };
+  return c;
 }
 
 /**
