@@ -12,6 +12,9 @@ import { DIST } from './lib.mjs';
 const STARTS = Number(process.env.BENCH_PROCESS_STARTS ?? 200);
 // BENCH_DIST: another build to compare with (a copy of dist/ built from another commit).
 const { runProcessGroup } = await import(path.join(process.env.BENCH_DIST ?? DIST, 'worker', 'process-group.js'));
+// BENCH_HELPER=python: the helper a warm worker prefers (posix_spawn); default perl, a cold task process's.
+const helperModule = await import(path.join(process.env.BENCH_DIST ?? DIST, 'worker', 'forking-helper.js'));
+helperModule.preferForkingHelper?.(process.env.BENCH_HELPER === 'python' ? 'python' : 'perl');
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'afs-bench-start-'));
 const logPath = path.join(dir, 'out.log');
@@ -32,7 +35,7 @@ try {
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = process.cpuUsage(cpu0);
   const perStart = (value) => (value / STARTS).toFixed(2);
-  console.log(`process_start: ${STARTS} sequential runProcessGroup('bash -c true'), load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`process_start: ${STARTS} sequential runProcessGroup('bash -c true') through the ${helperModule.sharedForkingHelper?.()?.interpreter?.kind ?? 'no'} helper, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`  first start ${firstMs.toFixed(1)} ms`);
   console.log(`  wall ${perStart(wallMs)} ms/start, parent CPU ${perStart((cpu.user + cpu.system) / 1000)} ms/start (user ${perStart(cpu.user / 1000)}, system ${perStart(cpu.system / 1000)})`);
 } finally {
