@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TaskPayload } from '../src/executor/protocol.js';
 import { TICK_REQUESTED_KEY } from '../src/executor/protocol.js';
 import { readProcessStat } from '../src/process-table.js';
+import { pythonExecutable } from '../src/python-package.js';
+import { isScript } from '../src/worker/find-on-path.js';
 import { localEnvironmentPaths } from '../src/providers/local/paths.js';
 import type { LocalEnvironmentPaths } from '../src/providers/local/paths.js';
 import { LocalTaskSpawner, parseCallId, requestLocalTick } from '../src/providers/local/spawner.js';
@@ -162,6 +164,16 @@ describe('LocalTaskSpawner', () => {
     expect(env['AIRFLOW_SERVERLESS_PYTHON']).toBe('/opt/python3.12/bin/python3');
     expect(env['AIRFLOW_SERVERLESS_HOME']).toBe(paths.home);
     expect(env['SCHEDULER_SECRET_FOR_TEST']).toBeUndefined();
+  });
+
+  it('passes the interpreter it worked out itself when none is named (a shim is resolved once, here)', async () => {
+    delete process.env['AIRFLOW_SERVERLESS_PYTHON'];
+    await spawner.spawn(payload('env'));
+    await until(() => started().length === 1);
+    const env = JSON.parse(fs.readFileSync(path.join(dir, 'env.json'), 'utf8')) as Record<string, string>;
+    expect(env['AIRFLOW_SERVERLESS_PYTHON']).toBe(pythonExecutable());
+    const python = env['AIRFLOW_SERVERLESS_PYTHON']!;
+    if (path.isAbsolute(python)) expect(isScript(python)).toBe(false);
   });
 
   it('cancel kills the whole process group of a try', async () => {

@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { PARSE_WORKER_PATH } from '../python-package.js';
+import { PARSE_WORKER_PATH, pythonExecutable } from '../python-package.js';
 import { taskBaseEnvironment } from '../task-environment.js';
 
 export type ParseAnswer =
@@ -35,11 +35,11 @@ export interface ParseWorkerOptions {
 const STDERR_TAIL = 4000;
 
 /**
- * `python3 python/parse_worker.py`. AIRFLOW_SERVERLESS_PYTHON names another interpreter;
+ * `python3 python/parse_worker.py` (the interpreter: python-package.ts `pythonExecutable`);
  * AIRFLOW_SERVERLESS_PARSE_WORKER another worker script (tests use a protocol stand-in).
  */
 export function defaultParseWorkerCommand(): string[] {
-  return [process.env['AIRFLOW_SERVERLESS_PYTHON'] ?? 'python3', process.env['AIRFLOW_SERVERLESS_PARSE_WORKER'] ?? PARSE_WORKER_PATH];
+  return [pythonExecutable(), process.env['AIRFLOW_SERVERLESS_PARSE_WORKER'] ?? PARSE_WORKER_PATH];
 }
 
 interface Running {

@@ -2,10 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Every executable `name` on PATH, in PATH order. */
-export function executablesOnPath(name: string): string[] {
+/** Every executable `name` on PATH (this process's, or the one given), in PATH order. */
+export function executablesOnPath(name: string, pathVariable: string | undefined = process.env['PATH']): string[] {
   const found: string[] = [];
-  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter).filter(Boolean)) {
+  for (const dir of (pathVariable ?? '').split(path.delimiter).filter(Boolean)) {
     const candidate = path.join(dir, name);
     try {
       fs.accessSync(candidate, fs.constants.X_OK);

@@ -16,6 +16,7 @@ import { TICK_REQUESTED_KEY } from '../../executor/protocol.js';
 import type { Logger } from '../../logger.js';
 import { silentLogger } from '../../logger.js';
 import { readProcessStat } from '../../process-table.js';
+import { pythonExecutable } from '../../python-package.js';
 import { operatorGroupLeaders } from '../../runtime/child-groups.js';
 import { taskBaseEnvironment } from '../../task-environment.js';
 import { stopGroups } from '../../worker/process-group.js';
@@ -99,9 +100,10 @@ export class LocalTaskSpawner implements TaskSpawner {
    */
   private childEnvironment(): NodeJS.ProcessEnv {
     const passed: NodeJS.ProcessEnv = {};
-    for (const name of ['AIRFLOW_SERVERLESS_DEBUG', 'AIRFLOW_SERVERLESS_PYTHON']) {
-      if (process.env[name] !== undefined) passed[name] = process.env[name];
-    }
+    if (process.env['AIRFLOW_SERVERLESS_DEBUG'] !== undefined) passed['AIRFLOW_SERVERLESS_DEBUG'] = process.env['AIRFLOW_SERVERLESS_DEBUG'];
+    // Worked out once here (python-package.ts: behind a pyenv shim that is a subprocess of its own), not
+    // by every task process.
+    passed['AIRFLOW_SERVERLESS_PYTHON'] = pythonExecutable();
     return {
       ...taskBaseEnvironment(),
       ...passed,
