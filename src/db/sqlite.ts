@@ -118,12 +118,26 @@ export class SqliteBackend implements DatabaseBackend {
 
   async batch<T>(fn: () => Promise<T>): Promise<T> {
     if (this.inTransaction || this.inBatch) throw new Error('SqliteBackend.batch is not re-entrant');
+    return this.writeTransaction('inBatch', fn);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    if (this.inTransaction) throw new Error('SqliteBackend.transaction is not re-entrant');
+    if (this.inBatch) return this.savepoint(fn);
+    return this.writeTransaction('inTransaction', () => fn(this.queryable));
+  }
+
+  /** `fn` between BEGIN IMMEDIATE and COMMIT (ROLLBACK if it throws), with `flag` set meanwhile. */
+  private async writeTransaction<T>(flag: 'inTransaction' | 'inBatch', fn: () => Promise<T>): Promise<T> {
+    this[flag] = true;
     try {
+      // IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout instead of
+      // failing later with an unresolvable deadlock on upgrade.
       this.db.exec('BEGIN IMMEDIATE');
     } catch (error) {
+      this[flag] = false;
       throw translate(error);
     }
-    this.inBatch = true;
     try {
       const result = await fn();
       this.db.exec('COMMIT');
@@ -132,33 +146,10 @@ export class SqliteBackend implements DatabaseBackend {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       throw translate(error);
     } finally {
-      this.inBatch = false;
+      this[flag] = false;
     }
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    if (this.inTransaction) throw new Error('SqliteBackend.transaction is not re-entrant');
-    if (this.inBatch) return this.savepoint(fn);
-    this.inTransaction = true;
-    try {
-      // IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout instead of
-      // failing later with an unresolvable deadlock on upgrade.
-      this.db.exec('BEGIN IMMEDIATE');
-    } catch (error) {
-      this.inTransaction = false;
-      throw translate(error);
-    }
-    try {
-      const result = await fn(this.queryable);
-      this.db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      throw translate(error);
-    } finally {
-      this.inTransaction = false;
-    }
-  }
   /** A transaction inside a batch: a savepoint, so its own failure undoes only its own writes. */
   private async savepoint<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     this.inTransaction = true;
@@ -175,7 +166,6 @@ export class SqliteBackend implements DatabaseBackend {
       this.inTransaction = false;
     }
   }
-
 
   async acquireLock(name: string, options: { owner: string; ttlMs: number; now: Date }): Promise<boolean> {
     const expiresAt = new Date(options.now.getTime() + options.ttlMs).toISOString();

@@ -15,7 +15,7 @@
  *   it both added and removed the same number of tries; the next full pass catches even that.
  */
 import type { Queryable } from '../db/backend.js';
-import { countTaskInstancesInStateForRun, listTaskInstanceIdsInState } from '../db/queries/task-instances.js';
+import { countTaskInstances, listTaskInstanceIdsInState } from '../db/queries/task-instances.js';
 import type { DagGraph } from '../scheduler/dag-graph.js';
 
 export interface QueuedTry {
@@ -45,7 +45,8 @@ export class DispatchQueue {
 
   /** True while the run's scheduled count is what this queue expects (see the module comment). */
   async isCurrent(q: Queryable, run: { dag_id: string; run_id: string }): Promise<boolean> {
-    return (await countTaskInstancesInStateForRun(q, run.dag_id, run.run_id, 'scheduled')) === this.expected;
+    // Read from the (dag_id, run_id, state) index.
+    return (await countTaskInstances(q, { dagId: run.dag_id, runId: run.run_id, states: ['scheduled'] })) === this.expected;
   }
 
   get size(): number {

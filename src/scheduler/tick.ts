@@ -277,15 +277,24 @@ async function runActiveRunSteps(ctx: TickContext, c: Counters, unrecorded: Disp
   c.runsTimedOut = await timeOutRuns(ctx);
   c.runsStarted = await startQueuedRuns(ctx);
 
-  const ready = await scheduleReadyTasks(ctx);
+  await scheduleAndFinish(ctx, c);
+  // The full pass reads every run's dispatch order afresh: see DispatchQueue for what that bounds.
+  await dispatchInto(ctx, c, { refresh: true, unrecorded });
+}
+
+/** Readiness, then finishing the runs it leaves done: in `only` these runs, else every running one. */
+async function scheduleAndFinish(ctx: TickContext, c: Counters, only?: ReadonlySet<string>): Promise<void> {
+  const options = only ? { only } : {};
+  const ready = await scheduleReadyTasks(ctx, options);
   c.tasksScheduled = ready.scheduled;
   c.tasksSkipped = ready.skipped;
   c.tasksUpstreamFailed = ready.upstreamFailed;
   c.emptySucceeded = ready.emptySucceeded;
-  c.runsFinished = await finishRuns(ctx, ready.stateCounts);
+  c.runsFinished = await finishRuns(ctx, ready.stateCounts, options);
+}
 
-  // The full pass reads every run's dispatch order afresh: see DispatchQueue for what that bounds.
-  const dispatch = await dispatchScheduled(ctx, { refresh: true, unrecorded });
+async function dispatchInto(ctx: TickContext, c: Counters, options: DispatchOptions): Promise<void> {
+  const dispatch = await dispatchScheduled(ctx, options);
   c.dispatched = dispatch.dispatched;
   c.adopted = dispatch.adopted;
   c.spawnErrors = dispatch.spawnErrors;
@@ -327,18 +336,8 @@ async function reportsPassSteps(ctx: TickContext): Promise<Counters> {
   // Readiness where a try finished, and where a retry fell due: a full pass would schedule that retry at
   // once, and a busy loop may not run one for a whole interval.
   const runs = new Set([...reports.finishedRuns, ...(await listRunsWithRetryDue(ctx.db, ctx.nowIso))]);
-  if (runs.size > 0) {
-    const ready = await scheduleReadyTasks(ctx, { only: runs });
-    c.tasksScheduled = ready.scheduled;
-    c.tasksSkipped = ready.skipped;
-    c.tasksUpstreamFailed = ready.upstreamFailed;
-    c.emptySucceeded = ready.emptySucceeded;
-    c.runsFinished = await finishRuns(ctx, ready.stateCounts, { only: runs });
-  }
-  const dispatch = await dispatchScheduled(ctx, { unrecorded: reports.unrecorded });
-  c.dispatched = dispatch.dispatched;
-  c.adopted = dispatch.adopted;
-  c.spawnErrors = dispatch.spawnErrors;
+  if (runs.size > 0) await scheduleAndFinish(ctx, c, runs);
+  await dispatchInto(ctx, c, { unrecorded: reports.unrecorded });
   await ctx.ensureLease();
   return c;
 }

@@ -4,9 +4,9 @@
  * file: nothing is buffered in memory and stdout/stderr stay interleaved as written.
  *
  * The group also dies with this process, so a killed task's work never runs on (see forking-helper.ts):
- * this process's forking helper starts the command and SIGKILLs its group if this process dies. Where perl
- * is missing, the command is spawned from here under a per-start Python guard (parent-death-guard.ts), and
- * without either (or off Linux) unguarded; the tick still ends a dead try's recorded group before its retry
+ * this process's forking helper starts the command and SIGKILLs its group if this process dies. Where no
+ * helper can run, the command is spawned from here under a per-start Python guard (parent-death-guard.ts),
+ * and without one (or off Linux) unguarded; the tick still ends a dead try's recorded group before its retry
  * (providers/local/end-try.ts). Timeouts and aborts signal the group from here, by its id, in every case.
  */
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -144,21 +144,6 @@ export async function listTaskInstanceIdsInState(
   );
 }
 
-/** How many of a run's task instances are in one state (read from the (dag_id, run_id, state) index). */
-export async function countTaskInstancesInStateForRun(
-  q: Queryable,
-  dagId: string,
-  runId: string,
-  state: Exclude<TaskInstanceState, null>,
-): Promise<number> {
-  const row = await q.get<{ n: unknown }>('SELECT COUNT(*) AS n FROM task_instance WHERE dag_id = ? AND run_id = ? AND state = ?', [
-    dagId,
-    runId,
-    state,
-  ]);
-  return count(row?.n);
-}
-
 /** Runs (`runKey`) holding a try `up_for_retry` whose retry is due (strictly after `next_retry_at`, as Airflow). */
 export async function listRunsWithRetryDue(q: Queryable, nowIso: string): Promise<string[]> {
   const rows = await q.all<{ dag_id: string; run_id: string }>(

@@ -1,7 +1,7 @@
 /**
  * Ends a dead try's operator process group on this host, from the group id its task function recorded
- * in the dispatch record. The task process's forking helper (worker/forking-helper.ts), or without perl a
- * per-start guard (worker/parent-death-guard.ts), normally ends the group with its task process; this
+ * in the dispatch record. The task process's forking helper (worker/forking-helper.ts), or where none can
+ * run a per-start guard (worker/parent-death-guard.ts), normally ends the group with its task process; this
  * covers what they cannot: the helper or guard itself killed together with the task process, or a
  * platform without either. Runs before the try's retry can be dispatched, so the old
  * try's work never runs at the same time as, or after, the new one.

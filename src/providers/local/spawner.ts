@@ -18,13 +18,13 @@ import { silentLogger } from '../../logger.js';
 import { readProcessStat } from '../../process-table.js';
 import { pythonExecutable } from '../../python-package.js';
 import { operatorGroupLeaders } from '../../runtime/child-groups.js';
+import type { WarmWorkerMessage } from '../../runtime/warm-worker.js';
 import { taskBaseEnvironment } from '../../task-environment.js';
 import { stopGroups } from '../../worker/process-group.js';
 import type { StateDict, TaskSpawner } from '../ports.js';
 import { endRecordedOperatorGroup } from './end-try.js';
 import { pruneStalePayloads, rotateProcessLog } from './housekeeping.js';
 import type { LocalEnvironmentPaths } from './paths.js';
-import type { WarmWorkerMessage } from '../../runtime/warm-worker.js';
 import { wakeScheduler } from './wake.js';
 
 /** The compiled task entry, next to this module in dist/. */
@@ -75,7 +75,6 @@ interface WarmWorker {
 }
 
 const HOUSEKEEPING_EVERY_MS = 10 * 60 * 1000;
-
 
 export class LocalTaskSpawner implements TaskSpawner {
   /** Cold children: call id -> pid. */
@@ -307,8 +306,7 @@ export class LocalTaskSpawner implements TaskSpawner {
   /**
    * Stops a try and waits until it is gone: SIGTERM to its process group (which holds its forking helper)
    * and to the groups of the operators it started (each runs in its own group, see worker/process-group.ts
-   * and runtime/child-groups.ts), SIGKILL to whatever is
-   * left after the grace period. Resolving only once they are gone is what lets a tick that clears a
+   * and runtime/child-groups.ts), SIGKILL to whatever is left after the grace period. Resolving only once they are gone is what lets a tick that clears a
    * running try dispatch its next try right after, with nothing of the old one still running.
    */
   async cancel(callId: string): Promise<void> {
