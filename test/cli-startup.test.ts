@@ -3,7 +3,8 @@
  * times it). These checks read the bundle's esbuild metafile and watch a real start, so they fail as soon
  * as a command makes every start heavier, without timing anything on a shared machine:
  * - oclif.manifest.json lists every command file, so oclif never has to import them all to find one;
- * - `--version` loads oclif and the entry only: no command, none of src/;
+ * - `--version` alone is answered by bin/run.js from package.json (no bundle at all); through oclif it
+ *   loads oclif and the entry only: no command, none of src/;
  * - a command loads the heavy parts of the product (the UI server, the scheduler's tick, the Modal
  *   provider, the template engine) only when it is the command that needs them; elsewhere they are behind
  *   an `await import()` where they are used.
@@ -74,8 +75,8 @@ describe('CLI start-up', () => {
     expect(Object.keys(manifest.commands['dags:list']!.flags).sort()).toEqual(['env', 'json']);
   });
 
-  it('--version loads the entry and oclif only: no command and none of src/', () => {
-    // A module loader hook that writes every URL loaded to a file.
+  /** Runs bin/run.js with `args` under a module loader hook; its stdout and the files it loaded (relative to the repository). */
+  function runWatchingLoads(args: string[]): { out: string; loaded: string[] } {
     const log = path.join(tmp, 'loaded.txt');
     const hooks = path.join(tmp, 'hooks.mjs');
     const register = path.join(tmp, 'register.mjs');
@@ -85,15 +86,29 @@ describe('CLI start-up', () => {
     );
     fs.writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
     fs.writeFileSync(log, '');
-    const out = execFileSync(process.execPath, ['--import', pathToFileURL(register).href, path.join(REPO_ROOT, 'bin/run.js'), '--version'], {
+    const out = execFileSync(process.execPath, ['--import', pathToFileURL(register).href, path.join(REPO_ROOT, 'bin/run.js'), ...args], {
       encoding: 'utf8',
     });
-    expect(out).toMatch(/^airflow-serverless\/\d+\.\d+\.\d+ /);
     const loaded = fs
       .readFileSync(log, 'utf8')
       .split('\n')
       .filter((url) => url.startsWith('file:'))
       .map((url) => path.relative(REPO_ROOT, new URL(url).pathname));
+    return { out, loaded };
+  }
+
+  it('--version alone is answered by bin/run.js, loading nothing else, in the words oclif would use', async () => {
+    const { out, loaded } = runWatchingLoads(['--version']);
+    const { Config } = await import('@oclif/core');
+    const config = await Config.load(REPO_ROOT);
+    expect(out).toBe(`${config.userAgent}\n`);
+    expect(loaded).toEqual(['bin/run.js']);
+  });
+
+  it('--version through oclif (not alone) loads the entry and oclif only: no command and none of src/', () => {
+    // The fast path takes `--version` alone; repeated, it is oclif's to answer.
+    const { out, loaded } = runWatchingLoads(['--version', '--version']);
+    expect(out).toMatch(/^airflow-serverless\/\d+\.\d+\.\d+ /);
     expect(loaded).toContain('dist/cli-bundle/main.js');
     // Nothing outside the bundle: no dist/ module, no package of ours.
     expect(loaded.filter((file) => !file.startsWith('dist/cli-bundle/') && file !== 'bin/run.js')).toEqual([]);
