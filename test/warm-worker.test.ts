@@ -13,6 +13,7 @@ import { localEnvironmentPaths } from '../src/providers/local/paths.js';
 import { WARM_WORKER_PATH } from '../src/providers/local/spawner.js';
 import { SqliteStateDict } from '../src/providers/local/state-dict.js';
 import type { WarmWorkerMessage } from '../src/runtime/warm-worker.js';
+import { readXcom } from '../src/worker/xcom.js';
 import { bashTask, makePayload, queuedRecord } from './worker-harness.js';
 
 const DIST_WARM_WORKER = WARM_WORKER_PATH.replace(`${path.sep}src${path.sep}`, `${path.sep}dist${path.sep}`);
@@ -40,8 +41,8 @@ function nextMessage(child: ChildProcess): Promise<WarmWorkerMessage> {
 }
 
 /** A bash try, dispatched as the tick does it (QUEUED record in the environment's state dict). */
-async function dispatch(dict: SqliteStateDict, command: string): Promise<TaskPayload> {
-  const payload = makePayload(bashTask({ bash_command: command }), { timeout_seconds: 30 });
+async function dispatch(dict: SqliteStateDict, command: string, taskId = 't'): Promise<TaskPayload> {
+  const payload = makePayload(bashTask({ bash_command: command }, { task_id: taskId }), { timeout_seconds: 30 });
   await dict.put(payload.key, queuedRecord(payload, new Date().toISOString()));
   return payload;
 }
@@ -74,6 +75,31 @@ describe('a try run by a warm worker', () => {
       worker.child.disconnect();
     }
     expect(await worker.exited).toBe(0);
+  });
+
+  /** The folder a `pwd` try ran in, from its return_value XCom. */
+  const ranIn = (payload: TaskPayload) => String(readXcom(localEnvironmentPaths('w', home).volume, payload, 'return_value')?.value);
+
+  it("removes a try's temporary folder after its done, and before it exits when its loop is gone", async () => {
+    const worker = startWorker();
+    expect(await nextMessage(worker.child)).toEqual({ type: 'ready' });
+    const first = await dispatch(dict, 'pwd');
+    const done = nextMessage(worker.child);
+    worker.child.send({ type: 'run', payload: first, callId: 'local-1-1' });
+    expect(await done).toMatchObject({ type: 'done', status: 'SUCCESS' });
+    const firstDir = ranIn(first);
+    expect(path.basename(firstDir)).toMatch(/^airflowtmp/);
+    const deadline = Date.now() + 5_000;
+    while (fs.existsSync(firstDir) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(fs.existsSync(firstDir)).toBe(false);
+
+    const second = await dispatch(dict, 'sleep 0.3; pwd', 'second');
+    worker.child.send({ type: 'run', payload: second, callId: 'local-1-2' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    worker.child.disconnect();
+    expect(await worker.exited).toBe(0);
+    expect((await dict.get<TaskRecord>(second.key))?.status).toBe('SUCCESS');
+    expect(fs.existsSync(ranIn(second))).toBe(false);
   });
 
   it('asks through the state dict when its loop went away during the try, then exits', async () => {

@@ -191,6 +191,26 @@ describe('BashOperator', () => {
     expect(path.basename(used)).toMatch(/^airflowtmp/);
     expect(fs.existsSync(used)).toBe(false);
 
+    // A host that takes the after-report housekeeping (a warm worker) gets the removal handed over: the
+    // folder is still there when the final record is, and goes when the host runs what it was given.
+    const handed: Array<() => void> = [];
+    const deferred = makePayload(bashTask({ bash_command: 'pwd' }, { task_id: 'deferred' }));
+    await harness.dispatch(deferred);
+    const record = await runTaskFunction(deferred, {
+      dict: harness.dict,
+      volume: harness.volume,
+      requestTick: harness.requestTick,
+      callId: 'call-1',
+      afterReport: (cleanup) => handed.push(cleanup),
+    });
+    expect(record?.status).toBe('SUCCESS');
+    const kept = String(returnValue(harness, 'deferred')?.value);
+    expect(path.basename(kept)).toMatch(/^airflowtmp/);
+    expect(fs.existsSync(kept)).toBe(true);
+    expect(handed).toHaveLength(1);
+    handed[0]!();
+    expect(fs.existsSync(kept)).toBe(false);
+
     const missing = makePayload(bashTask({ bash_command: 'pwd', cwd: '/no/such/dir' }, { task_id: 'missing' }));
     await harness.dispatch(missing);
     expect(await run(harness, missing)).toMatchObject({ status: 'FAILED', error: 'Can not find the cwd: /no/such/dir' });

@@ -21,16 +21,20 @@ export interface LocalTaskPorts {
  * one go (slot free first, then the pass), instead of a dict write, a `tick` message and a `done` message
  * per try. When the loop is gone by then, the worker calls `requestTick()` instead.
  */
-export function openLocalTaskPorts(env: string, logger: Logger, options: { onTickRequest?: () => void } = {}): LocalTaskPorts {
+export function openLocalTaskPorts(
+  env: string,
+  logger: Logger,
+  options: { onTickRequest?: () => void; afterReport?: (cleanup: () => void) => void } = {},
+): LocalTaskPorts {
   const paths = localEnvironmentPaths(env);
   const dict = new SqliteStateDict(paths.stateDict);
   const volume = new LocalVolumeMount(paths.volume);
   const hostname = os.hostname();
   const standalone = () => requestLocalTick(paths, dict);
-  const { onTickRequest } = options;
+  const { onTickRequest, afterReport } = options;
   const requestTick = onTickRequest ? async () => onTickRequest() : standalone;
   return {
-    run: (payload, callId) => runTaskFunction(payload, { dict, volume, requestTick, callId, logger, hostname }),
+    run: (payload, callId) => runTaskFunction(payload, { dict, volume, requestTick, callId, logger, hostname, ...(afterReport ? { afterReport } : {}) }),
     requestTick: standalone,
     close: () => dict.close(),
   };

@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import type { TaskPayload } from '../executor/protocol.js';
 import { stderrLogger } from '../logger.js';
-import { preferForkingHelper } from '../worker/forking-helper.js';
+import { preferForkingHelper, sharedForkingHelper } from '../worker/forking-helper.js';
 import { stopOnSignals } from './child-groups.js';
 import { openLocalTaskPorts } from './task-ports.js';
 
@@ -25,16 +25,27 @@ if (!values.env || !process.send) {
   process.exit(2);
 }
 stopOnSignals();
-// Many tries, so many operator starts: the helper with the cheaper start (see worker/forking-helper.ts).
+// Many tries, so many operator starts: the helper with the cheaper start (see worker/forking-helper.ts),
+// started now, while the worker waits for its first try, rather than by that try.
 preferForkingHelper('python');
+sharedForkingHelper();
 const logger = stderrLogger({ debug: process.env.AIRFLOW_SERVERLESS_DEBUG === '1' });
 // Set by the running try's tick request; sent along with its `done`.
 let tickWanted = false;
-const ports = openLocalTaskPorts(values.env, logger, { onTickRequest: () => (tickWanted = true) });
+// A try's after-report housekeeping (an empty temporary folder to remove), run once its `done` is out.
+const cleanups: Array<() => void> = [];
+const runCleanups = () => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+};
+const ports = openLocalTaskPorts(values.env, logger, {
+  onTickRequest: () => (tickWanted = true),
+  afterReport: (cleanup) => cleanups.push(cleanup),
+});
 let busy = false;
 let parentGone = false;
 
 async function exitNow(code: number): Promise<never> {
+  runCleanups();
   await ports.close().catch(() => {});
   process.exit(code);
 }
@@ -76,6 +87,7 @@ process.on('message', (message: WarmWorkerRequest) => {
       process.send?.({ type: 'done', callId: message.callId, status, tick } satisfies WarmWorkerMessage, (error: Error | null) => {
         if (error) void tickAlone().then(() => exitNow(0)); // the loop went away between the check and the send
       });
+      setImmediate(runCleanups);
       return undefined;
     });
 });

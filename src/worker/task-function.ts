@@ -31,6 +31,11 @@ export interface TaskFunctionDeps {
   callId: string | null;
   logger?: Logger;
   hostname?: string;
+  /**
+   * Takes the try's after-report housekeeping (OperatorContext.afterReport) to run when the host is done
+   * answering for the try (a warm worker: after its `done`). Without it, it runs as the function returns.
+   */
+  afterReport?: (cleanup: () => void) => void;
 }
 
 const MAX_ERROR_LENGTH = 500;
@@ -117,16 +122,35 @@ function writeFooter(log: TaskLog, outcome: OperatorOutcome, startedMs: number, 
  * (not QUEUED, another token or try, already claimed) or was taken away while running.
  */
 export async function runTaskFunction(payload: TaskPayload, deps: TaskFunctionDeps): Promise<TaskRecord | null> {
+  const logger = deps.logger ?? silentLogger;
+  const claim = await claimTry(payload, deps.dict, deps.callId, deps.clock ?? systemClock, logger);
+  if (!claim.claimed) return null;
+  const cleanups: Array<() => void> = [];
+  try {
+    return await runClaimedTry(payload, deps, claim.record, cleanups);
+  } finally {
+    const runCleanups = () => {
+      for (const cleanup of cleanups) {
+        try {
+          cleanup();
+        } catch (error) {
+          logger.warn('cleanup after the try failed', { key: payload.key, error: summarise(error) });
+        }
+      }
+    };
+    if (deps.afterReport) deps.afterReport(runCleanups);
+    else runCleanups();
+  }
+}
+
+async function runClaimedTry(payload: TaskPayload, deps: TaskFunctionDeps, claimed: TaskRecord, cleanups: Array<() => void>): Promise<TaskRecord | null> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger;
   const { dict, volume } = deps;
 
-  const claim = await claimTry(payload, dict, deps.callId, clock, logger);
-  if (!claim.claimed) return null;
-
   const startedAt = clock.now();
   const running: TaskRecord = {
-    ...claim.record,
+    ...claimed,
     status: 'RUNNING',
     started_at: startedAt.toISOString(),
     heartbeat_at: startedAt.toISOString(),
@@ -191,8 +215,12 @@ export async function runTaskFunction(payload: TaskPayload, deps: TaskFunctionDe
         running.operator_pgid = pgid;
         const start = readProcessStat(pgid)?.startTime;
         if (start !== undefined) running.operator_start = start;
-        publishRunning();
+        // The write waits for the caller to return: it acknowledges the group to the forking helper first
+        // (process-group.ts), which may reap the leader only then, so a short command's exit is not held
+        // up by a database write.
+        queueMicrotask(publishRunning);
       },
+      afterReport: (cleanup) => cleanups.push(cleanup),
     };
     outcome = await runOperator(ctx);
     if (outcome.returnValue !== undefined) {

@@ -134,6 +134,10 @@ export async function runBash(args: BashOperatorArgs, rendered: RenderedBashFiel
     if (args.do_xcom_push) outcome.returnValue = { value: ctx.log.lastLineBetween(outputStart, outputEnd) };
     return outcome;
   } finally {
-    if (temporaryCwd) removeTemporaryCwd(temporaryCwd);
+    // Private to this try, so nobody waits for it to go: after the report.
+    if (temporaryCwd) {
+      const dir = temporaryCwd;
+      ctx.afterReport(() => removeTemporaryCwd(dir));
+    }
   }
 }

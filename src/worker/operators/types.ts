@@ -20,6 +20,11 @@ export interface OperatorContext {
   timeoutSeconds: number | null;
   /** Receives the operator's process group id as soon as it runs (recorded for the tick; see heartbeat.ts). */
   onProcessGroup?: (pgid: number) => void;
+  /**
+   * Housekeeping that nothing reads (removing an empty temporary folder): run once the try has reported,
+   * off the path between the operator's exit and the report.
+   */
+  afterReport(cleanup: () => void): void;
 }
 
 export interface OperatorOutcome {
