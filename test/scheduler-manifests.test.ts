@@ -2,6 +2,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { getDag, listDagTags } from '../src/db/queries/dags.js';
 import { listImportErrors } from '../src/db/queries/import-errors.js';
+import { getJob } from '../src/db/queries/jobs.js';
 import { getSerializedDag, loadDagSpec } from '../src/db/queries/serialized-dags.js';
 import { describeEachBackend } from './helpers/backends.js';
 import { TickHarness } from './helpers/tick-harness.js';
@@ -50,6 +51,26 @@ describeEachBackend('manifest sync', (factory) => {
     h.volume.write('team/etl.yaml', good('echo changed'));
     expect((await h.tick()).manifestsParsed).toBe(1);
     expect((await getSerializedDag(h.db, 'etl'))!.dag_hash).not.toBe(hash);
+  });
+
+  it('stamps what a pass does after parsing a file with the time after the parse, not the pass start', async () => {
+    h = new TickHarness(await factory.create());
+    h.volume.write('manual.yaml', 'manual:\n  schedule: null\n  start_date: 2024-01-01\n  tasks:\n    only:\n      operator: airflow.operators.empty.EmptyOperator\n');
+    await h.trigger('manual', 'r1');
+    // Every reading of the clock is a second later than the one before: a long parse, in effect.
+    const start = h.clock.now().getTime();
+    let readings = 0;
+    h.clock.now = () => new Date(start + 1000 * readings++);
+    const result = await h.tick();
+    expect(result).toMatchObject({ manifestsParsed: 1, runsStarted: 1 });
+    const passStart = Date.parse((await getJob(h.db, 'SchedulerJob'))!.start_date);
+    const run = (await h.run('manual', 'r1'))!;
+    expect(Date.parse(run.start_date!)).toBeGreaterThan(passStart);
+    // The next pass parses nothing and keeps its one instant for all it does.
+    await h.trigger('manual', 'r2');
+    await h.tick();
+    const second = (await h.run('manual', 'r2'))!;
+    expect(second.start_date).toBe((await getJob(h.db, 'SchedulerJob'))!.start_date);
   });
 
   it('records a failing file as one import error with its line; the DAG keeps its last good version', async () => {

@@ -1,6 +1,7 @@
 /**
  * What every step of one tick shares: the ports, the pass's single `now` (read once, so every step agrees on
- * what is due), a cache of parsed DAGs, and the lease guard each step calls before it writes.
+ * what is due; a full pass moves it on once, after parsing DAG files, see `advanceNow`), a cache of parsed
+ * DAGs, and the lease guard each step calls before it writes.
  *
  * Parsed DAGs also outlive the pass: a long-lived scheduler loop would otherwise re-read and re-parse a
  * 1,000-task spec on every pass. They are kept per database object (a test's fresh database never sees
@@ -70,6 +71,11 @@ export interface TickContext {
   readonly now: Date;
   /** `now` as stored in the database. */
   readonly nowIso: string;
+  /**
+   * Moves the pass's instant on, once, after the DAG files are parsed: parsing a big file takes a while,
+   * and what the pass does next (starting runs, queueing tries) happens after it and is stamped so.
+   */
+  advanceNow(now: Date): void;
   /** Throws LeaseLostError unless this tick still holds the scheduler lease. */
   ensureLease(): Promise<void>;
   /** The last good parse of a DAG (from `serialized_dag`), memoised for the pass. */
@@ -96,9 +102,26 @@ export function createTickContext(args: {
 }): TickContext {
   const cache = new Map<string, LoadedDag | undefined>();
   const pending: Array<() => Promise<void>> = [];
+  let now = args.now;
+  let nowIso = now.toISOString();
   return {
-    ...args,
-    nowIso: args.now.toISOString(),
+    db: args.db,
+    dict: args.dict,
+    spawner: args.spawner,
+    config: args.config,
+    logger: args.logger,
+    ensureLease: args.ensureLease,
+    get now() {
+      return now;
+    },
+    get nowIso() {
+      return nowIso;
+    },
+    advanceNow(next) {
+      if (next.getTime() <= now.getTime()) return;
+      now = next;
+      nowIso = next.toISOString();
+    },
     async loadDag(dagId) {
       if (!cache.has(dagId)) {
         cache.set(dagId, await loadCurrentDag(args.db, dagId));

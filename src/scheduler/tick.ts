@@ -235,6 +235,8 @@ async function runPass(deps: TickDeps, logger: Logger): Promise<Counters> {
   const manifests = await syncManifests(ctx, deps.volume.root);
   c.manifestsParsed = manifests.parsed;
   c.importErrors = manifests.failed;
+  // Everything below is stamped with when it happens, not with when the parse began.
+  if (manifests.parsed > 0) ctx.advanceNow(deps.clock.now());
 
   const commands = await applyCommands(ctx);
   c.commandsApplied = commands.applied;
