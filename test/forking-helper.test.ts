@@ -130,17 +130,53 @@ describe.skipIf(process.platform !== 'linux').each(KINDS)('the forking helper in
     expect(log()).toBe('header\nout\n');
   });
 
-  it('serves many starts in a row from one helper, and the group is recorded before the leader is reaped', async () => {
+  it("serves many starts in a row from one helper, each with its leader's start time, even a leader that ended at once", async () => {
     const starts = 60;
-    const stats: Array<ReturnType<typeof readProcessStat>> = [];
+    const startTimes: Array<number | null> = [];
     for (let i = 0; i < starts; i++) {
-      // Ends at once: onSpawn must still find it in /proc (the helper reaps it only after the acknowledgement).
-      const result = await bash(`echo $PPID; exit ${i % 7}`, { onSpawn: (pgid) => stats.push(readProcessStat(pgid)) });
+      // Ends at once, and may be reaped before onSpawn runs: the start time comes with the pid.
+      const result = await bash(`echo $PPID; exit ${i % 7}`, { onSpawn: (_pgid, startTime) => startTimes.push(startTime) });
       expect(result.exitCode).toBe(i % 7);
     }
     const parents = new Set(log().trim().split('\n'));
-    expect([...parents]).toEqual([String(sharedForkingHelper()!.pid)]);
-    expect(stats.filter((stat) => stat !== null && stat.startTime > 0)).toHaveLength(starts);
+    const helper = sharedForkingHelper()!;
+    expect([...parents]).toEqual([String(helper.pid)]);
+    // In clock ticks since boot, like /proc's: never before the helper that started them.
+    const helperStart = readProcessStat(helper.pid!)!.startTime;
+    expect(startTimes.filter((start) => start !== null && start >= helperStart)).toHaveLength(starts);
+  });
+
+  it("says in the exit reply whether it forgot the group itself; a group with a process left waits for the caller's release", async () => {
+    // Talks the protocol to the program directly: nothing but `true`, then a command that leaves a sleeper.
+    const program = kind === 'perl' ? ['perl', '-e', FORKING_HELPER_PROGRAM, '0', String(process.pid)] : [PYTHON!, '-I', '-S', '-c', PYTHON_FORKING_HELPER_PROGRAM, '1', String(process.pid)];
+    const helper = spawn(program[0]!, program.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+    let replies = '';
+    helper.stdout.on('data', (chunk: Buffer) => (replies += chunk.toString()));
+    const request = (fields: string[]) => {
+      const body = fields.join('\0');
+      helper.stdin.write(`${Buffer.byteLength(body)}\n${body}`);
+    };
+    const start = (id: string, command: string) => {
+      const argv = ['bash', '-c', command];
+      request(['S', id, dir, logPath, String(argv.length), ...argv, `PATH=${process.env['PATH']}`]);
+    };
+    try {
+      start('1', 'true');
+      const done = await until(() => /^X 1 .*\n/m.exec(replies)?.[0]);
+      expect(done).toBe('X 1 0 - 1\n');
+      expect(replies).toMatch(/^P 1 \d+ \d+$/m);
+      const background = path.join(dir, 'background');
+      start('2', `sleep 30 & echo $! > ${background}`);
+      expect(await until(() => /^X 2 .*\n/m.exec(replies)?.[0])).toBe('X 2 0 - 0\n');
+      const sleeper = Number(fs.readFileSync(background, 'utf8'));
+      groups.push(Number(/^P 2 (\d+)/m.exec(replies)![1]));
+      expect(alive(sleeper)).toBe(true);
+      // Not forgotten: EOF (its task process gone) still ends that group.
+      helper.stdin.end();
+      await until(() => !alive(sleeper));
+    } finally {
+      helper.kill('SIGKILL');
+    }
   });
 
   it('serves concurrent starts, each with its own group and status', async () => {
@@ -240,7 +276,7 @@ describe.skipIf(process.platform !== 'linux' || PRCTL_SYSCALL[process.arch] === 
       const text = fs.existsSync(path.join(dir, 'operator')) ? fs.readFileSync(path.join(dir, 'operator'), 'utf8') : '';
       return text.endsWith('\n') && Number(text);
     });
-    expect(fs.readFileSync(path.join(dir, 'replies'), 'utf8')).toBe(`R\nP 1 ${operator}\n`);
+    expect(fs.readFileSync(path.join(dir, 'replies'), 'utf8')).toMatch(new RegExp(`^R\nP 1 ${operator} \\d+\n$`));
     expect(readProcessStat(operator)?.pgrp).toBe(operator);
     task.kill('SIGKILL');
     await until(() => !alive(operator), 2_500);

@@ -63,7 +63,7 @@ describeEachBackend('manifest sync', (factory) => {
     h.clock.now = () => new Date(start + 1000 * readings++);
     const result = await h.tick();
     expect(result).toMatchObject({ manifestsParsed: 1, runsStarted: 1 });
-    const passStart = Date.parse((await getJob(h.db, 'SchedulerJob'))!.start_date);
+    const passStart = Date.parse((await getJob(h.db, 'SchedulerJob'))!.start_date!);
     const run = (await h.run('manual', 'r1'))!;
     expect(Date.parse(run.start_date!)).toBeGreaterThan(passStart);
     // The next pass parses nothing and keeps its one instant for all it does.

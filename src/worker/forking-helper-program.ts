@@ -8,10 +8,12 @@
  * connected to the task process. Messages from the task process are `<byte length>\n<body>`, the body's
  * fields separated by NUL (no field can hold one: they are C strings for execve):
  *   S id cwd log argc argv... env...   start argv (argv[0] is the command, looked up on the env's PATH)
- *   A id                               the task process has the pid: the helper may reap the leader now
  *   F id                               the try is over: forget its group (its id may be reused later)
- * Replies are lines: `R` (ready), `P id pid` (started; the pid is also the group's id), `E id message`
- * (could not start: nothing runs), `X id code signal` (the leader ended; `-` stands for the absent one).
+ * Replies are lines: `R` (ready), `P id pid start` (started; the pid is also the group's id, `start` the
+ * leader's start time from /proc/<pid>/stat, read before it can be reaped, `-` if unreadable), `E id
+ * message` (could not start: nothing runs), `X id code signal forgotten` (the leader ended and was reaped;
+ * `-` stands for the absent one of code and signal; `forgotten` is 1 when no process of the group was
+ * left, so the helper forgot the group itself and no `F` is needed, else 0).
  *
  * The child: its own process group, the cwd, the log opened with O_APPEND on fds 1 and 2 (the task log
  * writes its own lines with O_APPEND too, so they interleave and the file's size brackets the output),
@@ -34,7 +36,6 @@ $0 = 'airflow-serverless-forker';
 my ($prctl, $parent) = @ARGV;
 my %groups;  # request id -> process group id, until the task process forgets it
 my %leaders; # leader pid -> request id, until its exit is reported
-my %acked;   # leader pid -> 1 once the task process has its pid (only then may the leader be reaped)
 
 sub end_all {
   my @pgids = values %groups;
@@ -53,15 +54,29 @@ sub reply {
 }
 
 sub reap {
-  for my $pid (keys %acked) {
+  for my $pid (keys %leaders) {
     my $got = waitpid($pid, 1); # WNOHANG
     next if $got == 0 || ($got < 0 && $!{EINTR});
     my $status = $got < 0 ? 255 << 8 : $?; # < 0 cannot happen (our child, reaped only here): never hang on it
-    delete $acked{$pid};
     my $id = delete $leaders{$pid};
+    # Nothing left in the group (ESRCH): it cannot gain members again, so there is nothing to end later.
+    my $empty = !kill(0, -$pid) && $!{ESRCH};
+    delete $groups{$id} if $empty;
     my $signal = $status & 127;
-    reply($signal ? "X $id - $signal\n" : "X $id " . ($status >> 8) . " -\n");
+    my $forgotten = $empty ? 1 : 0;
+    reply($signal ? "X $id - $signal $forgotten\n" : "X $id " . ($status >> 8) . " - $forgotten\n");
   }
+}
+
+# Field 22 of /proc/<pid>/stat (after the parenthesised command name): the start time, in clock ticks.
+sub start_time {
+  my ($pid) = @_;
+  open(my $fh, '<', "/proc/$pid/stat") or return '-';
+  my $stat = do { local $/; <$fh> };
+  close($fh);
+  my ($rest) = $stat =~ /\)\s(.*)\z/s or return '-';
+  my @fields = split(' ', $rest);
+  return defined $fields[19] ? $fields[19] : '-';
 }
 
 sub child {
@@ -113,16 +128,13 @@ sub start {
   }
   $groups{$id} = $pid;
   $leaders{$pid} = $id;
-  reply("P $id $pid\n");
+  reply("P $id $pid " . start_time($pid) . "\n");
 }
 
 sub handle {
   my ($type, $id, @fields) = @_;
   if ($type eq 'S') {
     start($id, @fields);
-  } elsif ($type eq 'A') {
-    my $pid = $groups{$id};
-    $acked{$pid} = 1 if defined $pid && exists $leaders{$pid};
   } elsif ($type eq 'F') {
     delete $groups{$id};
   }
@@ -144,7 +156,7 @@ while (1) {
   vec($readable, 0, 1) = 1;
   # Perl runs signal handlers between operations, so a SIGCHLD that lands just before select does not
   # interrupt it; while a reaped exit may be pending, the timeout bounds how late it is reported.
-  my $n = select($readable, undef, undef, %acked ? 0.2 : undef);
+  my $n = select($readable, undef, undef, %leaders ? 0.2 : undef);
   if ($n < 0) { next if $!{EINTR}; end_all(); }
   next if $n == 0;
   my $got = sysread(STDIN, $input, 65536, length $input);

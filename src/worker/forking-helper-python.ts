@@ -20,9 +20,8 @@
 export const PYTHON_FORKING_HELPER_PROGRAM = String.raw`
 import os, select, signal, sys
 linux, parent = sys.argv[1] == '1', int(sys.argv[2])
-groups = {}    # request id -> process group id, until the task process forgets it
+groups = {}    # request id -> process group id, until the task process (or an empty group) forgets it
 leaders = {}   # leader pid -> request id, until its exit is reported
-acked = set()  # leader pids the task process has noted (only those may be reaped)
 RESET = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE, signal.SIGXFSZ, signal.SIGCHLD)
 
 def end_all():
@@ -41,20 +40,40 @@ def reply(line):
         except OSError:
             end_all()  # the task process is gone
 
+def group_empty(pgid):
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True  # no process left in it: it cannot gain members again
+    except OSError:
+        pass
+    return False
+
 def reap():
-    for pid in list(acked):
+    for pid in list(leaders):
         try:
             got, status = os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
             got, status = pid, 255 << 8  # cannot happen (our child, reaped only here): never hang on it
         if got == 0:
             continue
-        acked.discard(pid)
         rid = leaders.pop(pid)
+        forgotten = group_empty(pid)
+        if forgotten:
+            groups.pop(rid, None)
         if os.WIFSIGNALED(status):
-            reply('X %s - %d\n' % (rid, os.WTERMSIG(status)))
+            reply('X %s - %d %d\n' % (rid, os.WTERMSIG(status), forgotten))
         else:
-            reply('X %s %d -\n' % (rid, os.WEXITSTATUS(status)))
+            reply('X %s %d - %d\n' % (rid, os.WEXITSTATUS(status), forgotten))
+
+def start_time(pid):
+    # Field 22 of /proc/<pid>/stat, after the parenthesised command name: the start time in clock ticks.
+    try:
+        with open('/proc/%d/stat' % pid, 'rb') as stat:
+            fields = stat.read().rpartition(b')')[2].split()
+        return text(fields[19])
+    except (OSError, IndexError):
+        return '-'
 
 def text(value):
     return value.decode('utf-8', 'surrogateescape')
@@ -101,16 +120,12 @@ def start(rid, cwd, log, argc, *rest):
         os.chdir('/')  # never keep a try's (temporary) folder busy
     groups[rid] = pid
     leaders[pid] = rid
-    reply('P %s %d\n' % (rid, pid))
+    reply('P %s %d %s\n' % (rid, pid, start_time(pid)))
 
 def handle(kind, rid, *fields):
     rid = text(rid)
     if kind == b'S':
         start(rid, *fields)
-    elif kind == b'A':
-        pid = groups.get(rid)
-        if pid is not None and pid in leaders:
-            acked.add(pid)
     elif kind == b'F':
         groups.pop(rid, None)
 

@@ -44,13 +44,16 @@ export interface LeaderExit {
 export interface StartedLeader {
   /** The leader's pid, which is also its process group's id. */
   pid: number;
+  /**
+   * The leader's start time (clock ticks since boot, /proc/<pid>/stat field 22), read by the helper before
+   * it could reap the leader: with the pid, what tells this group from a later one under a reused id.
+   */
+  startTime: number | null;
   exited: Promise<LeaderExit>;
   /**
-   * Tells the helper the pid is noted (call it right after recording the group): until then the helper
-   * does not reap the leader, so even a command that ended at once can still be looked up in /proc.
+   * The try is over: the helper forgets the group, so its death no longer kills that (reusable) id. A no-op
+   * when the helper already forgot it (nothing of the group was left when the leader was reaped).
    */
-  acknowledge(): void;
-  /** The try is over: the helper forgets the group, so its death no longer kills that (reusable) id. */
   release(): void;
 }
 
@@ -85,7 +88,9 @@ interface Run {
   command: string;
   pid: number | null;
   exited: boolean;
-  onStarted: (pid: number) => void;
+  /** The helper forgot the group when it reaped the leader: no `F` to send. */
+  forgotten: boolean;
+  onStarted: (pid: number, startTime: number | null) => void;
   onFailed: (error: Error) => void;
   onExit: (exit: LeaderExit) => void;
 }
@@ -175,8 +180,8 @@ export class ForkingHelper {
         command: request.command,
         pid: null,
         exited: false,
-        onStarted: (pid) =>
-          resolve({ pid, exited, acknowledge: () => this.send(['A', String(id)]), release: () => this.release(id) }),
+        forgotten: false,
+        onStarted: (pid, startTime) => resolve({ pid, startTime, exited, release: () => this.release(id) }),
         onFailed: reject,
         onExit,
       });
@@ -190,8 +195,10 @@ export class ForkingHelper {
   }
 
   private release(id: number): void {
-    if (!this.runs.delete(id)) return;
-    this.send(['F', String(id)]);
+    const run = this.runs.get(id);
+    if (run === undefined) return;
+    this.runs.delete(id);
+    if (!run.forgotten) this.send(['F', String(id)]);
     this.updateRef();
   }
 
@@ -216,15 +223,17 @@ export class ForkingHelper {
     if (run === undefined) return;
     if (type === 'P') {
       run.pid = Number(rest[0]);
-      run.onStarted(run.pid);
+      const startTime = Number(rest[1]);
+      run.onStarted(run.pid, Number.isInteger(startTime) && startTime > 0 ? startTime : null);
     } else if (type === 'E') {
       this.runs.delete(id);
       this.updateRef();
       run.onFailed(new ProcessStartError(`Could not start ${run.command}: ${rest.join(' ')}`));
     } else if (type === 'X') {
       run.exited = true;
+      const [code, signal, forgotten] = rest;
+      run.forgotten = forgotten === '1';
       this.updateRef();
-      const [code, signal] = rest;
       const signalNumber = signal === undefined || signal === '-' ? null : Number(signal);
       run.onExit({
         code: code === undefined || code === '-' ? null : Number(code),

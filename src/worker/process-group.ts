@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import { listProcesses, signalGroup } from '../process-table.js';
+import { listProcesses, readProcessStat, signalGroup } from '../process-table.js';
 import { HelperUnavailableError, sharedForkingHelper, type LeaderExit } from './forking-helper.js';
 import { guardedCommand } from './parent-death-guard.js';
 import { ProcessStartError } from './process-start-error.js';
@@ -34,8 +34,12 @@ export interface ProcessGroupOptions {
   killGraceMs?: number;
   /** Stops the group early (the try's record was taken away from us). */
   abortSignal?: AbortSignal;
-  /** Called with the group's id once it runs, so the try can record it (the tick ends a zombie's group). */
-  onSpawn?: (pgid: number) => void;
+  /**
+   * Called with the group's id once it runs, so the try can record it (the tick ends a zombie's group), and
+   * the leader's start time (clock ticks since boot) that tells this group from a later one under the same
+   * id. The leader may have ended already.
+   */
+  onSpawn?: (pgid: number, startTime: number | null) => void;
 }
 
 export interface ProcessGroupResult {
@@ -110,8 +114,8 @@ export async function stopGroup(pgid: number, graceMs: number): Promise<void> {
 /** A started group leader, however it was started. */
 interface Leader {
   pid: number;
+  startTime: number | null;
   exited: Promise<LeaderExit>;
-  acknowledge(): void;
   release(): void;
 }
 
@@ -156,7 +160,8 @@ function spawnLeader(options: ProcessGroupOptions): Promise<Leader> {
     const exited = new Promise<LeaderExit>((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
     // Emitted instead of a pid when the spawn failed (once started, we never signal it through `child`).
     child.once('error', (error) => reject(new ProcessStartError(`Could not start ${options.command}: ${error.message}`, { cause: error })));
-    if (child.pid !== undefined) resolve({ pid: child.pid, exited, acknowledge: () => {}, release: () => {} });
+    // Still unreaped here (Node reaps on a later turn of the event loop), so /proc has its start time.
+    if (child.pid !== undefined) resolve({ pid: child.pid, startTime: readProcessStat(child.pid)?.startTime ?? null, exited, release: () => {} });
   });
 }
 
@@ -165,12 +170,7 @@ export async function runProcessGroup(options: ProcessGroupOptions): Promise<Pro
   const leader = await startLeader(options);
   const pgid = leader.pid;
   try {
-    try {
-      options.onSpawn?.(pgid);
-    } finally {
-      // After onSpawn: until now the leader stays unreaped, so onSpawn finds it in /proc even if it is done.
-      leader.acknowledge();
-    }
+    options.onSpawn?.(pgid, leader.startTime);
     let timedOut = false;
     let aborted = false;
     let stopping: Promise<void> | null = null;

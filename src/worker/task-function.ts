@@ -211,14 +211,11 @@ async function runClaimedTry(payload: TaskPayload, deps: TaskFunctionDeps, claim
       airflowContextEnv: airflowContextEnv(payload),
       abortSignal: abort.signal,
       timeoutSeconds: payload.timeout_seconds,
-      onProcessGroup: (pgid) => {
+      onProcessGroup: (pgid, startTime) => {
         running.operator_pgid = pgid;
-        const start = readProcessStat(pgid)?.startTime;
-        if (start !== undefined) running.operator_start = start;
-        // The write waits for the caller to return: it acknowledges the group to the forking helper first
-        // (process-group.ts), which may reap the leader only then, so a short command's exit is not held
-        // up by a database write.
-        queueMicrotask(publishRunning);
+        const start = startTime ?? readProcessStat(pgid)?.startTime;
+        if (start !== undefined && start !== null) running.operator_start = start;
+        publishRunning();
       },
       afterReport: (cleanup) => cleanups.push(cleanup),
     };
