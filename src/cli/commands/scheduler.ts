@@ -4,10 +4,10 @@ import { localEnvironmentPaths } from '../../providers/local/paths.js';
 import { LocalProvider } from '../../providers/local/provider.js';
 import { schedulerIsRunning } from '../../providers/local/wake.js';
 import { runSchedulerLoop } from '../../runtime/scheduler-loop.js';
-import { summariseTick } from '../../runtime/tick-once.js';
 import { UserInputError } from '../../service/errors.js';
 import { debugEnabled, EXIT } from '../errors.js';
 import { EnvCommand, envFlag } from '../base-command.js';
+import { TickLines } from '../tick-lines.js';
 
 export default class Scheduler extends EnvCommand {
   static override description =
@@ -24,7 +24,11 @@ export default class Scheduler extends EnvCommand {
     'until-idle': Flags.boolean({ summary: 'Return once no run is queued or running and no task is in flight.', default: false }),
     timeout: Flags.integer({ summary: 'Return after this many seconds (exit code 3 with --until-idle if not idle by then).', min: 1, helpValue: 'SEC' }),
     interval: Flags.string({ summary: 'Seconds between ticks (default: scheduler.interval_seconds).', helpValue: 'SEC' }),
-    quiet: Flags.boolean({ char: 'q', summary: 'Do not print a line per tick.', default: false }),
+    quiet: Flags.boolean({
+      char: 'q',
+      summary: 'Do not print a line per tick (without it, reports-only ticks that follow each other within a second share one line).',
+      default: false,
+    }),
   };
 
   async run(): Promise<void> {
@@ -57,6 +61,7 @@ export default class Scheduler extends EnvCommand {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     process.stderr.write(`Scheduler for ${environment.name} started (interval ${interval ?? environment.config.scheduler.interval_seconds}s)\n`);
+    const tickLines = new TickLines((line) => process.stderr.write(line));
     try {
       const result = await runSchedulerLoop({
         env: environment.name,
@@ -68,9 +73,10 @@ export default class Scheduler extends EnvCommand {
         signal: controller.signal,
         ...(interval !== undefined ? { intervalSeconds: interval } : {}),
         onTick: (tickResult, n) => {
-          if (!flags.quiet) process.stderr.write(`tick ${n}: ${summariseTick(tickResult)}\n`);
+          if (!flags.quiet) tickLines.add(tickResult, n);
         },
       });
+      tickLines.flush();
       process.stderr.write(`Scheduler stopped (${result.exit}) after ${result.ticks} ticks${result.failedTicks ? `, ${result.failedTicks} failed` : ''}\n`);
       if (result.exit === 'timeout' && flags['until-idle']) {
         process.stderr.write(`Error: environment ${environment.name} was not idle after ${flags.timeout}s\n`);
@@ -78,6 +84,7 @@ export default class Scheduler extends EnvCommand {
       }
       if (result.exit === 'stopped' && interrupts > 0) this.exit(EXIT.interrupted);
     } finally {
+      tickLines.flush();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
