@@ -55,7 +55,8 @@ async function attemptRun(home, env, via) {
   let ticks;
   if (via === 'cli') {
     scheduler = await cli(home, ['scheduler', '--env', env, '--until-idle', '--timeout', String(SCHEDULER_TIMEOUT_S)], limits);
-    ticks = (scheduler.stderr.match(/^tick \d+:/gm) ?? []).length;
+    // The closing line counts them: reports-only ticks in quick succession share one `tick A-B:` line.
+    ticks = Number(/^Scheduler stopped \(\w+\) after (\d+) ticks/m.exec(scheduler.stderr)?.[1] ?? NaN);
   } else {
     scheduler = await run(process.execPath, [LOOP_HOST, '--home', home, '--env', env, '--timeout', String(SCHEDULER_TIMEOUT_S)], limits);
     ticks = scheduler.code === 0 ? JSON.parse(scheduler.stdout).ticks : NaN;
