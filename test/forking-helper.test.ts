@@ -179,6 +179,25 @@ describe.skipIf(process.platform !== 'linux').each(KINDS)('the forking helper in
     }
   });
 
+  it("reads the start time after the command name's last parenthesis (a name may hold one)", async () => {
+    const program = kind === 'perl' ? ['perl', '-e', FORKING_HELPER_PROGRAM, '0', String(process.pid)] : [PYTHON!, '-I', '-S', '-c', PYTHON_FORKING_HELPER_PROGRAM, '1', String(process.pid)];
+    const helper = spawn(program[0]!, program.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+    let replies = '';
+    helper.stdout.on('data', (chunk: Buffer) => (replies += chunk.toString()));
+    const script = path.join(dir, 'odd) name');
+    fs.writeFileSync(script, '#!/bin/sh\nsleep 5\n', { mode: 0o755 });
+    const body = ['S', '1', dir, logPath, '1', script, `PATH=${process.env['PATH']}`].join('\0');
+    helper.stdin.write(`${Buffer.byteLength(body)}\n${body}`);
+    try {
+      const [, pid, start] = await until(() => /^P 1 (\d+) (\S+)$/m.exec(replies) ?? undefined);
+      groups.push(Number(pid));
+      expect(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('odd) name');
+      expect(start).toBe(String(readProcessStat(Number(pid))!.startTime));
+    } finally {
+      helper.kill('SIGKILL');
+    }
+  });
+
   it('serves concurrent starts, each with its own group and status', async () => {
     const runs = Array.from({ length: 8 }, (_, i) => {
       let pgid = 0;

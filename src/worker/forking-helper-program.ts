@@ -74,7 +74,7 @@ sub start_time {
   open(my $fh, '<', "/proc/$pid/stat") or return '-';
   my $stat = do { local $/; <$fh> };
   close($fh);
-  my ($rest) = $stat =~ /\)\s(.*)\z/s or return '-';
+  my ($rest) = $stat =~ /.*\)\s(.*)\z/s or return '-'; # the last ')': a command name may hold one
   my @fields = split(' ', $rest);
   return defined $fields[19] ? $fields[19] : '-';
 }
