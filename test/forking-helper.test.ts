@@ -179,6 +179,22 @@ describe.skipIf(process.platform !== 'linux').each(KINDS)('the forking helper in
     }
   });
 
+  it.skipIf(kind !== 'python')('writes the start and the exit of a command that ends within its exit grace in one reply', async () => {
+    // A grace of 10 s: `true` ends within it however loaded the machine is.
+    const helper = spawn(PYTHON!, ['-I', '-S', '-c', PYTHON_FORKING_HELPER_PROGRAM, '1', String(process.pid), '10'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const chunks: string[] = [];
+    helper.stdout.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+    try {
+      const argv = ['bash', '-c', 'true'];
+      const body = ['S', '1', dir, logPath, String(argv.length), ...argv, `PATH=${process.env['PATH']}`].join('\0');
+      helper.stdin.write(`${Buffer.byteLength(body)}\n${body}`);
+      const reply = await until(() => chunks.find((chunk) => chunk.includes('P 1 ')));
+      expect(reply).toMatch(/^P 1 \d+ \d+\nX 1 0 - 1\n$/);
+    } finally {
+      helper.kill('SIGKILL');
+    }
+  });
+
   it("reads the start time after the command name's last parenthesis (a name may hold one)", async () => {
     const program = kind === 'perl' ? ['perl', '-e', FORKING_HELPER_PROGRAM, '0', String(process.pid)] : [PYTHON!, '-I', '-S', '-c', PYTHON_FORKING_HELPER_PROGRAM, '1', String(process.pid)];
     const helper = spawn(program[0]!, program.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });

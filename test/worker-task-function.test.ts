@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claimKey, type TaskRecord } from '../src/executor/protocol.js';
 import { readXcom, runTaskFunction, writeXcom } from '../src/worker/index.js';
+import { findPythonInterpreter } from '../src/worker/find-on-path.js';
+import { preferForkingHelper, setPythonHelperExitGrace, sharedForkingHelper } from '../src/worker/forking-helper.js';
 import { groupAlive } from '../src/worker/process-group.js';
 import { logPath, xcomPath } from '../src/volume-layout.js';
 import { RUN_ID, bashTask, createHarness, makePayload, processExists, type Harness } from './worker-harness.js';
@@ -273,6 +275,29 @@ describe('BashOperator', () => {
 });
 
 describe('the try\'s lifecycle', () => {
+  it.skipIf(process.platform !== 'linux' || findPythonInterpreter() === null)(
+    'a command over by the time its start is reported goes from QUEUED to its final record, naming its group',
+    async () => {
+      // The Python helper with a long exit grace: `true` certainly ends before its start is reported.
+      sharedForkingHelper()?.close();
+      preferForkingHelper('python');
+      setPythonHelperExitGrace(10_000);
+      try {
+        harness = createHarness();
+        const payload = makePayload(bashTask({ bash_command: 'true' }));
+        await harness.dispatch(payload);
+        const final = await runTaskFunction(payload, { dict: harness.dict, volume: harness.volume, callId: 'c', requestTick: harness.requestTick });
+        expect(harness.dict.puts.map((put) => put.value.status)).toEqual(['SUCCESS']);
+        expect(final?.operator_pgid).toBeGreaterThan(1);
+        expect(final?.operator_start).toBeGreaterThan(0);
+      } finally {
+        sharedForkingHelper()?.close();
+        setPythonHelperExitGrace(2);
+        preferForkingHelper('perl');
+      }
+    },
+  );
+
   it('writes RUNNING, then commits log and XCom, then the final record, then asks for a tick', async () => {
     harness = createHarness();
     const payload = makePayload(bashTask({ bash_command: 'echo hello' }));

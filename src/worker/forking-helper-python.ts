@@ -8,7 +8,10 @@
  * job) that is most of an operator start, so a process that starts many operators (a warm worker) uses
  * this helper; it costs ~25 ms more than Perl to start, which a one-try task process would not earn back.
  *
- * Started as `python3 -I -S -c PROGRAM <1 on Linux, else 0> <task process pid>` with an empty environment.
+ * Started as `python3 -I -S -c PROGRAM <1 on Linux, else 0> <task process pid> [exit grace in seconds]` with
+ * an empty environment. After a start the helper waits up to the exit grace (default 2 ms) for the command
+ * to end, and if it does, writes its `P` and `X` replies together: a wide DAG's commands mostly end at once,
+ * and one wake-up of the task process then serves both (it also writes no RUNNING record for what is over).
  * posix_spawn has no chdir, so the helper (single-threaded, one start at a time) changes its own working
  * directory around each start. The log is opened here (a failure is an `E` reply, nothing runs) and
  * dup2'd onto the child's fds 1 and 2. A failed exec is the command's own failure, as in a shell and as
@@ -18,8 +21,9 @@
  * at once), so there is no window in which a SIGCHLD is noticed late.
  */
 export const PYTHON_FORKING_HELPER_PROGRAM = String.raw`
-import os, select, signal, sys
+import os, select, signal, sys, time
 linux, parent = sys.argv[1] == '1', int(sys.argv[2])
+EXIT_GRACE = float(sys.argv[3]) if len(sys.argv) > 3 else 0.002
 groups = {}    # request id -> process group id, until the task process (or an empty group) forgets it
 leaders = {}   # leader pid -> request id, until its exit is reported
 RESET = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE, signal.SIGXFSZ, signal.SIGCHLD)
@@ -32,8 +36,14 @@ def end_all():
             pass
     os._exit(0)
 
+outbox = []    # reply lines not yet written: written together, so one wake-up of the task process reads them
+
 def reply(line):
-    data = line.encode('utf-8', 'surrogateescape')
+    outbox.append(line)
+
+def flush():
+    data = ''.join(outbox).encode('utf-8', 'surrogateescape')
+    outbox.clear()
     while data:
         try:
             data = data[os.write(1, data):]
@@ -121,6 +131,21 @@ def start(rid, cwd, log, argc, *rest):
     groups[rid] = pid
     leaders[pid] = rid
     reply('P %s %d %s\n' % (rid, pid, start_time(pid)))
+    # A command that ends at once (most of a wide DAG's) is reported in the same write as its start.
+    deadline = time.monotonic() + EXIT_GRACE
+    while pid in leaders:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        if select.select([wake_r], [], [], remaining)[0]:
+            drain_wakeups()
+        reap()
+
+def drain_wakeups():
+    try:
+        os.read(wake_r, 4096)
+    except BlockingIOError:
+        pass
 
 def handle(kind, rid, *fields):
     rid = text(rid)
@@ -149,16 +174,15 @@ if linux:
 if os.getppid() != parent:
     end_all()  # the task process died before the request took effect
 reply('R\n')
+flush()
 
 pending = b''
 while True:
     reap()
+    flush()
     readable = select.select([0, wake_r], [], [])[0]
     if wake_r in readable:
-        try:
-            os.read(wake_r, 4096)
-        except BlockingIOError:
-            pass
+        drain_wakeups()
     if 0 not in readable:
         continue
     chunk = os.read(0, 65536)

@@ -50,6 +50,8 @@ export interface StartedLeader {
    */
   startTime: number | null;
   exited: Promise<LeaderExit>;
+  /** True once the helper has reported the leader's exit (it may come in the same reply as the start). */
+  hasExited(): boolean;
   /**
    * The try is over: the helper forgets the group, so its death no longer kills that (reusable) id. A no-op
    * when the helper already forgot it (nothing of the group was left when the leader was reaped).
@@ -75,10 +77,22 @@ export interface HelperInterpreter {
   path: string;
 }
 
+/**
+ * How long the Python helper waits, after a start, for the command to end before it replies with the pid
+ * alone (forking-helper-python.ts). Tests set a long one to make "ended at once" certain.
+ */
+let pythonExitGraceMs = 2;
+
+/** For helpers started from now on. */
+export function setPythonHelperExitGrace(ms: number): void {
+  pythonExitGraceMs = ms;
+}
+
 function helperArguments(kind: HelperKind): string[] {
   if (kind === 'python') {
     // -I: no PYTHON* variables, no user site; -S: no site (nothing to import but the standard library).
-    return ['-I', '-S', '-c', PYTHON_FORKING_HELPER_PROGRAM, process.platform === 'linux' ? '1' : '0', String(process.pid)];
+    const linux = process.platform === 'linux' ? '1' : '0';
+    return ['-I', '-S', '-c', PYTHON_FORKING_HELPER_PROGRAM, linux, String(process.pid), String(pythonExitGraceMs / 1000)];
   }
   const prctl = process.platform === 'linux' ? (PRCTL_SYSCALL[process.arch] ?? 0) : 0;
   return ['-e', FORKING_HELPER_PROGRAM, String(prctl), String(process.pid)];
@@ -181,7 +195,8 @@ export class ForkingHelper {
         pid: null,
         exited: false,
         forgotten: false,
-        onStarted: (pid, startTime) => resolve({ pid, startTime, exited, release: () => this.release(id) }),
+        onStarted: (pid, startTime) =>
+          resolve({ pid, startTime, exited, hasExited: () => this.runs.get(id)?.exited ?? true, release: () => this.release(id) }),
         onFailed: reject,
         onExit,
       });

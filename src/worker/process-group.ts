@@ -37,9 +37,10 @@ export interface ProcessGroupOptions {
   /**
    * Called with the group's id once it runs, so the try can record it (the tick ends a zombie's group), and
    * the leader's start time (clock ticks since boot) that tells this group from a later one under the same
-   * id. The leader may have ended already.
+   * id. `exited`: the leader's exit was reported with its start (it ran for a moment); nothing is running
+   * to announce, and what it may have left in its group is stopped below, like after any exit.
    */
-  onSpawn?: (pgid: number, startTime: number | null) => void;
+  onSpawn?: (pgid: number, startTime: number | null, exited: boolean) => void;
 }
 
 export interface ProcessGroupResult {
@@ -116,6 +117,8 @@ interface Leader {
   pid: number;
   startTime: number | null;
   exited: Promise<LeaderExit>;
+  /** The exit is known already: the command ended before its start was reported (see the helpers). */
+  hasExited(): boolean;
   release(): void;
 }
 
@@ -161,7 +164,9 @@ function spawnLeader(options: ProcessGroupOptions): Promise<Leader> {
     // Emitted instead of a pid when the spawn failed (once started, we never signal it through `child`).
     child.once('error', (error) => reject(new ProcessStartError(`Could not start ${options.command}: ${error.message}`, { cause: error })));
     // Still unreaped here (Node reaps on a later turn of the event loop), so /proc has its start time.
-    if (child.pid !== undefined) resolve({ pid: child.pid, startTime: readProcessStat(child.pid)?.startTime ?? null, exited, release: () => {} });
+    if (child.pid !== undefined) {
+      resolve({ pid: child.pid, startTime: readProcessStat(child.pid)?.startTime ?? null, exited, hasExited: () => false, release: () => {} });
+    }
   });
 }
 
@@ -170,7 +175,7 @@ export async function runProcessGroup(options: ProcessGroupOptions): Promise<Pro
   const leader = await startLeader(options);
   const pgid = leader.pid;
   try {
-    options.onSpawn?.(pgid, leader.startTime);
+    options.onSpawn?.(pgid, leader.startTime, leader.hasExited());
     let timedOut = false;
     let aborted = false;
     let stopping: Promise<void> | null = null;

@@ -172,7 +172,8 @@ async function runClaimedTry(payload: TaskPayload, deps: TaskFunctionDeps, claim
   // RUNNING is written once the operator's process group exists, naming it (the tick ends a dead try's
   // group from it), so one write says both; heartbeats follow from there. Until then the claimed try stays
   // QUEUED: preparing it (log, template rendering) takes a millisecond or two. An operator that never
-  // starts a process (EmptyOperator, a template error) goes straight to its final record.
+  // starts a process (EmptyOperator, a template error), or whose command was over by the time its start
+  // was reported, goes straight to its final record.
   let runningWritten: Promise<void> | null = null;
   const publishRunning = (): void => {
     if (runningWritten !== null) {
@@ -211,11 +212,13 @@ async function runClaimedTry(payload: TaskPayload, deps: TaskFunctionDeps, claim
       airflowContextEnv: airflowContextEnv(payload),
       abortSignal: abort.signal,
       timeoutSeconds: payload.timeout_seconds,
-      onProcessGroup: (pgid, startTime) => {
+      onProcessGroup: (pgid, startTime, exited) => {
         running.operator_pgid = pgid;
         const start = startTime ?? readProcessStat(pgid)?.startTime;
         if (start !== undefined && start !== null) running.operator_start = start;
-        publishRunning();
+        // A command that was over by the time its start was reported goes from QUEUED to its final record,
+        // like an operator that starts no process: a RUNNING record would say what is no longer true.
+        if (!exited) publishRunning();
       },
       afterReport: (cleanup) => cleanups.push(cleanup),
     };

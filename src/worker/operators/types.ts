@@ -19,7 +19,7 @@ export interface OperatorContext {
   /** Seconds; null or <= 0 means none. */
   timeoutSeconds: number | null;
   /** Receives the operator's process group id as soon as it runs (recorded for the tick; see heartbeat.ts). */
-  onProcessGroup?: (pgid: number, startTime: number | null) => void;
+  onProcessGroup?: (pgid: number, startTime: number | null, exited: boolean) => void;
   /**
    * Housekeeping that nothing reads (removing an empty temporary folder): run once the try has reported,
    * off the path between the operator's exit and the report.
