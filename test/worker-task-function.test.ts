@@ -65,6 +65,29 @@ describe('claiming a try', () => {
     expect((await harness.dict.get<TaskRecord>(payload.key))?.status).toBe('QUEUED');
   });
 
+  it('a claimer that read QUEUED and stalled while the other spawn ran, reported and was reconciled runs nothing', async () => {
+    harness = createHarness();
+    const payload = makePayload(markerTask(harness));
+    await harness.dispatch(payload);
+    // The stalled claimer's read happened; before it writes its claim, the whole other life of the try
+    // passes: claimed, ran, reported, and the tick recorded it and deleted report and claim.
+    const dict = harness.dict;
+    const putIfAbsent = dict.putIfAbsent.bind(dict);
+    dict.putIfAbsent = async (key, value) => {
+      if (key === claimKey(payload) && (await dict.get(payload.key)) !== undefined) {
+        await putIfAbsent(key, { token: payload.token, call_id: 'other', claimed_at: 'x' });
+        await dict.put(payload.key, { ...(await dict.get<TaskRecord>(payload.key))!, status: 'SUCCESS' });
+        await dict.delete(payload.key);
+        await dict.delete(claimKey(payload));
+      }
+      return putIfAbsent(key, value);
+    };
+    expect(await run(harness, payload)).toBeNull();
+    expect(ran(harness)).toBe(0);
+    // Its late claim is taken back: nothing of the try is left in the dict.
+    expect(await dict.get(claimKey(payload))).toBeUndefined();
+  });
+
   it('two spawns of the same try: exactly one runs', async () => {
     harness = createHarness();
     const payload = makePayload(markerTask(harness));
