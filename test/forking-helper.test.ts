@@ -311,7 +311,12 @@ describe.skipIf(process.platform !== 'linux' || PRCTL_SYSCALL[process.arch] === 
       const text = fs.existsSync(path.join(dir, 'operator')) ? fs.readFileSync(path.join(dir, 'operator'), 'utf8') : '';
       return text.endsWith('\n') && Number(text);
     });
-    expect(fs.readFileSync(path.join(dir, 'replies'), 'utf8')).toMatch(new RegExp(`^R\nP 1 ${operator} \\d+\n$`));
+    // The start reply may follow the operator's first line by the Python helper's exit grace.
+    const replies = await until(() => {
+      const text = fs.readFileSync(path.join(dir, 'replies'), 'utf8');
+      return text.includes('P 1 ') && text.endsWith('\n') && text;
+    });
+    expect(replies).toMatch(new RegExp(`^R\nP 1 ${operator} \\d+\n$`));
     expect(readProcessStat(operator)?.pgrp).toBe(operator);
     task.kill('SIGKILL');
     await until(() => !alive(operator), 2_500);
