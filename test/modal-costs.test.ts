@@ -97,5 +97,7 @@ it('counts the API calls and volume syncs of an idle tick and of a busy one', as
   // A tick that dispatches one try, and one that reconciles its report.
   expect(dispatch.rpcs).toBeLessThanOrEqual(25);
   expect(reconcile.rpcs).toBeLessThanOrEqual(18);
+  // A bash try: claim (two reads of the record around the claim write), RUNNING, final, the preemption check.
+  expect(task.rpcs).toBeLessThanOrEqual(12);
   expect(fake.callsOf('run_task')).toHaveLength(1);
 });
