@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from './helpers/cli.js';
 import { readProcessStat, signalGroup } from '../src/process-table.js';
 import { findPythonInterpreter } from '../src/worker/find-on-path.js';
 import { PRCTL_SYSCALL, preferForkingHelper, sharedForkingHelper, type HelperKind } from '../src/worker/forking-helper.js';
@@ -23,14 +24,32 @@ import { groupAlive, ProcessStartError, runProcessGroup, type ProcessGroupOption
 const DIST_PROCESS_GROUP = path.resolve(import.meta.dirname, '../dist/worker/process-group.js');
 const DIST_FORKING_HELPER = path.resolve(import.meta.dirname, '../dist/worker/forking-helper.js');
 
-async function until<T>(probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+const until = <T>(probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> => eventually(probe, timeoutMs);
+
+/** A request as the task process frames it: `<byte length>\n` and the fields joined by NUL. */
+function frameRequest(fields: readonly string[]): string {
+  const body = fields.join('\0');
+  return `${Buffer.byteLength(body)}\n${body}`;
+}
+
+/** An `S` request's fields: start `argv` in `dir` with its output appended to `log`, on our PATH. */
+function startRequest(id: string, dir: string, log: string, argv: readonly string[]): string[] {
+  return ['S', id, dir, log, String(argv.length), ...argv, `PATH=${process.env['PATH']}`];
+}
+
+/**
+ * A helper program talked to directly over its pipes (the tests of the protocol itself): its replies as
+ * they were read (one string per read), and a way to send it requests. `extraArgs` follow the usual ones.
+ */
+function startHelperProgram(kind: HelperKind, extraArgs: readonly string[] = []) {
+  const program =
+    kind === 'perl'
+      ? ['perl', '-e', FORKING_HELPER_PROGRAM, '0', String(process.pid)]
+      : [PYTHON!, '-I', '-S', '-c', PYTHON_FORKING_HELPER_PROGRAM, '1', String(process.pid)];
+  const child = spawn(program[0]!, [...program.slice(1), ...extraArgs], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const chunks: string[] = [];
+  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+  return { child, chunks, replies: () => chunks.join(''), request: (fields: readonly string[]) => child.stdin.write(frameRequest(fields)) };
 }
 
 function alive(pid: number): boolean {
@@ -148,69 +167,51 @@ describe.skipIf(process.platform !== 'linux').each(KINDS)('the forking helper in
 
   it("says in the exit reply whether it forgot the group itself; a group with a process left waits for the caller's release", async () => {
     // Talks the protocol to the program directly: nothing but `true`, then a command that leaves a sleeper.
-    const program = kind === 'perl' ? ['perl', '-e', FORKING_HELPER_PROGRAM, '0', String(process.pid)] : [PYTHON!, '-I', '-S', '-c', PYTHON_FORKING_HELPER_PROGRAM, '1', String(process.pid)];
-    const helper = spawn(program[0]!, program.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
-    let replies = '';
-    helper.stdout.on('data', (chunk: Buffer) => (replies += chunk.toString()));
-    const request = (fields: string[]) => {
-      const body = fields.join('\0');
-      helper.stdin.write(`${Buffer.byteLength(body)}\n${body}`);
-    };
-    const start = (id: string, command: string) => {
-      const argv = ['bash', '-c', command];
-      request(['S', id, dir, logPath, String(argv.length), ...argv, `PATH=${process.env['PATH']}`]);
-    };
+    const helper = startHelperProgram(kind);
+    const start = (id: string, command: string) => helper.request(startRequest(id, dir, logPath, ['bash', '-c', command]));
     try {
       start('1', 'true');
-      const done = await until(() => /^X 1 .*\n/m.exec(replies)?.[0]);
+      const done = await until(() => /^X 1 .*\n/m.exec(helper.replies())?.[0]);
       expect(done).toBe('X 1 0 - 1\n');
-      expect(replies).toMatch(/^P 1 \d+ \d+$/m);
+      expect(helper.replies()).toMatch(/^P 1 \d+ \d+$/m);
       const background = path.join(dir, 'background');
       start('2', `sleep 30 & echo $! > ${background}`);
-      expect(await until(() => /^X 2 .*\n/m.exec(replies)?.[0])).toBe('X 2 0 - 0\n');
+      expect(await until(() => /^X 2 .*\n/m.exec(helper.replies())?.[0])).toBe('X 2 0 - 0\n');
       const sleeper = Number(fs.readFileSync(background, 'utf8'));
-      groups.push(Number(/^P 2 (\d+)/m.exec(replies)![1]));
+      groups.push(Number(/^P 2 (\d+)/m.exec(helper.replies())![1]));
       expect(alive(sleeper)).toBe(true);
       // Not forgotten: EOF (its task process gone) still ends that group.
-      helper.stdin.end();
+      helper.child.stdin.end();
       await until(() => !alive(sleeper));
     } finally {
-      helper.kill('SIGKILL');
+      helper.child.kill('SIGKILL');
     }
   });
 
   it.skipIf(kind !== 'python')('writes the start and the exit of a command that ends within its exit grace in one reply', async () => {
     // A grace of 10 s: `true` ends within it however loaded the machine is.
-    const helper = spawn(PYTHON!, ['-I', '-S', '-c', PYTHON_FORKING_HELPER_PROGRAM, '1', String(process.pid), '10'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const chunks: string[] = [];
-    helper.stdout.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+    const helper = startHelperProgram(kind, ['10']);
     try {
-      const argv = ['bash', '-c', 'true'];
-      const body = ['S', '1', dir, logPath, String(argv.length), ...argv, `PATH=${process.env['PATH']}`].join('\0');
-      helper.stdin.write(`${Buffer.byteLength(body)}\n${body}`);
-      const reply = await until(() => chunks.find((chunk) => chunk.includes('P 1 ')));
+      helper.request(startRequest('1', dir, logPath, ['bash', '-c', 'true']));
+      const reply = await until(() => helper.chunks.find((chunk) => chunk.includes('P 1 ')));
       expect(reply).toMatch(/^P 1 \d+ \d+\nX 1 0 - 1\n$/);
     } finally {
-      helper.kill('SIGKILL');
+      helper.child.kill('SIGKILL');
     }
   });
 
   it("reads the start time after the command name's last parenthesis (a name may hold one)", async () => {
-    const program = kind === 'perl' ? ['perl', '-e', FORKING_HELPER_PROGRAM, '0', String(process.pid)] : [PYTHON!, '-I', '-S', '-c', PYTHON_FORKING_HELPER_PROGRAM, '1', String(process.pid)];
-    const helper = spawn(program[0]!, program.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
-    let replies = '';
-    helper.stdout.on('data', (chunk: Buffer) => (replies += chunk.toString()));
+    const helper = startHelperProgram(kind);
     const script = path.join(dir, 'odd) name');
     fs.writeFileSync(script, '#!/bin/sh\nsleep 5\n', { mode: 0o755 });
-    const body = ['S', '1', dir, logPath, '1', script, `PATH=${process.env['PATH']}`].join('\0');
-    helper.stdin.write(`${Buffer.byteLength(body)}\n${body}`);
+    helper.request(startRequest('1', dir, logPath, [script]));
     try {
-      const [, pid, start] = await until(() => /^P 1 (\d+) (\S+)$/m.exec(replies) ?? undefined);
+      const [, pid, start] = await until(() => /^P 1 (\d+) (\S+)$/m.exec(helper.replies()) ?? undefined);
       groups.push(Number(pid));
       expect(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('odd) name');
       expect(start).toBe(String(readProcessStat(Number(pid))!.startTime));
     } finally {
-      helper.kill('SIGKILL');
+      helper.child.kill('SIGKILL');
     }
   });
 
@@ -303,8 +304,7 @@ describe.skipIf(process.platform !== 'linux' || PRCTL_SYSCALL[process.arch] === 
     fs.writeFileSync(path.join(dir, 'helper'), kind === 'perl' ? FORKING_HELPER_PROGRAM : PYTHON_FORKING_HELPER_PROGRAM);
     const helperCommand = kind === 'perl' ? 'perl helper' : `${PYTHON} -I -S helper`;
     const argv = ['bash', '-c', `echo $$ > ${dir}/operator; sleep 300`];
-    const body = ['S', '1', dir, path.join(dir, 'out.log'), String(argv.length), ...argv, `PATH=${process.env['PATH']}`].join('\0');
-    fs.writeFileSync(path.join(dir, 'frame'), `${Buffer.byteLength(body)}\n${body}`);
+    fs.writeFileSync(path.join(dir, 'frame'), frameRequest(startRequest('1', dir, path.join(dir, 'out.log'), argv)));
     const deathArgument = kind === 'perl' ? String(PRCTL_SYSCALL[process.arch]) : '1';
     const task = spawn('bash', ['-c', FIFO_TASK_PROCESS, 'task', dir, deathArgument], { stdio: 'ignore', env: { ...process.env, HELPER: helperCommand } });
     const operator = await until(() => {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from './helpers/cli.js';
 import type { TaskRecord } from '../src/executor/protocol.js';
 import { silentLogger } from '../src/logger.js';
 import { readProcessStat, signalGroup } from '../src/process-table.js';
@@ -46,15 +47,7 @@ for (const [i, command] of commands.entries()) {
 }
 `;
 
-async function until<T>(probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const until = <T>(probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> => eventually(probe, timeoutMs);
 
 describe('operator process groups', () => {
   let dir: string;
