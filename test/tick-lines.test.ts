@@ -1,37 +1,10 @@
 /** The scheduler command's tick lines: reports-only ticks in quick succession share one line. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TickLines } from '../src/cli/tick-lines.js';
-import type { TickResult } from '../src/scheduler/tick.js';
+import { emptyCounters, type TickResult } from '../src/scheduler/tick.js';
 
 function tick(overrides: Partial<TickResult>): TickResult {
-  return {
-    ran: true,
-    leaseLost: false,
-    passes: 1,
-    fullPass: false,
-    fullPassNeeded: false,
-    requestedAgain: false,
-    manifestsParsed: 0,
-    importErrors: 0,
-    commandsApplied: 0,
-    commandsFailed: 0,
-    runsCreated: 0,
-    runsStarted: 0,
-    runsFinished: 0,
-    runsTimedOut: 0,
-    reportsReconciled: 0,
-    zombies: 0,
-    queuedTimeouts: 0,
-    tasksScheduled: 0,
-    tasksSkipped: 0,
-    tasksUpstreamFailed: 0,
-    emptySucceeded: 0,
-    dispatched: 0,
-    adopted: 0,
-    spawnErrors: 0,
-    backfillsCompleted: 0,
-    ...overrides,
-  } as TickResult;
+  return { ran: true, leaseLost: false, passes: 1, fullPass: false, fullPassNeeded: false, requestedAgain: false, ...emptyCounters(), ...overrides };
 }
 
 const report = tick({ reportsReconciled: 1, dispatched: 1 });

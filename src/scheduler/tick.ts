@@ -102,7 +102,7 @@ export interface TickResult {
 
 type Counters = Omit<TickResult, 'ran' | 'leaseLost' | 'passes' | 'fullPass' | 'fullPassNeeded' | 'requestedAgain'>;
 
-function emptyCounters(): Counters {
+export function emptyCounters(): Counters {
   return {
     manifestsParsed: 0,
     importErrors: 0,
