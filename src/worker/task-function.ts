@@ -7,7 +7,6 @@
 import os from 'node:os';
 import type { TaskPayload, TaskRecord } from '../executor/protocol.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { readProcessStat } from '../process-table.js';
 import { systemClock, type Clock, type StateDict, type VolumeMount } from '../providers/ports.js';
 import { claimTry } from './claim.js';
 import { Heartbeat } from './heartbeat.js';
@@ -214,8 +213,8 @@ async function runClaimedTry(payload: TaskPayload, deps: TaskFunctionDeps, claim
       timeoutSeconds: payload.timeout_seconds,
       onProcessGroup: (pgid, startTime, exited) => {
         running.operator_pgid = pgid;
-        const start = startTime ?? readProcessStat(pgid)?.startTime;
-        if (start !== undefined && start !== null) running.operator_start = start;
+        // Read from /proc by whoever started the leader (the forking helper, or process-group.ts itself).
+        if (startTime !== null) running.operator_start = startTime;
         // A command that was over by the time its start was reported goes from QUEUED to its final record,
         // like an operator that starts no process: a RUNNING record would say what is no longer true.
         if (!exited) publishRunning();
