@@ -39,6 +39,8 @@ export interface LeaderExit {
   signal: NodeJS.Signals | null;
   /** The signal's number, when Node has no name for it (a real-time signal). */
   signalNumber?: number;
+  /** The helper found no process left in the leader's group when it reaped it: there is nothing to stop. */
+  groupEmpty?: boolean;
 }
 
 export interface StartedLeader {
@@ -254,6 +256,7 @@ export class ForkingHelper {
         code: code === undefined || code === '-' ? null : Number(code),
         signal: signalNumber === null ? null : signalName(signalNumber),
         ...(signalNumber === null ? {} : { signalNumber }),
+        ...(run.forgotten ? { groupEmpty: true } : {}),
       });
     }
   }

@@ -205,7 +205,8 @@ export async function runProcessGroup(options: ProcessGroupOptions): Promise<Pro
     }
     let strayProcessesStopped = false;
     if (stopping) await stopping;
-    else if (groupAlive(pgid)) {
+    // The helper says so when it already looked (an empty group cannot gain members again).
+    else if (!exit.groupEmpty && groupAlive(pgid)) {
       // The leader is done but something it started in the background is still running: a try owns
       // everything it starts, and a finished try must not leave processes behind.
       strayProcessesStopped = true;
