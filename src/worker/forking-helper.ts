@@ -192,16 +192,16 @@ export class ForkingHelper {
     return new Promise((resolve, reject) => {
       let onExit: (exit: LeaderExit) => void = () => {};
       const exited = new Promise<LeaderExit>((resolveExit) => (onExit = resolveExit));
-      this.runs.set(id, {
+      const run: Run = {
         command: request.command,
         pid: null,
         exited: false,
         forgotten: false,
-        onStarted: (pid, startTime) =>
-          resolve({ pid, startTime, exited, hasExited: () => this.runs.get(id)?.exited ?? true, release: () => this.release(id) }),
+        onStarted: (pid, startTime) => resolve({ pid, startTime, exited, hasExited: () => run.exited, release: () => this.release(id) }),
         onFailed: reject,
         onExit,
-      });
+      };
+      this.runs.set(id, run);
       this.updateRef();
       this.child.stdin.write(message);
     });
