@@ -53,7 +53,9 @@ if (payload.task_id === 'with_child') {
   fs.writeFileSync(path.join(dir, 'grandchild'), String(child.pid));
 }
 if (payload.task_id === 'env') fs.writeFileSync(path.join(dir, 'env.json'), JSON.stringify(process.env));
-fs.writeFileSync(path.join(dir, 'started-' + payload.task_id), String(process.pid));
+// Written aside and renamed: a test that sees the file by name reads the whole pid.
+fs.writeFileSync(path.join(dir, '.pid-' + payload.task_id), String(process.pid));
+fs.renameSync(path.join(dir, '.pid-' + payload.task_id), path.join(dir, 'started-' + payload.task_id));
 const timer = setInterval(() => { if (fs.existsSync(path.join(dir, 'release'))) process.exit(0); }, 20);
 `;
 
@@ -66,7 +68,8 @@ const dir = process.env.FAKE_TASK_DIR;
 process.on('disconnect', () => process.exit(0));
 process.on('message', async (message) => {
   if (message.payload.task_id === 'helper_operator') await startHelperOperator(dir);
-  fs.writeFileSync(path.join(dir, 'started-' + message.payload.task_id), String(process.pid));
+  fs.writeFileSync(path.join(dir, '.pid-' + message.payload.task_id), String(process.pid));
+  fs.renameSync(path.join(dir, '.pid-' + message.payload.task_id), path.join(dir, 'started-' + message.payload.task_id));
   const timer = setInterval(() => {
     if (!fs.existsSync(path.join(dir, 'release'))) return;
     clearInterval(timer);
