@@ -223,7 +223,8 @@ describe.runIf(factory)('ticks from many processes on one PostgreSQL database', 
           [`${db.location.applicationName}:child-%`],
         );
         killed += Number(result.rows[0]?.n ?? 0);
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        // Often enough to meet a busy session in every run: at 100 ms the ticks could all finish between looks.
+        await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
     let results: ChildResult[];
