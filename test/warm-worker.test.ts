@@ -80,26 +80,34 @@ describe('a try run by a warm worker', () => {
   /** The folder a `pwd` try ran in, from its return_value XCom. */
   const ranIn = (payload: TaskPayload) => String(readXcom(localEnvironmentPaths('w', home).volume, payload, 'return_value')?.value);
 
-  it("removes a try's temporary folder after its done, and before it exits when its loop is gone", async () => {
+  it("gives a try's emptied temporary folder to its next try, a used one to nobody, and removes them when it exits", async () => {
     const worker = startWorker();
     expect(await nextMessage(worker.child)).toEqual({ type: 'ready' });
-    const first = await dispatch(dict, 'pwd');
-    const done = nextMessage(worker.child);
-    worker.child.send({ type: 'run', payload: first, callId: 'local-1-1' });
-    expect(await done).toMatchObject({ type: 'done', status: 'SUCCESS' });
-    const firstDir = ranIn(first);
+    const runTry = async (command: string, taskId: string, callId: string) => {
+      const payload = await dispatch(dict, command, taskId);
+      const done = nextMessage(worker.child);
+      worker.child.send({ type: 'run', payload, callId });
+      expect(await done).toMatchObject({ type: 'done', status: 'SUCCESS' });
+      return ranIn(payload);
+    };
+    const firstDir = await runTry('pwd', 'first', 'local-1-1');
     expect(path.basename(firstDir)).toMatch(/^airflowtmp/);
-    const deadline = Date.now() + 5_000;
-    while (fs.existsSync(firstDir) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Kept, empty, for the next try (removing and making a folder per try is what this saves).
+    expect(fs.readdirSync(firstDir)).toEqual([]);
+    expect(await runTry('touch left-behind; pwd', 'second', 'local-1-2')).toBe(firstDir);
+    // That try left a file: the next one gets a new folder, and the used one is gone.
+    const thirdDir = await runTry('pwd', 'third', 'local-1-3');
+    expect(thirdDir).not.toBe(firstDir);
     expect(fs.existsSync(firstDir)).toBe(false);
 
-    const second = await dispatch(dict, 'sleep 0.3; pwd', 'second');
-    worker.child.send({ type: 'run', payload: second, callId: 'local-1-2' });
+    const last = await dispatch(dict, 'sleep 0.3; pwd', 'last');
+    worker.child.send({ type: 'run', payload: last, callId: 'local-1-4' });
     await new Promise((resolve) => setTimeout(resolve, 100));
     worker.child.disconnect();
     expect(await worker.exited).toBe(0);
-    expect((await dict.get<TaskRecord>(second.key))?.status).toBe('SUCCESS');
-    expect(fs.existsSync(ranIn(second))).toBe(false);
+    expect((await dict.get<TaskRecord>(last.key))?.status).toBe('SUCCESS');
+    expect(ranIn(last)).toBe(thirdDir);
+    expect(fs.existsSync(thirdDir)).toBe(false);
   });
 
   it('asks through the state dict when its loop went away during the try, then exits', async () => {

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import type { TaskPayload } from '../executor/protocol.js';
 import { stderrLogger } from '../logger.js';
 import { preferForkingHelper, sharedForkingHelper } from '../worker/forking-helper.js';
+import { keepTemporaryCwds } from '../worker/temporary-cwd.js';
 import { stopOnSignals } from './child-groups.js';
 import { openLocalTaskPorts } from './task-ports.js';
 
@@ -29,6 +30,8 @@ stopOnSignals();
 // started now, while the worker waits for its first try, rather than by that try.
 preferForkingHelper('python');
 sharedForkingHelper();
+// A try's empty temporary folder serves the next try (worker/temporary-cwd.ts); removed when we exit.
+keepTemporaryCwds();
 const logger = stderrLogger({ debug: process.env.AIRFLOW_SERVERLESS_DEBUG === '1' });
 // Set by the running try's tick request; sent along with its `done`.
 let tickWanted = false;

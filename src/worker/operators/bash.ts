@@ -3,12 +3,12 @@
  * line pushed as XCom, exit codes mapped as Airflow does (0 success, `skip_on_exit_code` skipped, else failed).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { BashOperatorArgs } from '../../dag/model.js';
 import { taskBaseEnvironment } from '../../task-environment.js';
 import { DAGS_DIR } from '../../volume-layout.js';
 import { runProcessGroup } from '../process-group.js';
+import { giveBackTemporaryCwd, takeTemporaryCwd } from '../temporary-cwd.js';
 import { pyStr } from '../python-str.js';
 import { TemplateRenderError, hasTemplateSyntax, renderTemplate } from '../templating.js';
 import { interruptedOutcome, type OperatorContext, type OperatorOutcome } from './types.js';
@@ -79,15 +79,6 @@ export function bashEnvironment(args: BashOperatorArgs, rendered: RenderedBashFi
   return { ...base, ...ctx.airflowContextEnv };
 }
 
-/** Usually still empty: a plain rmdir is one syscall, where a recursive rm walks the tree first. */
-function removeTemporaryCwd(dir: string): void {
-  try {
-    fs.rmdirSync(dir);
-  } catch {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 function failure(error: string, exitCode: number | null = null): OperatorOutcome {
   return { status: 'FAILED', exit_code: exitCode, error };
 }
@@ -100,7 +91,7 @@ export async function runBash(args: BashOperatorArgs, rendered: RenderedBashFiel
     if (!fs.existsSync(cwd)) return failure(`Can not find the cwd: ${rendered.cwd}`);
     if (!fs.statSync(cwd).isDirectory()) return failure(`The cwd ${rendered.cwd} must be a directory`);
   } else {
-    temporaryCwd = cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'airflowtmp'));
+    temporaryCwd = cwd = takeTemporaryCwd();
   }
 
   try {
@@ -137,7 +128,7 @@ export async function runBash(args: BashOperatorArgs, rendered: RenderedBashFiel
     // Private to this try, so nobody waits for it to go: after the report.
     if (temporaryCwd) {
       const dir = temporaryCwd;
-      ctx.afterReport(() => removeTemporaryCwd(dir));
+      ctx.afterReport(() => giveBackTemporaryCwd(dir));
     }
   }
 }
