@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { useWriteAheadLog } from './sqlite-wal.js';
 import type { DatabaseBackend, Queryable, Row, SqlParam } from './backend.js';
 import { DatabaseUnavailableError, TransientDatabaseError } from './backend.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -63,8 +64,11 @@ export class SqliteBackend implements DatabaseBackend {
     }
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
     if (!options.readonly) {
-      this.db.pragma(`journal_mode = ${options.journalMode ?? 'wal'}`);
-      this.db.pragma('synchronous = NORMAL');
+      if ((options.journalMode ?? 'wal') === 'wal') useWriteAheadLog(this.db);
+      else {
+        this.db.pragma('journal_mode = DELETE');
+        this.db.pragma('synchronous = NORMAL');
+      }
     }
     this.db.pragma('foreign_keys = ON');
   }

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { useWriteAheadLog } from '../../db/sqlite-wal.js';
 import type { StateDict } from '../ports.js';
 
 export interface SqliteStateDictOptions {
@@ -51,9 +52,7 @@ export class SqliteStateDict implements StateDict {
     this.db = new Database(file);
     try {
       this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 15_000}`);
-      this.db.pragma('journal_mode = WAL');
-      // NORMAL in WAL mode survives a killed process (only an OS crash can lose the last commits).
-      this.db.pragma('synchronous = NORMAL');
+      useWriteAheadLog(this.db);
       this.db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
     } catch (error) {
       this.db.close();
