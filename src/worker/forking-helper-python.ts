@@ -9,7 +9,7 @@
  * this helper; it costs ~25 ms more than Perl to start, which a one-try task process would not earn back.
  *
  * Started as `python3 -I -S -c PROGRAM <1 on Linux, else 0> <task process pid> [exit grace in seconds]` with
- * an empty environment. After a start the helper waits up to the exit grace (default 2 ms) for the command
+ * an empty environment. After a start the helper waits up to the exit grace (default 20 ms) for the command
  * to end, and if it does, writes its `P` and `X` replies together: a wide DAG's commands mostly end at once,
  * and one wake-up of the task process then serves both (it also writes no RUNNING record for what is over).
  * posix_spawn has no chdir, so the helper (single-threaded, one start at a time) changes its own working
@@ -23,7 +23,7 @@
 export const PYTHON_FORKING_HELPER_PROGRAM = String.raw`
 import os, select, signal, sys, time
 linux, parent = sys.argv[1] == '1', int(sys.argv[2])
-EXIT_GRACE = float(sys.argv[3]) if len(sys.argv) > 3 else 0.002
+EXIT_GRACE = float(sys.argv[3]) if len(sys.argv) > 3 else 0.02
 groups = {}    # request id -> process group id, until the task process (or an empty group) forgets it
 leaders = {}   # leader pid -> request id, until its exit is reported
 RESET = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE, signal.SIGXFSZ, signal.SIGCHLD)
@@ -130,16 +130,25 @@ def start(rid, cwd, log, argc, *rest):
         os.chdir('/')  # never keep a try's (temporary) folder busy
     groups[rid] = pid
     leaders[pid] = rid
-    reply('P %s %d %s\n' % (rid, pid, start_time(pid)))
-    # A command that ends at once (most of a wide DAG's) is reported in the same write as its start.
+    # A command that ends within the grace (most of a wide DAG's) is reported in the same write as its
+    # start. The start time is read after that wait, from the zombie if it ended: reading /proc/<pid>/stat
+    # of a child still in its exec waits for the exec to finish.
     deadline = time.monotonic() + EXIT_GRACE
-    while pid in leaders:
+    while not ended(pid):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
         if select.select([wake_r], [], [], remaining)[0]:
             drain_wakeups()
-        reap()
+    reply('P %s %d %s\n' % (rid, pid, start_time(pid)))
+    reap()
+
+def ended(pid):
+    # WNOWAIT: the exit is only looked at; reap() collects it, after the start time is read.
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
 
 def drain_wakeups():
     try:

@@ -81,9 +81,12 @@ export interface HelperInterpreter {
 
 /**
  * How long the Python helper waits, after a start, for the command to end before it replies with the pid
- * alone (forking-helper-python.ts). Tests set a long one to make "ended at once" certain.
+ * alone (forking-helper-python.ts). `bash -c true` takes 1-2 ms on a VM where exec is cheap and 4-9 ms on
+ * one where it is dear (two at once); 20 ms covers both, so a quick command wakes its task process once and
+ * needs no RUNNING record. A longer command's RUNNING record is written 20 ms later, which nobody can see.
+ * Tests set a long one to make "ended at once" certain.
  */
-let pythonExitGraceMs = 2;
+let pythonExitGraceMs = 20;
 
 /** For helpers started from now on. */
 export function setPythonHelperExitGrace(ms: number): void {
