@@ -15,6 +15,7 @@ import type { DatabaseBackend, Queryable } from '../src/db/backend.js';
 import { isDeadLocalOwner, processLeaseOwner } from '../src/db/lease-owner.js';
 import { openDatabase } from '../src/db/open.js';
 import { PostgresBackend, toPostgresPlaceholders } from '../src/db/postgres.js';
+import { getSerializedDag, upsertSerializedDags } from '../src/db/queries/serialized-dags.js';
 import { SqliteBackend } from '../src/db/sqlite.js';
 import { readProcessStat } from '../src/process-table.js';
 import { backendFactories, buildChildScript, describeEachBackend, runChild } from './helpers/backends.js';
@@ -107,6 +108,14 @@ describeEachBackend('database backend', (factory) => {
     const other = db.openAnother();
     await Promise.all([db.migrate(), other.migrate(), db.migrate()]);
     expect(await other.all('SELECT id FROM migration ORDER BY id')).toEqual(MIGRATION_IDS);
+  });
+
+  it("gives a DAG's serialisation back exactly as it was written (key order and spacing included)", async () => {
+    const db = await factory.create();
+    // jsonb would hand back {"a": 1, "zz": ..} with its own key order and spacing; json and TEXT keep the text.
+    const data = '{"zz":{"b":2,"a":1},"a":[3,2,1],"dag_id":"etl"}';
+    await upsertSerializedDags(db, [{ dag_id: 'etl', fileloc: 'dags/etl.yaml', data, dag_hash: 'h1', now: T0 }]);
+    expect((await getSerializedDag(db, 'etl'))?.data).toBe(data);
   });
 
   it('binds ? placeholders in order and leaves a ? inside a string literal alone', async () => {

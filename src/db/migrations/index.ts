@@ -5,6 +5,7 @@
 import { initial } from './001_initial.js';
 import { backfill } from './002_backfill.js';
 import { taskInstanceRunState } from './003_task_instance_run_state.js';
+import { serializedDagJson } from './004_serialized_dag_json.js';
 
 export interface Migration {
   id: number;
@@ -13,4 +14,4 @@ export interface Migration {
   postgres: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, backfill, taskInstanceRunState];
+export const MIGRATIONS: readonly Migration[] = [initial, backfill, taskInstanceRunState, serializedDagJson];
