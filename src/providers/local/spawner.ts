@@ -31,14 +31,6 @@ import { wakeScheduler } from './wake.js';
 export const TASK_MAIN_PATH = fileURLToPath(new URL('../../runtime/task-main.js', import.meta.url));
 /** The compiled warm worker entry. */
 export const WARM_WORKER_PATH = fileURLToPath(new URL('../../runtime/warm-worker.js', import.meta.url));
-/**
- * V8 flags of a warm worker. `--no-opt`: no TurboFan. A worker's JavaScript per try is short and varied
- * (claim, log, helper messages, report), and over a run of hundreds of tries TurboFan spent more CPU
- * compiling it, on background threads, than its code saved; on a 2-vCPU VM that CPU is taken from the
- * operators. Measured on 1,000 `true` tasks at parallelism 2: 6-7% less wall time and CPU, in 3 of 4
- * alternating runs. Ignition and Sparkplug code stay.
- */
-export const WARM_WORKER_NODE_FLAGS = ['--no-opt'];
 
 export interface LocalTaskSpawnerOptions {
   paths: LocalEnvironmentPaths;
@@ -57,7 +49,7 @@ export interface LocalTaskSpawnerOptions {
    * saves a Node start and module loading on every hop. Tries beyond the idle warm workers start cold.
    */
   warmWorkers?: number;
-  /** Program and leading arguments of a warm worker; `--env <env>` is appended. Default: node with WARM_WORKER_NODE_FLAGS, WARM_WORKER_PATH. */
+  /** Program and leading arguments of a warm worker; `--env <env>` is appended. Default: WARM_WORKER_PATH. */
   warmCommand?: readonly string[];
   /** Extra environment for children (the home is always passed on). */
   childEnv?: NodeJS.ProcessEnv;
@@ -161,7 +153,7 @@ export class LocalTaskSpawner implements TaskSpawner {
   private startWarmWorker(): boolean {
     this.housekeeping();
     const processLog = fs.openSync(path.join(this.options.paths.root, 'task-processes.log'), 'a');
-    const [program, ...leading] = this.options.warmCommand ?? [process.execPath, ...WARM_WORKER_NODE_FLAGS, WARM_WORKER_PATH];
+    const [program, ...leading] = this.options.warmCommand ?? [process.execPath, WARM_WORKER_PATH];
     let child: ChildProcess;
     try {
       child = spawnProcess(program as string, [...leading, '--env', this.options.paths.env], {
