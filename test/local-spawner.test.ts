@@ -290,6 +290,37 @@ describe('LocalTaskSpawner', () => {
     await until(() => !alive(warmPid));
   });
 
+  it('stops starting warm workers that keep exiting before they are ready, and runs tries in cold processes', async () => {
+    // A warm worker that cannot start (a broken install, say): it notes each start and dies at once.
+    fs.writeFileSync(
+      path.join(dir, 'broken-warm.mjs'),
+      "import fs from 'node:fs'; fs.appendFileSync(process.env.FAKE_TASK_DIR + '/warm-starts', 'x'); process.exit(1);\n",
+    );
+    const brokenSpawner = new LocalTaskSpawner({
+      paths,
+      parallelism: 2,
+      dict,
+      command: [process.execPath, path.join(dir, 'fake-task.mjs')],
+      warmWorkers: 1,
+      warmCommand: [process.execPath, path.join(dir, 'broken-warm.mjs')],
+      childEnv: { FAKE_TASK_DIR: dir },
+    });
+    const starts = () => (fs.existsSync(path.join(dir, 'warm-starts')) ? fs.readFileSync(path.join(dir, 'warm-starts'), 'utf8').length : 0);
+    try {
+      brokenSpawner.startWarmWorkers();
+      await until(() => starts() >= 3);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(starts()).toBe(3);
+      expect(await brokenSpawner.spawn(payload('a'))).toMatch(/^local-\d+$/);
+      await until(() => started().includes('started-a'));
+      fs.writeFileSync(path.join(dir, 'release'), '');
+      expect(await brokenSpawner.waitForChildren(10_000)).toBe(true);
+      expect(starts()).toBe(3);
+    } finally {
+      await brokenSpawner.close();
+    }
+  });
+
   it('close waits for idle warm workers to exit (they close the state dict on the way out)', async () => {
     // Like the real warm worker, it has cleanup to do after the disconnect before it is gone.
     const slowExit = `

@@ -75,12 +75,18 @@ interface WarmWorker {
 }
 
 const HOUSEKEEPING_EVERY_MS = 10 * 60 * 1000;
+/**
+ * Warm workers that in a row exited before they were ready: after this many the spawner stops starting
+ * them (tries go to cold task processes) instead of restarting a worker that cannot start, forever.
+ */
+const MAX_WARM_START_FAILURES = 3;
 
 export class LocalTaskSpawner implements TaskSpawner {
   /** Cold children: call id -> pid. */
   private readonly running = new Map<string, number>();
   private readonly warm = new Set<WarmWorker>();
   private closing = false;
+  private warmStartFailures = 0;
   private readonly slotWaiters: Array<() => void> = [];
   private readonly logger: Logger;
 
@@ -131,6 +137,7 @@ export class LocalTaskSpawner implements TaskSpawner {
   /** Starts warm workers up to the configured count (call once the loop is up; replacements are automatic). */
   startWarmWorkers(): void {
     const wanted = this.options.warmWorkers ?? 0;
+    if (this.warmStartFailures >= MAX_WARM_START_FAILURES) return;
     while (!this.closing && this.warm.size < wanted) {
       if (!this.startWarmWorker()) return;
     }
@@ -174,6 +181,7 @@ export class LocalTaskSpawner implements TaskSpawner {
     child.on('message', (message: WarmWorkerMessage) => {
       if (message.type === 'ready') {
         worker.ready = true;
+        this.warmStartFailures = 0;
         this.releaseSlot();
       } else if (message.type === 'done' && worker.busyWith === message.callId) {
         // The slot is free before the tick the try asked for, so that pass can fill it.
@@ -195,6 +203,13 @@ export class LocalTaskSpawner implements TaskSpawner {
       if (callId !== null) {
         this.logger.debug('warm worker exited during a try', { call_id: callId, code, signal });
         this.options.onChildExit?.(callId, code, signal);
+      }
+      if (!worker.ready && !this.closing && ++this.warmStartFailures === MAX_WARM_START_FAILURES) {
+        this.logger.warn('warm workers keep exiting before they are ready; running tries in one-shot task processes instead', {
+          code,
+          signal,
+          log: path.join(this.options.paths.root, 'task-processes.log'),
+        });
       }
       if (!this.closing) this.startWarmWorkers();
     });
