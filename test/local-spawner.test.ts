@@ -9,7 +9,7 @@ import { pythonExecutable } from '../src/python-package.js';
 import { isScript } from '../src/worker/find-on-path.js';
 import { localEnvironmentPaths } from '../src/providers/local/paths.js';
 import type { LocalEnvironmentPaths } from '../src/providers/local/paths.js';
-import { LocalTaskSpawner, parseCallId, requestLocalTick } from '../src/providers/local/spawner.js';
+import { LocalTaskSpawner, parseCallId, requestLocalTick, type LocalTaskSpawnerOptions } from '../src/providers/local/spawner.js';
 import { SqliteStateDict } from '../src/providers/local/state-dict.js';
 import { listenForWake, SchedulerAlreadyRunningError } from '../src/providers/local/wake.js';
 
@@ -102,19 +102,25 @@ describe('LocalTaskSpawner', () => {
   let dict: SqliteStateDict;
   let spawner: LocalTaskSpawner;
 
+  /** A spawner of FAKE_TASK cold processes (two slots unless `overrides` says otherwise). */
+  function fakeTaskSpawner(overrides: Partial<LocalTaskSpawnerOptions> = {}): LocalTaskSpawner {
+    return new LocalTaskSpawner({
+      paths,
+      parallelism: 2,
+      dict,
+      command: [process.execPath, path.join(dir, 'fake-task.mjs')],
+      childEnv: { FAKE_TASK_DIR: dir },
+      ...overrides,
+    });
+  }
+
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'afs-spawn-'));
     paths = localEnvironmentPaths('spawn-test', path.join(dir, 'home'));
     fs.mkdirSync(paths.root, { recursive: true });
     fs.writeFileSync(path.join(dir, 'fake-task.mjs'), FAKE_TASK);
     dict = new SqliteStateDict(paths.stateDict);
-    spawner = new LocalTaskSpawner({
-      paths,
-      parallelism: 2,
-      dict,
-      command: [process.execPath, path.join(dir, 'fake-task.mjs')],
-      childEnv: { FAKE_TASK_DIR: dir },
-    });
+    spawner = fakeTaskSpawner();
   });
   afterEach(async () => {
     fs.writeFileSync(path.join(dir, 'release'), '');
@@ -190,14 +196,7 @@ describe('LocalTaskSpawner', () => {
   });
 
   it('cancel resolves only once the try and its operator groups are gone, SIGKILLing what ignores SIGTERM', async () => {
-    const quick = new LocalTaskSpawner({
-      paths,
-      parallelism: 1,
-      dict,
-      command: [process.execPath, path.join(dir, 'fake-task.mjs')],
-      childEnv: { FAKE_TASK_DIR: dir },
-      cancelGraceMs: 300,
-    });
+    const quick = fakeTaskSpawner({ parallelism: 1, cancelGraceMs: 300 });
     const callId = await quick.spawn(payload('stubborn'));
     await until(() => started().length === 1 && fs.existsSync(path.join(dir, 'operator')));
     const task = parseCallId(callId)!.pid;
@@ -222,14 +221,7 @@ describe('LocalTaskSpawner', () => {
   }
 
   it.skipIf(process.platform !== 'linux')("cancel reaches a cold try's operator started through its forking helper", async () => {
-    const graceful = new LocalTaskSpawner({
-      paths,
-      parallelism: 1,
-      dict,
-      command: [process.execPath, path.join(dir, 'fake-task.mjs')],
-      childEnv: { FAKE_TASK_DIR: dir },
-      cancelGraceMs: 1_000,
-    });
+    const graceful = fakeTaskSpawner({ parallelism: 1, cancelGraceMs: 1_000 });
     await cancelHelperOperator(graceful);
   });
 
@@ -255,15 +247,7 @@ describe('LocalTaskSpawner', () => {
 
   it('hands tries to an idle warm worker, starts cold processes beyond it, and reuses it afterwards', async () => {
     fs.writeFileSync(path.join(dir, 'fake-warm.mjs'), FAKE_WARM_WORKER);
-    const warmSpawner = new LocalTaskSpawner({
-      paths,
-      parallelism: 2,
-      dict,
-      command: [process.execPath, path.join(dir, 'fake-task.mjs')],
-      warmWorkers: 1,
-      warmCommand: [process.execPath, path.join(dir, 'fake-warm.mjs')],
-      childEnv: { FAKE_TASK_DIR: dir },
-    });
+    const warmSpawner = fakeTaskSpawner({ warmWorkers: 1, warmCommand: [process.execPath, path.join(dir, 'fake-warm.mjs')] });
     try {
       warmSpawner.startWarmWorkers();
       await until(() => warmSpawner.idleWarmWorkers() === 1);
@@ -296,15 +280,7 @@ describe('LocalTaskSpawner', () => {
       path.join(dir, 'broken-warm.mjs'),
       "import fs from 'node:fs'; fs.appendFileSync(process.env.FAKE_TASK_DIR + '/warm-starts', 'x'); process.exit(1);\n",
     );
-    const brokenSpawner = new LocalTaskSpawner({
-      paths,
-      parallelism: 2,
-      dict,
-      command: [process.execPath, path.join(dir, 'fake-task.mjs')],
-      warmWorkers: 1,
-      warmCommand: [process.execPath, path.join(dir, 'broken-warm.mjs')],
-      childEnv: { FAKE_TASK_DIR: dir },
-    });
+    const brokenSpawner = fakeTaskSpawner({ warmWorkers: 1, warmCommand: [process.execPath, path.join(dir, 'broken-warm.mjs')] });
     const starts = () => (fs.existsSync(path.join(dir, 'warm-starts')) ? fs.readFileSync(path.join(dir, 'warm-starts'), 'utf8').length : 0);
     try {
       brokenSpawner.startWarmWorkers();
