@@ -71,13 +71,18 @@ function stillPristine(dir: string): boolean {
   }
 }
 
+/** A new private folder named like Airflow's (`airflowtmp…` in the temporary directory). */
+export function newTemporaryCwd(): string {
+  return fs.mkdtempSync(path.join(temporaryRoot(), PREFIX));
+}
+
 /** An empty private folder for one try: a kept one when it is still pristine, else a new one. */
 export function takeTemporaryCwd(): string {
   for (let dir = kept.pop(); dir !== undefined; dir = kept.pop()) {
     if (stillPristine(dir)) return dir;
     removeTemporaryCwd(dir);
   }
-  return fs.mkdtempSync(path.join(temporaryRoot(), PREFIX));
+  return newTemporaryCwd();
 }
 
 /** The try is done with its folder: kept for the next try where this process keeps them, else removed. */

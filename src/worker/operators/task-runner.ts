@@ -12,6 +12,7 @@ import { TASK_RUNNER_PATH, pythonExecutable } from '../../python-package.js';
 import { taskBaseEnvironment } from '../../task-environment.js';
 import { DAGS_DIR } from '../../volume-layout.js';
 import { runProcessGroup } from '../process-group.js';
+import { newTemporaryCwd } from '../temporary-cwd.js';
 import { dagFields, mergeParams, taskInstanceFields, type TaskInstanceFields } from '../template-context.js';
 import { interruptedOutcome, type OperatorContext, type OperatorOutcome } from './types.js';
 
@@ -102,7 +103,8 @@ export function toOutcome(result: RunnerResult, exitCode: number): OperatorOutco
 }
 
 export async function runTaskRunner(input: RunnerInput, ctx: OperatorContext): Promise<OperatorOutcome> {
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'airflowtmp'));
+  // A folder of its own, never a kept one: the runner leaves its input and result files in it.
+  const workDir = newTemporaryCwd();
   try {
     const inputFile = path.join(workDir, 'input.json');
     const resultFile = path.join(workDir, 'result.json');
