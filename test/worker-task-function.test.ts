@@ -304,7 +304,7 @@ describe('the try\'s lifecycle', () => {
       // The Python helper with a long exit grace: `true` certainly ends before its start is reported.
       sharedForkingHelper()?.close();
       preferForkingHelper('python');
-      setPythonHelperExitGrace(10_000);
+      const defaultGrace = setPythonHelperExitGrace(10_000);
       try {
         harness = createHarness();
         const payload = makePayload(bashTask({ bash_command: 'true' }));
@@ -315,7 +315,7 @@ describe('the try\'s lifecycle', () => {
         expect(final?.operator_start).toBeGreaterThan(0);
       } finally {
         sharedForkingHelper()?.close();
-        setPythonHelperExitGrace(2);
+        setPythonHelperExitGrace(defaultGrace);
         preferForkingHelper('perl');
       }
     },
@@ -323,7 +323,8 @@ describe('the try\'s lifecycle', () => {
 
   it('writes RUNNING, then commits log and XCom, then the final record, then asks for a tick', async () => {
     harness = createHarness();
-    const payload = makePayload(bashTask({ bash_command: 'echo hello' }));
+    // Still running when its start is reported (a command over by then writes no RUNNING record).
+    const payload = makePayload(bashTask({ bash_command: 'echo hello; sleep 0.2' }));
     await harness.dispatch(payload);
     const events: string[] = [];
     harness.dict.onPut = (_key, value) => events.push(`put:${value.status}`);

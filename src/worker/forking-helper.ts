@@ -88,9 +88,11 @@ export interface HelperInterpreter {
  */
 let pythonExitGraceMs = 20;
 
-/** For helpers started from now on. */
-export function setPythonHelperExitGrace(ms: number): void {
+/** For helpers started from now on; returns the grace it replaces, for a test to put back. */
+export function setPythonHelperExitGrace(ms: number): number {
+  const previous = pythonExitGraceMs;
   pythonExitGraceMs = ms;
+  return previous;
 }
 
 function helperArguments(kind: HelperKind): string[] {
