@@ -4,7 +4,7 @@ import type { DatabaseBackend, Queryable, SqlParam } from '../src/db/backend.js'
 import { listTaskInstanceHistory } from '../src/db/queries/task-instance-history.js';
 import { getJob } from '../src/db/queries/jobs.js';
 import { TICK_REQUESTED_KEY } from '../src/executor/protocol.js';
-import { isIdle } from '../src/scheduler/tick.js';
+import { isIdle, pendingWork } from '../src/scheduler/tick.js';
 import { describeEachBackend } from './helpers/backends.js';
 import { dag, task } from './helpers/dag-builder.js';
 import { TickHarness } from './helpers/tick-harness.js';
@@ -34,6 +34,13 @@ describeEachBackend('tick', (factory) => {
     expect(await h.states('chain', 'manual__1')).toEqual({ a: 'success', b: 'queued' });
     expect(h.dict.data.has(h.spawner.spawned[0]!.key)).toBe(false);
     expect(await isIdle(h.db, h.dict, h.clock.now())).toBe(false);
+    // What `scheduler --until-idle` prints when its timeout comes first: the counts, and the try in flight by name.
+    expect(await pendingWork(h.db, h.dict, h.clock.now())).toEqual([
+      '1 task records in the state dict (task:chain:b:manual__1:-1:1)',
+      '1 task instances queued or running',
+      '1 runs running',
+      'in flight: chain.b of manual__1, try 1, queued',
+    ]);
 
     await h.succeedAll();
     const last = await h.tick();
@@ -45,6 +52,7 @@ describeEachBackend('tick', (factory) => {
     const history = await listTaskInstanceHistory(h.db, { dag_id: 'chain', run_id: 'manual__1', task_id: 'a' });
     expect(history.map((r) => [r.try_number, r.state])).toEqual([[1, 'success']]);
     expect(await isIdle(h.db, h.dict, h.clock.now())).toBe(true);
+    expect(await pendingWork(h.db, h.dict, h.clock.now())).toEqual([]);
     expect((await getJob(h.db, 'SchedulerJob'))?.latest_heartbeat).toBe(h.clock.now().toISOString());
   });
 });

@@ -6,7 +6,6 @@ import type { Config } from '../config/model.js';
 import type { DatabaseBackend } from '../db/backend.js';
 import { processLeaseOwner } from '../db/lease-owner.js';
 import { openDatabase } from '../db/open.js';
-import { KEY_PREFIX } from '../executor/protocol.js';
 import type { Logger } from '../logger.js';
 import { airflowServerlessHome, localEnvironmentPaths } from '../providers/local/paths.js';
 import type { LocalEnvironmentPaths } from '../providers/local/paths.js';
@@ -15,7 +14,7 @@ import { SqliteStateDict } from '../providers/local/state-dict.js';
 import { LocalVolumeMount } from '../providers/local/volume.js';
 import type { Clock } from '../providers/ports.js';
 import { systemClock } from '../providers/ports.js';
-import { isIdle, runTick } from '../scheduler/tick.js';
+import { pendingWork, runTick } from '../scheduler/tick.js';
 import type { TickResult, TickScope } from '../scheduler/tick.js';
 import { DATABASE_FILE } from '../volume-layout.js';
 
@@ -109,14 +108,15 @@ export class LocalRuntime {
   }
 
   /**
-   * Nothing left to do right now: no run queued or running, no command waiting in the dict, no task report
-   * waiting to be reconciled, and no task process of ours alive.
+   * What is left to do right now, in words; empty when idle: no run queued or running, no command waiting
+   * in the dict, no task report waiting to be reconciled, and no task process of ours alive.
    */
-  async idle(): Promise<boolean> {
-    if (this.spawner.inFlight().length > 0) return false;
-    if ((await this.dict.entries(KEY_PREFIX.command)).length > 0) return false;
-    if ((await this.dict.entries(KEY_PREFIX.task)).length > 0) return false;
-    return isIdle(await this.database(), this.dict);
+  async pendingWork(): Promise<string[]> {
+    const children = this.spawner.inFlight().length;
+    return [
+      ...(children > 0 ? [`${children} task processes of this scheduler still running`] : []),
+      ...(await pendingWork(await this.database(), this.dict)),
+    ];
   }
 
   async close(): Promise<void> {

@@ -44,6 +44,8 @@ export interface SchedulerLoopResult {
   failedTicks: number;
   /** Task processes still running when the loop returned (left to finish on their own). */
   leftRunning: number;
+  /** With `untilIdle`: what the last idle check found still to do, in words (empty once idle). */
+  pendingWork: string[];
 }
 
 const MAX_BACKOFF_MS = 60_000;
@@ -109,6 +111,7 @@ export async function runSchedulerLoop(options: SchedulerLoopOptions): Promise<S
   // The full pass runs at least every interval, however busy the narrow passes keep the loop.
   let lastFullAt = -Infinity;
   let exit: LoopExit = 'stopped';
+  let pending: string[] = [];
   try {
     while (true) {
       if (options.signal?.aborted) break;
@@ -133,9 +136,12 @@ export async function runSchedulerLoop(options: SchedulerLoopOptions): Promise<S
         // Sleep until the next full pass is due; after a full pass that could not run, one interval.
         delayMs = result.fullPass || scope === 'reports' ? Math.max(0, lastFullAt + intervalMs - Date.now()) : intervalMs;
         options.onTick?.(result, ticks);
-        if (options.untilIdle && !pendingWake && (await runtime.idle())) {
-          exit = 'idle';
-          break;
+        if (options.untilIdle && !pendingWake) {
+          pending = await runtime.pendingWork();
+          if (pending.length === 0) {
+            exit = 'idle';
+            break;
+          }
         }
       } catch (error) {
         failedTicks++;
@@ -173,5 +179,5 @@ export async function runSchedulerLoop(options: SchedulerLoopOptions): Promise<S
     if (leftRunning > 0) logger.warn('leaving tasks running; the next tick picks up their reports', { count: leftRunning });
   }
   await runtime.close();
-  return { exit, ticks, failedTicks, leftRunning };
+  return { exit, ticks, failedTicks, leftRunning, pendingWork: pending };
 }

@@ -7,7 +7,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/model.js';
 import type { DatabaseBackend } from '../db/backend.js';
-import { countPendingWork } from '../db/queries/activity.js';
+import { countPendingWork, describePendingWork, listInFlightTries } from '../db/queries/activity.js';
 import { countDagRuns } from '../db/queries/dag-runs.js';
 import { upsertJob } from '../db/queries/jobs.js';
 import { listRunsWithRetryDue } from '../db/queries/task-instances.js';
@@ -345,13 +345,28 @@ async function reportsPassSteps(ctx: TickContext): Promise<Counters> {
 }
 
 /**
- * True when nothing will progress without new input: no commands or task records in the state dict, no
- * try in flight or waiting (in unpaused DAGs), no running run or startable queued run of an unpaused DAG,
- * and (given `now`) no scheduled run due. Paused DAGs' queued runs do not count: they wait for an unpause.
+ * What will still progress without new input, in words (empty when nothing will): commands or task records
+ * in the state dict, tries in flight or waiting (in unpaused DAGs), running runs and startable queued runs
+ * of unpaused DAGs, and (given `now`) scheduled runs due. Paused DAGs' queued runs do not count: they wait
+ * for an unpause. In-flight tries are named, a few of them, since one that never settles is what keeps an
+ * environment busy for good.
  */
-export async function isIdle(db: DatabaseBackend, dict: StateDict, now: Date = new Date()): Promise<boolean> {
-  if ((await dict.entries(KEY_PREFIX.command)).length > 0) return false;
-  if ((await dict.entries(KEY_PREFIX.task)).length > 0) return false;
+export async function pendingWork(db: DatabaseBackend, dict: StateDict, now: Date = new Date()): Promise<string[]> {
+  const reasons: string[] = [];
+  const commands = (await dict.entries(KEY_PREFIX.command)).length;
+  if (commands > 0) reasons.push(`${commands} commands waiting in the state dict`);
+  const records = await dict.entries(KEY_PREFIX.task);
+  if (records.length > 0) reasons.push(`${records.length} task records in the state dict (${records[0]![0]}${records.length > 1 ? ', …' : ''})`);
   const work = await countPendingWork(db, now.toISOString());
-  return Object.values(work).every((n) => n === 0);
+  reasons.push(...describePendingWork(work));
+  if (work.inFlightTries > 0) {
+    const named = (await listInFlightTries(db, 3)).map((t) => `${t.dag_id}.${t.task_id}${t.map_index >= 0 ? `[${t.map_index}]` : ''} of ${t.run_id}, try ${t.try_number}, ${t.state}`);
+    reasons.push(`in flight: ${named.join('; ')}${work.inFlightTries > named.length ? '; …' : ''}`);
+  }
+  return reasons;
+}
+
+/** True when nothing will progress without new input (see pendingWork). */
+export async function isIdle(db: DatabaseBackend, dict: StateDict, now: Date = new Date()): Promise<boolean> {
+  return (await pendingWork(db, dict, now)).length === 0;
 }

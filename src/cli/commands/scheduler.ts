@@ -79,7 +79,8 @@ export default class Scheduler extends EnvCommand {
       tickLines.flush();
       process.stderr.write(`Scheduler stopped (${result.exit}) after ${result.ticks} ticks${result.failedTicks ? `, ${result.failedTicks} failed` : ''}\n`);
       if (result.exit === 'timeout' && flags['until-idle']) {
-        process.stderr.write(`Error: environment ${environment.name} was not idle after ${flags.timeout}s\n`);
+        const pending = result.pendingWork.length > 0 ? `; still to do: ${result.pendingWork.join(', ')}` : '';
+        process.stderr.write(`Error: environment ${environment.name} was not idle after ${flags.timeout}s${pending}\n`);
         this.exit(EXIT.timeout);
       }
       if (result.exit === 'stopped' && interrupts > 0) this.exit(EXIT.interrupted);

@@ -44,3 +44,37 @@ export async function countPendingWork(q: Queryable, now: string): Promise<Pendi
     ),
   };
 }
+
+/** One try that counts as in flight, named the way a user finds it again (`tasks list`, `tasks logs`). */
+export interface InFlightTry {
+  dag_id: string;
+  task_id: string;
+  run_id: string;
+  map_index: number;
+  try_number: number;
+  state: string;
+}
+
+/** Up to `limit` of the tries `inFlightTries` counts, oldest queue time first: the ones most likely stuck. */
+export async function listInFlightTries(q: Queryable, limit: number): Promise<InFlightTry[]> {
+  return q.all<InFlightTry>(
+    `SELECT dag_id, task_id, run_id, map_index, try_number, state FROM task_instance
+     WHERE state IN ('queued', 'running') ORDER BY queued_dttm, dag_id, task_id LIMIT ?`,
+    [limit],
+  );
+}
+
+const PENDING_WORK_NAMES: Record<keyof PendingWork, string> = {
+  inFlightTries: 'task instances queued or running',
+  waitingTries: 'task instances scheduled or up for retry',
+  runningRuns: 'runs running',
+  startableRuns: 'queued runs that may start',
+  dueDags: 'DAGs with a scheduled run due',
+};
+
+/** The non-zero counts of `work` in words, e.g. `2 runs running`; empty when there is none. */
+export function describePendingWork(work: PendingWork): string[] {
+  return (Object.keys(PENDING_WORK_NAMES) as Array<keyof PendingWork>)
+    .filter((name) => work[name] > 0)
+    .map((name) => `${work[name]} ${PENDING_WORK_NAMES[name]}`);
+}
