@@ -1,6 +1,7 @@
 /** Task-level scheduling: branches, short-circuits, EmptyOperator, depends_on_past, concurrency, sweeps. */
 import { afterEach, expect, it } from 'vitest';
 import { listTaskInstanceHistory } from '../src/db/queries/task-instance-history.js';
+import { claimKey } from '../src/executor/protocol.js';
 import { describeEachBackend } from './helpers/backends.js';
 import { dag, task } from './helpers/dag-builder.js';
 import { TickHarness } from './helpers/tick-harness.js';
@@ -128,6 +129,33 @@ describeEachBackend('task scheduling', (factory) => {
     h.clock.advance(61_000);
     await h.tick();
     expect(h.spawner.spawned.map((p) => p.try_number)).toEqual([1, 2]);
+  });
+
+  it('a queued try claimed but never reported started within the heartbeat timeout becomes a zombie and is retried', async () => {
+    // A task function that died between its claim and its RUNNING record (which waits for the operator's
+    // process): without this it would wait for task_queued_timeout, ten minutes by default.
+    await start(dag('cz', [task('t', [], { retries: 1, retry_delay: 0 })]));
+    const payload = h.pending('t')[0]!;
+    await h.dict.putIfAbsent(claimKey(payload), { token: payload.token, call_id: 'local-77-1', claimed_at: h.clock.now().toISOString() });
+    h.clock.advance(h.config.scheduler.task_instance_heartbeat_timeout * 1000 - 1000);
+    expect((await h.tick()).zombies).toBe(0); // within the timeout: still starting
+    h.clock.advance(2000);
+    const result = await h.tick();
+    expect(result).toMatchObject({ zombies: 1, queuedTimeouts: 0 });
+    const history = await listTaskInstanceHistory(h.db, { dag_id: 'cz', run_id: 'manual__1', task_id: 't' });
+    expect(history[0]!.error).toMatch(/^zombie: claimed at .* by local-77-1 and never reported its start/);
+    expect(h.dict.data.has(claimKey(payload))).toBe(false);
+    expect((await h.tis('cz', 'manual__1')).t!.state).toBe('up_for_retry');
+    h.clock.advance(1000);
+    await h.tick();
+    expect(h.spawner.spawned.map((p) => p.try_number)).toEqual([1, 2]);
+  });
+
+  it('an unclaimed queued try waits for task_queued_timeout, not the heartbeat timeout', async () => {
+    await start(dag('uq', [task('t')]));
+    h.clock.advance((h.config.scheduler.task_instance_heartbeat_timeout + 1) * 1000);
+    expect(await h.tick()).toMatchObject({ zombies: 0, queuedTimeouts: 0 });
+    expect((await h.tis('uq', 'manual__1')).t!.state).toBe('queued');
   });
 
   it('a try queued longer than task_queued_timeout fails', async () => {

@@ -1,7 +1,9 @@
 /**
  * The sweeper half of step 5 (STYLE 7): tries that stopped reporting. A running try whose last heartbeat is
- * older than `scheduler.task_instance_heartbeat_timeout` is a zombie; a queued try that never started within
- * `scheduler.task_queued_timeout` was lost. Both count as a failed try (retried if retries remain), the
+ * older than `scheduler.task_instance_heartbeat_timeout` is a zombie, and so is a queued try claimed by a
+ * task function longer ago than that which never reported its start (the function died between its claim
+ * and its RUNNING record, which comes once the operator's process exists: a few milliseconds to tens of
+ * them); a queued try that never started within `scheduler.task_queued_timeout` was lost. All count as a failed try (retried if retries remain), the
  * provider is asked to cancel the call, and the try's records are deleted after the commit.
  */
 import { getDagRun } from '../db/queries/dag-runs.js';
@@ -10,7 +12,7 @@ import type { TaskInstanceRow } from '../db/queries/task-instances.js';
 import type { TickContext } from '../scheduler/context.js';
 import { recordTryOutcome } from '../scheduler/task-outcome.js';
 import { claimKey, taskKey } from './protocol.js';
-import type { TaskRecord } from './protocol.js';
+import type { ClaimRecord, TaskRecord } from './protocol.js';
 
 export interface TimeoutResult {
   zombies: number;
@@ -24,12 +26,18 @@ export async function failStalledTries(ctx: TickContext): Promise<TimeoutResult>
 
   for (const ti of await listTaskInstances(ctx.db, { states: ['running', 'queued'] })) {
     let error: string | null = null;
+    let claim: ClaimRecord | null;
     if (ti.state === 'running') {
       const last = ti.last_heartbeat_at ?? ti.start_date;
       if (last && Date.parse(last) < heartbeatLimit) {
         error = `zombie: no heartbeat since ${last} (task_instance_heartbeat_timeout ${ctx.config.scheduler.task_instance_heartbeat_timeout} s)`;
         result.zombies++;
       }
+    } else if ((claim = await silentClaim(ctx, ti, heartbeatLimit)) !== null) {
+      error =
+        `zombie: claimed at ${claim.claimed_at}${claim.call_id ? ` by ${claim.call_id}` : ''} and never reported its start ` +
+        `(task_instance_heartbeat_timeout ${ctx.config.scheduler.task_instance_heartbeat_timeout} s)`;
+      result.zombies++;
     } else if (ti.queued_dttm && Date.parse(ti.queued_dttm) < queuedLimit) {
       error = `queued since ${ti.queued_dttm} without starting (task_queued_timeout ${ctx.config.scheduler.task_queued_timeout} s)`;
       result.queuedTimeouts++;
@@ -37,6 +45,18 @@ export async function failStalledTries(ctx: TickContext): Promise<TimeoutResult>
     if (error !== null) await failTry(ctx, ti, error);
   }
   return result;
+}
+
+/**
+ * The claim of a queued try when its task function claimed it before `heartbeatLimit` (ms) and its record
+ * is still QUEUED: the function has had a whole heartbeat timeout to start the operator and say so.
+ * Without a claim the try was never picked up, which the queued timeout covers.
+ */
+async function silentClaim(ctx: TickContext, ti: TaskInstanceRow, heartbeatLimit: number): Promise<ClaimRecord | null> {
+  const claim = await ctx.dict.get<ClaimRecord>(claimKey(ti));
+  if (!claim || claim.token !== ti.dispatch_token || !(Date.parse(claim.claimed_at) < heartbeatLimit)) return null;
+  const record = await ctx.dict.get<TaskRecord>(taskKey(ti));
+  return record?.status === 'QUEUED' && record.token === ti.dispatch_token ? claim : null;
 }
 
 async function failTry(ctx: TickContext, ti: TaskInstanceRow, error: string): Promise<void> {
