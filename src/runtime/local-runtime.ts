@@ -14,7 +14,7 @@ import { SqliteStateDict } from '../providers/local/state-dict.js';
 import { LocalVolumeMount } from '../providers/local/volume.js';
 import type { Clock } from '../providers/ports.js';
 import { systemClock } from '../providers/ports.js';
-import { pendingWork, runTick } from '../scheduler/tick.js';
+import { isIdle, pendingWork, runTick } from '../scheduler/tick.js';
 import type { TickResult, TickScope } from '../scheduler/tick.js';
 import { DATABASE_FILE } from '../volume-layout.js';
 
@@ -108,9 +108,15 @@ export class LocalRuntime {
   }
 
   /**
-   * What is left to do right now, in words; empty when idle: no run queued or running, no command waiting
-   * in the dict, no task report waiting to be reconciled, and no task process of ours alive.
+   * Nothing left to do right now: no run queued or running, no command waiting in the dict, no task report
+   * waiting to be reconciled, and no task process of ours alive. Stops at the first thing it finds.
    */
+  async idle(): Promise<boolean> {
+    if (this.spawner.inFlight().length > 0) return false;
+    return isIdle(await this.database(), this.dict);
+  }
+
+  /** What `idle` would find still to do, in words: all of it, for a `--until-idle` that timed out. */
   async pendingWork(): Promise<string[]> {
     const children = this.spawner.inFlight().length;
     return [

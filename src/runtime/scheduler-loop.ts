@@ -111,7 +111,6 @@ export async function runSchedulerLoop(options: SchedulerLoopOptions): Promise<S
   // The full pass runs at least every interval, however busy the narrow passes keep the loop.
   let lastFullAt = -Infinity;
   let exit: LoopExit = 'stopped';
-  let pending: string[] = [];
   try {
     while (true) {
       if (options.signal?.aborted) break;
@@ -136,12 +135,9 @@ export async function runSchedulerLoop(options: SchedulerLoopOptions): Promise<S
         // Sleep until the next full pass is due; after a full pass that could not run, one interval.
         delayMs = result.fullPass || scope === 'reports' ? Math.max(0, lastFullAt + intervalMs - Date.now()) : intervalMs;
         options.onTick?.(result, ticks);
-        if (options.untilIdle && !pendingWake) {
-          pending = await runtime.pendingWork();
-          if (pending.length === 0) {
-            exit = 'idle';
-            break;
-          }
+        if (options.untilIdle && !pendingWake && (await runtime.idle())) {
+          exit = 'idle';
+          break;
         }
       } catch (error) {
         failedTicks++;
@@ -171,6 +167,9 @@ export async function runSchedulerLoop(options: SchedulerLoopOptions): Promise<S
     await listener.close();
   }
 
+  // Said only when it matters (the idle check above stops at its first finding, which a busy loop needs), and
+  // as it stood at the timeout, before the wait for running tasks below.
+  const pending = options.untilIdle && exit === 'timeout' ? await runtime.pendingWork().catch((error: unknown) => [`could not tell (${(error as Error).message})`]) : [];
   let leftRunning = runtime.spawner.inFlight().length;
   if (leftRunning > 0 && exit !== 'idle') {
     logger.info('waiting for running tasks', { count: leftRunning });

@@ -366,7 +366,10 @@ export async function pendingWork(db: DatabaseBackend, dict: StateDict, now: Dat
   return reasons;
 }
 
-/** True when nothing will progress without new input (see pendingWork). */
+/** True when nothing will progress without new input (see pendingWork); stops at the first thing it finds. */
 export async function isIdle(db: DatabaseBackend, dict: StateDict, now: Date = new Date()): Promise<boolean> {
-  return (await pendingWork(db, dict, now)).length === 0;
+  if ((await dict.entries(KEY_PREFIX.command)).length > 0) return false;
+  if ((await dict.entries(KEY_PREFIX.task)).length > 0) return false;
+  const work = await countPendingWork(db, now.toISOString());
+  return Object.values(work).every((n) => n === 0);
 }
