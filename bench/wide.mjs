@@ -31,6 +31,7 @@ const TARGET_RATIO = 3;
 const DAG_ID = 'bench_wide';
 /** Keeps the whole suite near five minutes on two cores even when the tick is slow; a timeout is reported. */
 const LOOP_HOST = fileURLToPath(new URL('./loop-host.mjs', import.meta.url));
+const FLOOR_SOURCE = fileURLToPath(new URL('./floor.c', import.meta.url));
 const SCHEDULER_TIMEOUT_S = Number(process.env.BENCH_WIDE_TIMEOUT_S ?? 240);
 
 function wideManifest() {
@@ -45,6 +46,32 @@ function wideMakefile() {
   const lines = [`.PHONY: all ${ids.join(' ')}`, `all: ${ids.join(' ')}`];
   for (const id of ids) lines.push(`${id}:`, '\ttrue');
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The floor (see floor.c): the same 1,000 tries with only the per-try work the OS charges (process group,
+ * `bash -c true`, a log file in a folder of its own), best of three like make. Null, with the reason, when
+ * no C compiler is there to build it: the row then says so rather than measure it some costlier way.
+ */
+async function measureFloor(home, n) {
+  const program = path.join(home, 'floor');
+  const compiler = process.env.CC || 'cc';
+  try {
+    const built = await run(compiler, ['-O2', '-o', program, FLOOR_SOURCE], { allowFailure: true });
+    if (built.code !== 0) return { ms: null, reason: `${compiler} failed: ${built.stderr.trim().split('\n')[0]}` };
+  } catch (error) {
+    return { ms: null, reason: `no C compiler (${compiler}: ${error.code ?? error.message})` };
+  }
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    // A folder per run, none removed until the end: deleting files just before a run can make the next
+    // run's file creation dearer (ext4 without a journal skips recently freed inodes one by one).
+    const folder = path.join(home, `floor-logs-${i}`);
+    fs.mkdirSync(folder);
+    const result = await run(program, [String(TASKS), String(n), folder, 'true']);
+    runs.push(JSON.parse(result.stdout).ms);
+  }
+  return { ms: Math.min(...runs), reason: null };
 }
 
 /** Creates an environment, uploads and triggers the DAG, runs the loop until idle, reads the run back. */
@@ -79,6 +106,7 @@ export async function benchWide() {
     const makeRuns = [];
     for (let i = 0; i < 3; i++) makeRuns.push((await run('make', ['-s', `-j${n}`, '-f', makefile, 'all'], { cwd: home })).ms);
     const makeMs = Math.min(...makeRuns);
+    const floor = await measureFloor(home, n);
 
     // The real CLI first; if its loop process dies before the run is done (see loop-host.mjs), the same
     // loop code again in a host that keeps the process alive, on a fresh environment, and say so.
@@ -117,14 +145,24 @@ export async function benchWide() {
       // On N cores, a loop that burns a core itself leaves the tasks the rest: this row shows whether it does.
       ['scheduler process CPU (its own, not the tasks\')', `${seconds(scheduler.cpuMs)} (${ms(scheduler.cpuMs / TASKS)} per task)`, '', ''],
     ]);
+    // What the target allows on this machine: the floor is the least any design with those per-try duties pays.
+    printTable('wide: the floor (bench/floor.c: per try only a process group, `bash -c true` and a log file)', ['run', 'wall time', 'against make', 'against the floor'], [
+      [`make -j ${n}`, seconds(makeMs, 3), '1.0×', ''],
+      floor.ms === null
+        ? ['floor', `skipped: ${floor.reason}`, '', '']
+        : ['floor', seconds(floor.ms, 3), ratio(floor.ms / makeMs), '1.0×'],
+      ['airflow-serverless', seconds(projectedMs), ratio(runRatio), floor.ms === null ? '' : ratio(projectedMs / floor.ms)],
+    ]);
     const v = verdict(
       'wide',
       finished && runRatio <= TARGET_RATIO,
       `${seconds(projectedMs)} vs make ${seconds(makeMs, 3)} = ${ratio(runRatio)} (target ≤ ${TARGET_RATIO}×)` +
         (finished ? '' : ` — run UNFINISHED after ${SCHEDULER_TIMEOUT_S} s (${done.length}/${TASKS}); time projected`) +
+        // Where even the floor misses the target, no design that keeps those per-try duties can meet it here.
+        (floor.ms !== null && floor.ms / makeMs > TARGET_RATIO ? `; the floor alone is ${ratio(floor.ms / makeMs)} on this machine` : '') +
         (note ? ` [${note}]` : ''),
     );
-    return { tasks: TASKS, via: note ? 'loop-host' : 'cli', note, parallelism: n, makeMs, runMs, projectedMs, finished, done: done.length, ratio: runRatio, throughput, launchMs, bodyMs, ticks, schedulerWallMs: scheduler.ms, schedulerCpuMs: scheduler.cpuMs, verdict: v };
+    return { tasks: TASKS, via: note ? 'loop-host' : 'cli', note, parallelism: n, makeMs, floorMs: floor.ms, floorSkipped: floor.reason, runMs, projectedMs, finished, done: done.length, ratio: runRatio, throughput, launchMs, bodyMs, ticks, schedulerWallMs: scheduler.ms, schedulerCpuMs: scheduler.cpuMs, verdict: v };
   } finally {
     removeTempDir(home);
   }
