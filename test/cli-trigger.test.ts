@@ -37,7 +37,7 @@ describe('dags trigger', () => {
     const runs = await sandbox.json<{ dag_runs: Array<{ dag_run_id: string; state: string }> }>(['runs', 'list', '--env', 'dev']);
     expect(runs.dag_runs).toEqual([expect.objectContaining({ dag_run_id: 'manual__2025-01-01T00:00:00+00:00', state: 'success' })]);
 
-    expectOneLineError(await trigger('--logical-date', '2025-01-01'), /already has a run with this logical date.*--logical-date/);
+    expectOneLineError(await trigger('--logical-date', '2025-01-01'), /already has a run with this run id or logical date.*--logical-date/);
   });
 
   it('refuses a logical date that is not a real date, instead of reading it as another one', async () => {
@@ -58,5 +58,20 @@ describe('dags trigger', () => {
     expect(paused.code, paused.stderr).toBe(0);
     expect(paused.stdout.trim()).toBe('manual__2025-04-02T00:00:00+00:00');
     expect(paused.stderr).toMatch(/once_more is paused; the run stays queued until `dags unpause --env dev --dag-id once_more`/);
+  });
+  it('takes a run id of the user\'s (as `airflow dags trigger --run-id`), refuses one Airflow would refuse, and refuses it twice', async () => {
+    await sandbox.ok(['dags', 'unpause', '--env', 'dev', '--dag-id', 'once_more']);
+    const named = await trigger('--run-id', 'rerun_for_ticket-42', '--logical-date', '2025-05-01', '--json');
+    expect(named.code, named.stderr).toBe(0);
+    expect(JSON.parse(named.stdout)).toMatchObject({ dag_run_id: 'rerun_for_ticket-42', logical_date: '2025-05-01T00:00:00.000Z' });
+    expectOneLineError(await trigger('--run-id', 'rerun_for_ticket-42'), /"rerun_for_ticket-42".*already queued.*--run-id/);
+    for (const bad of ['has space', 'a/b', '..']) {
+      expectOneLineError(await trigger('--run-id', bad), /--run-id: The provided run ID '.*' is invalid/);
+    }
+
+    await sandbox.ok(['scheduler', '--env', 'dev', '--until-idle', '--interval', '0.2', '--quiet', '--timeout', '60']);
+    const runs = await sandbox.json<{ dag_runs: Array<{ dag_run_id: string; run_type: string; state: string }> }>(['runs', 'list', '--env', 'dev']);
+    expect(runs.dag_runs).toContainEqual(expect.objectContaining({ dag_run_id: 'rerun_for_ticket-42', run_type: 'manual', state: 'success' }));
+    expectOneLineError(await trigger('--run-id', 'rerun_for_ticket-42'), /already has a run with this run id or logical date \("rerun_for_ticket-42"\)/);
   });
 });

@@ -20,7 +20,7 @@ import { commandKey } from '../executor/protocol.js';
 import { isPythonFile, mightContainDag } from '../parse/dag-discovery.js';
 import { ParseWorker } from '../parse/parse-worker.js';
 import type { Progress } from '../providers/ports.js';
-import { generateRunId } from '../timetable/run-id.js';
+import { generateRunId, runIdProblem } from '../timetable/run-id.js';
 import { DAGS_DIR, dagFilePath } from '../volume-layout.js';
 import { countProgress } from './progress.js';
 import { newTriggerCommand, pendingCommands, pendingPauseStates, pendingTriggers, submitCommand } from './commands.js';
@@ -400,15 +400,17 @@ export interface TriggerResult {
 export async function triggerDag(
   environment: Environment,
   dagId: string,
-  options: { conf?: Record<string, unknown>; logicalDate?: Date; now?: Date } = {},
+  options: { conf?: Record<string, unknown>; logicalDate?: Date; runId?: string; now?: Date } = {},
 ): Promise<TriggerResult> {
+  const runIdIssue = options.runId === undefined ? null : runIdProblem(options.runId);
+  if (runIdIssue) throw new UserInputError(`--run-id: ${runIdIssue}`);
   await assertDagExists(environment, dagId);
   const spec = await currentSpec(environment, dagId);
   const paramsIssue = paramsProblem(spec, options.conf ?? {});
   if (paramsIssue) throw new UserInputError(`DAG "${dagId}": ${paramsIssue}`);
   const logicalDate = options.logicalDate ?? options.now ?? new Date();
   const logicalIso = logicalDate.toISOString();
-  const runId = generateRunId('manual', logicalDate);
+  const runId = options.runId ?? generateRunId('manual', logicalDate);
   const dict = await environment.provider.stateDict();
   const pending = await pendingCommands(dict);
   const isPaused = await assertRunIsNew(environment, dagId, runId, logicalIso, pending);
@@ -431,8 +433,8 @@ export class DuplicateRunError extends UserInputError {
   constructor(dagId: string, runId: string, where: 'queued' | 'exists') {
     super(
       where === 'exists'
-        ? `DAG "${dagId}" already has a run with this logical date ("${runId}"); pass another --logical-date, or see it with \`runs list --dag-id ${dagId}\``
-        : `run "${runId}" of DAG "${dagId}" is already queued (the next tick creates it); pass another --logical-date`,
+        ? `DAG "${dagId}" already has a run with this run id or logical date ("${runId}"); pass another --logical-date (or --run-id), or see it with \`runs list --dag-id ${dagId}\``
+        : `run "${runId}" of DAG "${dagId}" is already queued (the next tick creates it); pass another --logical-date (or --run-id)`,
     );
     this.name = 'DuplicateRunError';
   }

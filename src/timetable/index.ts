@@ -5,5 +5,5 @@ export { CronTriggerTimetable, DeltaTriggerTimetable, MultipleCronTriggerTimetab
 export { CronDataIntervalTimetable, DeltaDataIntervalTimetable } from './interval.js';
 export { NullTimetable, OnceTimetable } from './simple.js';
 export { InvalidScheduleError } from './errors.js';
-export { airflowIsoformat, generateRunId } from './run-id.js';
+export { airflowIsoformat, generateRunId, runIdProblem } from './run-id.js';
 export { formatTimedelta } from './delta-schedule.js';

@@ -25,3 +25,14 @@ export function airflowIsoformat(date: Date): string {
 export function generateRunId(runType: RunType, date: Date): string {
   return `${runType}__${airflowIsoformat(date)}`;
 }
+
+/** Airflow's default `[scheduler] allowed_run_id_pattern`; it also keeps run ids safe in keys and paths. */
+export const ALLOWED_RUN_ID = /^[A-Za-z0-9_.~:+-]+$/;
+
+/** Why `runId` cannot name a run given by a user (null when it can): Airflow's pattern, and no dot folders. */
+export function runIdProblem(runId: string): string | null {
+  if (!ALLOWED_RUN_ID.test(runId)) return `The provided run ID '${runId}' is invalid. It does not match the pattern '${ALLOWED_RUN_ID.source}'`;
+  // The pattern lets them through, but no URL can address such a run (clients resolve dot segments).
+  if (runId === '.' || runId === '..') return `The provided run ID '${runId}' is invalid: '.' and '..' name folders`;
+  return null;
+}

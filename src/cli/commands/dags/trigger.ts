@@ -7,12 +7,13 @@ import { printJson, printLine } from '../../output.js';
 
 export default class DagsTrigger extends EnvCommand {
   static override description =
-    'Queue a manual DAG run. Prints its run id (manual__<logical date>); the next tick creates and starts it.';
+    'Queue a manual DAG run. Prints its run id (manual__<logical date> unless --run-id names it); the next tick creates and starts it.';
 
   static override examples = [
     '<%= config.bin %> dags trigger --env dev --dag-id hourly_etl',
     `<%= config.bin %> dags trigger --env dev --dag-id hourly_etl --conf '{"source": "s3://bucket/x"}'`,
     '<%= config.bin %> dags trigger --env dev --dag-id hourly_etl --logical-date 2025-01-01T00:00:00Z',
+    '<%= config.bin %> dags trigger --env dev --dag-id hourly_etl --run-id backfill_fix_42',
   ];
 
   static override flags = {
@@ -20,6 +21,11 @@ export default class DagsTrigger extends EnvCommand {
     ...dagIdFlag,
     conf: Flags.string({ summary: 'Run configuration, a JSON object (`dag_run.conf`).', helpValue: 'JSON' }),
     'logical-date': Flags.string({ summary: 'Logical date (ISO 8601). Default: now.', helpValue: 'ISO' }),
+    'run-id': Flags.string({
+      char: 'r',
+      summary: 'The run id (letters, digits and _ . ~ : + -). Default: manual__<logical date>.',
+      helpValue: 'RUN_ID',
+    }),
     ...jsonFlag,
   };
 
@@ -30,6 +36,7 @@ export default class DagsTrigger extends EnvCommand {
     const result = await triggerDag(await this.environment(flags.env), flags['dag-id'], {
       conf,
       ...(logicalDate ? { logicalDate } : {}),
+      ...(flags['run-id'] !== undefined ? { runId: flags['run-id'] } : {}),
     });
     if (result.is_paused) {
       process.stderr.write(`note: ${result.dag_id} is paused; the run stays queued until \`dags unpause --env ${flags.env} --dag-id ${result.dag_id}\`\n`);

@@ -9,13 +9,10 @@ import { MAXIMUM_PAGE_LIMIT, QueryParams, type OrderTerm, type Page } from '../p
 import { getDagRun } from '../../../db/queries/dag-runs.js';
 import { displayNames } from '../queries/dags.js';
 import { DAG_RUN_ORDER_ATTRIBUTES, findConflictingRun, listDagRuns, type DagRunFilter } from '../queries/dag-runs.js';
-import { generateRunId, timetableFor } from '../../../timetable/index.js';
+import { generateRunId, runIdProblem, timetableFor } from '../../../timetable/index.js';
 import { paramsProblem } from '../../../dag/params.js';
 import { dagRunResponse } from '../serialize.js';
 import { dagSpecOf } from './dags.js';
-
-/** Airflow's default `[scheduler] allowed_run_id_pattern`; it also keeps run ids safe in keys and paths. */
-const ALLOWED_RUN_ID = /^[A-Za-z0-9_.~:+-]+$/;
 
 /**
  * The data interval and run_after the tick will give a manual run (Airflow 3: inferred from the logical
@@ -153,13 +150,8 @@ export function registerDagRunRoutes(api: Hono<UiEnv>, ctx: UiContext): void {
     }
     const now = ctx.clock.now();
     const runId = body.dag_run_id ?? generateRunId('manual', body.logical_date === null ? now : new Date(body.logical_date));
-    if (!ALLOWED_RUN_ID.test(runId)) {
-      throw new HttpError(400, `The provided run ID '${runId}' is invalid. It does not match the pattern '${ALLOWED_RUN_ID.source}'`);
-    }
-    if (runId === '.' || runId === '..') {
-      // The pattern lets them through, but no URL can address such a run (clients resolve dot segments).
-      throw new HttpError(400, `The provided run ID '${runId}' is invalid: '.' and '..' name folders`);
-    }
+    const runIdIssue = runIdProblem(runId);
+    if (runIdIssue) throw new HttpError(400, runIdIssue);
 
     const spec = await dagSpecOf(ctx, dagId);
     const paramsIssue = spec ? paramsProblem(spec, body.conf ?? {}) : null;
