@@ -3,8 +3,9 @@
  * older than `scheduler.task_instance_heartbeat_timeout` is a zombie, and so is a queued try claimed by a
  * task function longer ago than that which never reported its start (the function died between its claim
  * and its RUNNING record, which comes once the operator's process exists: a few milliseconds to tens of
- * them); a queued try that never started within `scheduler.task_queued_timeout` was lost. All count as a failed try (retried if retries remain), the
- * provider is asked to cancel the call, and the try's records are deleted after the commit.
+ * them). A queued try that never started within `scheduler.task_queued_timeout` was lost. All count as a
+ * failed try (retried if retries remain), the provider is asked to cancel the call, and the try's records
+ * are deleted after the commit.
  */
 import { getDagRun } from '../db/queries/dag-runs.js';
 import { listTaskInstances } from '../db/queries/task-instances.js';
