@@ -54,6 +54,9 @@ export async function failStalledTries(ctx: TickContext): Promise<TimeoutResult>
  * Without a claim the try was never picked up, which the queued timeout covers.
  */
 async function silentClaim(ctx: TickContext, ti: TaskInstanceRow, heartbeatLimit: number): Promise<ClaimRecord | null> {
+  // A try queued since the limit cannot have been claimed before it (give or take the milliseconds between
+  // a claim and the commit that queued it): no dict read for it, which on Modal is a round trip per try.
+  if (ti.queued_dttm && !(Date.parse(ti.queued_dttm) < heartbeatLimit)) return null;
   const claim = await ctx.dict.get<ClaimRecord>(claimKey(ti));
   if (!claim || claim.token !== ti.dispatch_token || !(Date.parse(claim.claimed_at) < heartbeatLimit)) return null;
   const record = await ctx.dict.get<TaskRecord>(taskKey(ti));
