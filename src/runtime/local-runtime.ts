@@ -14,7 +14,7 @@ import { SqliteStateDict } from '../providers/local/state-dict.js';
 import { LocalVolumeMount } from '../providers/local/volume.js';
 import type { Clock } from '../providers/ports.js';
 import { systemClock } from '../providers/ports.js';
-import { isIdle, pendingWork, runTick } from '../scheduler/tick.js';
+import { pendingWork, runTick } from '../scheduler/tick.js';
 import type { TickResult, TickScope } from '../scheduler/tick.js';
 import { DATABASE_FILE } from '../volume-layout.js';
 
@@ -112,17 +112,15 @@ export class LocalRuntime {
    * waiting to be reconciled, and no task process of ours alive. Stops at the first thing it finds.
    */
   async idle(): Promise<boolean> {
-    if (this.spawner.inFlight().length > 0) return false;
-    return isIdle(await this.database(), this.dict);
+    return (await this.pendingWork(1)).length === 0;
   }
 
-  /** What `idle` would find still to do, in words: all of it, for a `--until-idle` that timed out. */
-  async pendingWork(): Promise<string[]> {
+  /** What is still to do, in words, up to `limit` reasons: all of them for a `--until-idle` that timed out. */
+  async pendingWork(limit = Infinity): Promise<string[]> {
     const children = this.spawner.inFlight().length;
-    return [
-      ...(children > 0 ? [`${children} task processes of this scheduler still running`] : []),
-      ...(await pendingWork(await this.database(), this.dict)),
-    ];
+    const reasons = children > 0 ? [`${children} task processes of this scheduler still running`] : [];
+    if (reasons.length >= limit) return reasons;
+    return [...reasons, ...(await pendingWork(await this.database(), this.dict, new Date(), limit - reasons.length))];
   }
 
   async close(): Promise<void> {

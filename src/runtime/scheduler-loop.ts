@@ -44,7 +44,7 @@ export interface SchedulerLoopResult {
   failedTicks: number;
   /** Task processes still running when the loop returned (left to finish on their own). */
   leftRunning: number;
-  /** With `untilIdle`: what the last idle check found still to do, in words (empty once idle). */
+  /** With `untilIdle`, when the timeout came first: what was still to do at that moment, in words (else empty). */
   pendingWork: string[];
 }
 

@@ -349,16 +349,19 @@ async function reportsPassSteps(ctx: TickContext): Promise<Counters> {
  * in the state dict, tries in flight or waiting (in unpaused DAGs), running runs and startable queued runs
  * of unpaused DAGs, and (given `now`) scheduled runs due. Paused DAGs' queued runs do not count: they wait
  * for an unpause. In-flight tries are named, a few of them, since one that never settles is what keeps an
- * environment busy for good.
+ * environment busy for good. Stops once it has `limit` reasons (an idle check needs one).
  */
-export async function pendingWork(db: DatabaseBackend, dict: StateDict, now: Date = new Date()): Promise<string[]> {
+export async function pendingWork(db: DatabaseBackend, dict: StateDict, now: Date = new Date(), limit = Infinity): Promise<string[]> {
   const reasons: string[] = [];
   const commands = (await dict.entries(KEY_PREFIX.command)).length;
   if (commands > 0) reasons.push(`${commands} commands waiting in the state dict`);
+  if (reasons.length >= limit) return reasons;
   const records = await dict.entries(KEY_PREFIX.task);
   if (records.length > 0) reasons.push(`${records.length} task records in the state dict (${records[0]![0]}${records.length > 1 ? ', …' : ''})`);
+  if (reasons.length >= limit) return reasons;
   const work = await countPendingWork(db, now.toISOString());
   reasons.push(...describePendingWork(work));
+  if (reasons.length >= limit) return reasons;
   if (work.inFlightTries > 0) {
     const named = (await listInFlightTries(db, 3)).map((t) => `${t.dag_id}.${t.task_id}${t.map_index >= 0 ? `[${t.map_index}]` : ''} of ${t.run_id}, try ${t.try_number}, ${t.state}`);
     reasons.push(`in flight: ${named.join('; ')}${work.inFlightTries > named.length ? '; …' : ''}`);
@@ -366,10 +369,7 @@ export async function pendingWork(db: DatabaseBackend, dict: StateDict, now: Dat
   return reasons;
 }
 
-/** True when nothing will progress without new input (see pendingWork); stops at the first thing it finds. */
+/** True when nothing will progress without new input: pendingWork finds not even one reason. */
 export async function isIdle(db: DatabaseBackend, dict: StateDict, now: Date = new Date()): Promise<boolean> {
-  if ((await dict.entries(KEY_PREFIX.command)).length > 0) return false;
-  if ((await dict.entries(KEY_PREFIX.task)).length > 0) return false;
-  const work = await countPendingWork(db, now.toISOString());
-  return Object.values(work).every((n) => n === 0);
+  return (await pendingWork(db, dict, now, 1)).length === 0;
 }
